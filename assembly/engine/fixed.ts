@@ -1,0 +1,21 @@
+// The named integer operations of docs/fixed-point.md. Every state update goes through these.
+
+/** sat32(a + b) without 64-bit arithmetic: overflow happened iff a and b share a sign r lacks. */
+@inline
+export function addSat(a: i32, b: i32): i32 {
+  const r = a + b;
+  return ((a ^ r) & (b ^ r)) < 0 ? (a >> 31) ^ 0x7fffffff : r;
+}
+
+@inline
+export function sat32(x: i64): i32 {
+  return x > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : x < <i64>i32.MIN_VALUE ? i32.MIN_VALUE : <i32>x;
+}
+
+/** x * alpha / 2^16, rounded half away from zero; alpha <= 65536 so |result| <= |x|. */
+@inline
+export function decay(x: i32, alphaQ16: u32): i32 {
+  const magnitude = <u64>(x < 0 ? -<i64>x : <i64>x);
+  const r = <i64>((magnitude * <u64>alphaQ16 + 0x8000) >> 16);
+  return <i32>(x < 0 ? -r : r);
+}

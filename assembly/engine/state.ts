@@ -1,0 +1,49 @@
+// Carves the network state out of the arena after the model bytes, in the order
+// docs/model-format.md ("Memory") gives, and clears it. Runs once per load, after validation.
+
+import { Layer, layerAt, Model, KIND_READOUT } from './network';
+import { align8, reserveTo, zero8 } from './arena';
+
+export class State {
+  static base: usize = 0;
+  static scores: usize = 0;
+  static accumulators: usize = 0;
+  static inputList: usize = 0;
+  static stepCount: u32 = 0;
+}
+
+/** Places the state after the model; false when memory cannot hold it. */
+export function carveState(): bool {
+  const start = align8(<u64>Model.base + <u64>Model.bytes);
+  let at = start;
+  for (let i = 0; i < Model.layerCount; i++) {
+    const L = layerAt(i);
+    const n = <u64>L.neuronCount;
+    L.sums = <usize>at;
+    at = align8(at + 4 * n * <u64>L.stateWidth);
+    L.reset = <usize>at;
+    if (L.kind != KIND_READOUT) at = align8(at + 4 * n);
+    L.spikes = <usize>at;
+    if (L.kind != KIND_READOUT) at = align8(at + n);
+    L.spikeList = <usize>at;
+    if (L.kind != KIND_READOUT) at = align8(at + 2 * n);
+  }
+  const classes = <u64>Model.labelCount;
+  State.scores = <usize>at;
+  at = align8(at + 4 * classes);
+  State.accumulators = <usize>at;
+  at = align8(at + 8 * classes);
+  State.inputList = <usize>at;
+  at = align8(at + 2 * <u64>Model.inputCount);
+  if (!reserveTo(at)) return false;
+  State.base = <usize>start;
+  Model.stateBytes = <u32>(at - start);
+  resetState();
+  return true;
+}
+
+export function resetState(): void {
+  zero8(State.base, Model.stateBytes);
+  for (let i = 0; i < Model.layerCount; i++) layerAt(i).spikeCount = 0;
+  State.stepCount = 0;
+}

@@ -1,0 +1,155 @@
+// The exports of hetsyn.wasm: the engine API that host simulation and (later) the board's protocol
+// handler call. Untrusted arguments (model bytes, input lists, indices from the host) are checked
+// here, once; everything below trusts them. Status codes are those of model/errors.ts.
+//
+// Use: p = modelBuffer(n); write n model bytes at p; modelLoad(n) == 0; then per step write the
+// active input channels (u16) at inputBuffer() and call step(count); read scores()/decision().
+
+// The module's own abort, named by --use abort=... in asconfig.json, must be part of the program.
+import './runtime/abort';
+import * as E from './model/errors';
+import { parseModel, FORMAT_VERSION } from './model/parse';
+import { crc32 as crc32Of } from './model/crc32';
+import { layerAt, Model, KIND_READOUT } from './engine/network';
+import { arenaStart, reserveTo } from './engine/arena';
+import { carveState, resetState, State } from './engine/state';
+import { stepNetwork, decide, membraneOf } from './engine/step';
+
+const ENGINE_VERSION: u32 = 1;
+
+/** Where to write a model of `bytes` bytes (unloading the current one); 0 if memory cannot hold it. */
+export function modelBuffer(bytes: u32): usize {
+  Model.loaded = false;
+  return reserveTo(<u64>arenaStart() + <u64>bytes) ? arenaStart() : 0;
+}
+
+/** Validates and loads the `bytes` model bytes written at modelBuffer(); a status code. */
+export function modelLoad(bytes: u32): i32 {
+  Model.loaded = false;
+  if (!reserveTo(<u64>arenaStart() + <u64>bytes)) return E.TOO_LARGE;
+  const err = parseModel(arenaStart(), bytes);
+  if (err != E.OK) return err;
+  if (!carveState()) return E.TOO_LARGE;
+  Model.loaded = true;
+  return E.OK;
+}
+
+export function modelLoaded(): bool {
+  return Model.loaded;
+}
+
+export function reset(): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  resetState();
+  return E.OK;
+}
+
+/** The host writes up to inputCount u16 channel numbers here before each step. */
+export function inputBuffer(): usize {
+  return Model.loaded ? State.inputList : 0;
+}
+
+/** One timestep with the first `count` channels of inputBuffer() as the input spikes. */
+export function step(count: u32): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  if (count > Model.inputCount) return E.BAD_INPUT;
+  for (let e: u32 = 0; e < count; e++) {
+    if (<u32>load<u16>(State.inputList + (<usize>e << 1)) >= Model.inputCount) return E.BAD_INPUT;
+  }
+  stepNetwork(count);
+  return E.OK;
+}
+
+/** The class decided over the window so far, or -1 (also when no model is loaded). */
+export function decision(): i32 {
+  return Model.loaded ? decide() : -1;
+}
+
+export function stepCount(): u32 {
+  return State.stepCount;
+}
+
+/** i32[classes]: the readout scores of the last step. */
+export function scores(): usize {
+  return Model.loaded ? State.scores : 0;
+}
+
+/** i64[classes]: the decision accumulators. */
+export function scoreSums(): usize {
+  return Model.loaded ? State.accumulators : 0;
+}
+
+@inline
+function validLayer(layer: i32): bool {
+  return Model.loaded && layer >= 0 && layer < Model.layerCount;
+}
+
+/** u8[neuronCount] spikes (0/1) of a spiking layer at the last step; 0 for a readout or bad index. */
+export function spikes(layer: i32): usize {
+  return validLayer(layer) && layerAt(layer).kind != KIND_READOUT ? layerAt(layer).spikes : 0;
+}
+
+/** u16[spikeCount(layer)]: the indices of the neurons that spiked at the last step, increasing. */
+export function spikeList(layer: i32): usize {
+  return validLayer(layer) && layerAt(layer).kind != KIND_READOUT ? layerAt(layer).spikeList : 0;
+}
+
+export function spikeCount(layer: i32): u32 {
+  return validLayer(layer) ? layerAt(layer).spikeCount : 0;
+}
+
+/** Membrane potential after the last step (a readout's score); 0 for a bad index. */
+export function membrane(layer: i32, neuron: u32): i32 {
+  return validLayer(layer) && neuron < layerAt(layer).neuronCount ? membraneOf(layer, neuron) : 0;
+}
+
+// Model description, for `hetsyn inspect` and the host wrapper. Fields by number keep the export
+// list (and the module) small; host/engine/wasm-engine.ts names them.
+export function modelInfo(field: i32): u32 {
+  if (!Model.loaded) return 0;
+  switch (field) {
+    case 0: return FORMAT_VERSION;
+    case 1: return Model.inputCount;
+    case 2: return <u32>Model.layerCount;
+    case 3: return Model.labelCount;
+    case 4: return Model.timestepUs;
+    case 5: return Model.decisionMode;
+    case 6: return Model.decisionSkipSteps;
+    case 7: return Model.bytes;
+    case 8: return Model.stateBytes;
+    case 9: return Model.nameBytes;
+    case 10: return <u32>Model.name;
+    case 11: return <u32>Model.labels;
+    default: return 0;
+  }
+}
+
+export function layerInfo(layer: i32, field: i32): u32 {
+  if (!validLayer(layer)) return 0;
+  const L = layerAt(layer);
+  switch (field) {
+    case 0: return L.kind;
+    case 1: return L.inputCount;
+    case 2: return L.neuronCount;
+    case 3: return L.levelCount;
+    case 4: return L.bucketBits;
+    case 5: return <u32>L.sparse;
+    case 6: return L.synapseCount;
+    case 7: return L.weightShift;
+    case 8: return L.stateFracBits;
+    case 9: return L.resetDecayQ16;
+    case 10: return L.stateWidth;
+    case 11: return <u32>L.levelDecayQ16;
+    default: return 0;
+  }
+}
+
+export function engineVersion(): u32 {
+  return ENGINE_VERSION;
+}
+
+/** CRC-32 (IEEE) of memory [ptr, ptr + bytes): the host writer seals .hsm files with it. */
+export function crc32(ptr: usize, bytes: u32): u32 {
+  if (<u64>ptr + <u64>bytes > (<u64>memory.size() << 16)) return 0;
+  return crc32Of(ptr, bytes);
+}

@@ -1,0 +1,278 @@
+/**
+ * The host's handle on build/hetsyn.wasm: the very engine a board runs, instantiated in Node.
+ * Host simulation, the .hsm writer (for its CRC) and the tests all go through this one class;
+ * nothing here re-implements the engine.
+ */
+
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { EngineError } from '../model/errors.js';
+import type { LayerKind } from '../model/hsm.js';
+
+export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../../build/hetsyn.wasm', import.meta.url));
+
+interface EngineExports {
+  memory: WebAssembly.Memory;
+  modelBuffer(bytes: number): number;
+  modelLoad(bytes: number): number;
+  modelLoaded(): number;
+  reset(): number;
+  inputBuffer(): number;
+  step(count: number): number;
+  decision(): number;
+  stepCount(): number;
+  scores(): number;
+  scoreSums(): number;
+  spikes(layer: number): number;
+  spikeList(layer: number): number;
+  spikeCount(layer: number): number;
+  membrane(layer: number, neuron: number): number;
+  modelInfo(field: number): number;
+  layerInfo(layer: number, field: number): number;
+  engineVersion(): number;
+  crc32(ptr: number, bytes: number): number;
+}
+
+// Field numbers of the modelInfo/layerInfo exports (assembly/index.ts).
+const MODEL_FIELD = {
+  formatVersion: 0,
+  inputCount: 1,
+  layerCount: 2,
+  classCount: 3,
+  timestepUs: 4,
+  decisionMode: 5,
+  decisionSkipSteps: 6,
+  modelBytes: 7,
+  stateBytes: 8,
+  nameBytes: 9,
+  namePtr: 10,
+  labelsPtr: 11,
+} as const;
+const LAYER_FIELD = {
+  kind: 0,
+  inputCount: 1,
+  neuronCount: 2,
+  levelCount: 3,
+  bucketBits: 4,
+  sparse: 5,
+  synapseCount: 6,
+  weightShift: 7,
+  stateFracBits: 8,
+  resetDecayQ16: 9,
+  stateWidth: 10,
+  levelDecayPtr: 11,
+} as const;
+const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
+
+export interface LayerInfo {
+  kind: LayerKind;
+  inputCount: number;
+  neuronCount: number;
+  levelCount: number;
+  bucketBits: number;
+  sparse: boolean;
+  synapseCount: number;
+  weightShift: number;
+  stateFracBits: number;
+  resetDecayQ16: number;
+  stateWidth: number;
+  levelDecayQ16: number[];
+}
+
+export interface ModelInfo {
+  formatVersion: number;
+  engineVersion: number;
+  name: string;
+  labels: string[];
+  inputCount: number;
+  classCount: number;
+  timestepUs: number;
+  decisionMode: number;
+  decisionSkipSteps: number;
+  /** Bytes of the model file, which the engine runs from in place. */
+  modelBytes: number;
+  /** Bytes of network state the engine carves after the model. */
+  stateBytes: number;
+  layers: LayerInfo[];
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function compile(wasmPath: string): WebAssembly.Module {
+  let module = modules.get(wasmPath);
+  if (!module) {
+    module = new WebAssembly.Module(readFileSync(wasmPath));
+    modules.set(wasmPath, module);
+  }
+  return module;
+}
+
+/** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) for the abort message. */
+function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+  if (ptr === 0) return '(null)';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0] ?? 0;
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
+export class Engine {
+  private readonly x: EngineExports;
+
+  private constructor(instance: WebAssembly.Instance) {
+    this.x = instance.exports as unknown as EngineExports;
+  }
+
+  /** A fresh engine instance with its own memory; the compiled module is shared. */
+  static open(wasmPath: string = DEFAULT_WASM_PATH): Engine {
+    let memory: WebAssembly.Memory | undefined;
+    const imports = {
+      env: {
+        hetsyn_abort(message: number, file: number, line: number, column: number): never {
+          const where = memory ? `${readAsString(memory, file)}:${line}:${column}` : `${line}:${column}`;
+          throw new Error(`hetsyn.wasm aborted: ${memory ? readAsString(memory, message) : ''} at ${where}`);
+        },
+      },
+    };
+    const instance = new WebAssembly.Instance(compile(wasmPath), imports);
+    const engine = new Engine(instance);
+    memory = engine.x.memory;
+    return engine;
+  }
+
+  private get bytes(): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+
+  /** Places and validates a model; returns the engine's status code (0 = loaded). */
+  load(model: Uint8Array): number {
+    const at = this.x.modelBuffer(model.length);
+    if (at === 0) return this.x.modelLoad(model.length);
+    this.bytes.set(model, at);
+    return this.x.modelLoad(model.length);
+  }
+
+  /** Like load, but a rejected model throws an EngineError naming the code. */
+  loadOrThrow(model: Uint8Array): ModelInfo {
+    const code = this.load(model);
+    if (code !== 0) throw new EngineError('load model', code);
+    return this.info();
+  }
+
+  get loaded(): boolean {
+    return this.x.modelLoaded() !== 0;
+  }
+
+  info(): ModelInfo {
+    if (!this.loaded) throw new EngineError('describe model', 21);
+    const f = (field: number): number => this.x.modelInfo(field) >>> 0;
+    const layerCount = f(MODEL_FIELD.layerCount);
+    const layers: LayerInfo[] = [];
+    for (let l = 0; l < layerCount; l++) {
+      const g = (field: number): number => this.x.layerInfo(l, field) >>> 0;
+      const levelCount = g(LAYER_FIELD.levelCount);
+      const decays = new Uint32Array(this.x.memory.buffer, g(LAYER_FIELD.levelDecayPtr), levelCount);
+      layers.push({
+        kind: KINDS[g(LAYER_FIELD.kind)] ?? 'feedforward',
+        inputCount: g(LAYER_FIELD.inputCount),
+        neuronCount: g(LAYER_FIELD.neuronCount),
+        levelCount,
+        bucketBits: g(LAYER_FIELD.bucketBits),
+        sparse: g(LAYER_FIELD.sparse) !== 0,
+        synapseCount: g(LAYER_FIELD.synapseCount),
+        weightShift: g(LAYER_FIELD.weightShift),
+        stateFracBits: g(LAYER_FIELD.stateFracBits),
+        resetDecayQ16: g(LAYER_FIELD.resetDecayQ16),
+        stateWidth: g(LAYER_FIELD.stateWidth),
+        levelDecayQ16: Array.from(decays),
+      });
+    }
+    const classCount = f(MODEL_FIELD.classCount);
+    const labels: string[] = [];
+    let at = f(MODEL_FIELD.labelsPtr);
+    for (let c = 0; c < classCount; c++) {
+      const length = this.bytes[at] ?? 0;
+      labels.push(utf8.decode(this.bytes.subarray(at + 1, at + 1 + length)));
+      at += 1 + length;
+    }
+    const namePtr = f(MODEL_FIELD.namePtr);
+    return {
+      formatVersion: f(MODEL_FIELD.formatVersion),
+      engineVersion: this.x.engineVersion(),
+      name: utf8.decode(this.bytes.subarray(namePtr, namePtr + f(MODEL_FIELD.nameBytes))),
+      labels,
+      inputCount: f(MODEL_FIELD.inputCount),
+      classCount,
+      timestepUs: f(MODEL_FIELD.timestepUs),
+      decisionMode: f(MODEL_FIELD.decisionMode),
+      decisionSkipSteps: f(MODEL_FIELD.decisionSkipSteps),
+      modelBytes: f(MODEL_FIELD.modelBytes),
+      stateBytes: f(MODEL_FIELD.stateBytes),
+      layers,
+    };
+  }
+
+  reset(): void {
+    const code = this.x.reset();
+    if (code !== 0) throw new EngineError('reset state', code);
+  }
+
+  /** Steps the network with these input channels spiking; returns the engine's status code. */
+  stepRaw(active: ArrayLike<number>): number {
+    const at = this.x.inputBuffer();
+    if (at === 0) return this.x.step(active.length);
+    const capacity = this.x.modelInfo(MODEL_FIELD.inputCount);
+    if (active.length > capacity) return this.x.step(active.length);
+    new Uint16Array(this.x.memory.buffer, at, active.length).set(active);
+    return this.x.step(active.length);
+  }
+
+  step(active: ArrayLike<number>): void {
+    const code = this.stepRaw(active);
+    if (code !== 0) throw new EngineError('step', code);
+  }
+
+  get stepCount(): number {
+    return this.x.stepCount() >>> 0;
+  }
+
+  /** The readout scores of the last step (a copy). */
+  scores(): Int32Array {
+    return new Int32Array(this.x.memory.buffer, this.x.scores(), this.x.modelInfo(MODEL_FIELD.classCount)).slice();
+  }
+
+  /** The decision accumulators (a copy). */
+  scoreSums(): BigInt64Array {
+    const n = this.x.modelInfo(MODEL_FIELD.classCount);
+    return new BigInt64Array(this.x.memory.buffer, this.x.scoreSums(), n).slice();
+  }
+
+  decision(): number {
+    return this.x.decision();
+  }
+
+  /** The neurons of a spiking layer that fired at the last step, increasing (a copy). */
+  spikeList(layer: number): Uint16Array {
+    const at = this.x.spikeList(layer);
+    if (at === 0) return new Uint16Array(0);
+    return new Uint16Array(this.x.memory.buffer, at, this.x.spikeCount(layer)).slice();
+  }
+
+  /** 0/1 per neuron of a spiking layer at the last step (a copy). */
+  spikes(layer: number): Uint8Array {
+    const at = this.x.spikes(layer);
+    if (at === 0) return new Uint8Array(0);
+    return new Uint8Array(this.x.memory.buffer, at, this.x.layerInfo(layer, LAYER_FIELD.neuronCount)).slice();
+  }
+
+  membrane(layer: number, neuron: number): number {
+    return this.x.membrane(layer, neuron);
+  }
+
+  /** CRC-32 (IEEE) computed by the engine's own routine. Unloads any model of this instance. */
+  crc32(data: Uint8Array): number {
+    const at = this.x.modelBuffer(data.length);
+    if (at === 0) throw new Error(`cannot place ${data.length} bytes in engine memory for a CRC`);
+    this.bytes.set(data, at);
+    return this.x.crc32(at, data.length) >>> 0;
+  }
+}

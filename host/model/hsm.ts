@@ -1,0 +1,72 @@
+/**
+ * The in-memory form of a `.hsm` model on the host: exactly the integers the file holds
+ * (docs/model-format.md), before packing. The quantizer produces it, the writer packs it.
+ */
+
+export const FORMAT_VERSION = 1;
+export const MAGIC = 'HSYN';
+
+export type LayerKind = 'feedforward' | 'recurrent' | 'readout';
+export const LAYER_KIND_CODE: Record<LayerKind, number> = { feedforward: 0, recurrent: 1, readout: 2 };
+
+/** How a layer's time-constant levels are assigned: per neuron (0) or per synapse (4 or 8 bits each). */
+export type BucketBits = 0 | 4 | 8;
+
+export type DecisionMode = 'sum';
+export const DECISION_MODE_CODE: Record<DecisionMode, number> = { sum: 0 };
+
+/** Q0.16 decay multiplier: 65536 is exactly 1 (no decay). */
+export const DECAY_ONE_Q16 = 65536;
+
+export interface HsmSparseRows {
+  /** rows + 1 entries; the synapses of row r are rowStart[r] .. rowStart[r + 1] - 1. */
+  rowStart: Uint32Array;
+  /** Postsynaptic neuron of each synapse, strictly increasing within a row. */
+  column: Uint16Array;
+}
+
+export interface HsmLayer {
+  kind: LayerKind;
+  inputCount: number;
+  neuronCount: number;
+  bucketBits: BucketBits;
+  /** K level decays, Q0.16. */
+  levelDecayQ16: number[];
+  /** Q0.16; 0 for a readout. */
+  resetDecayQ16: number;
+  /** A weight adds weight * 2^weightShift to the state. */
+  weightShift: number;
+  /** State LSB = 2^-stateFracBits float units (reports and comparisons only). */
+  stateFracBits: number;
+  /** Spiking layers only, state LSB, each >= 1. */
+  threshold?: Int32Array;
+  /** State LSB. */
+  drive: Int32Array;
+  /** bucketBits 0 only: the level of each neuron. */
+  neuronLevel?: Uint8Array;
+  /** Absent: dense, synapse s = row * neuronCount + j. */
+  sparse?: HsmSparseRows;
+  /** One per synapse, rows in order (inputs, then a recurrent layer's own neurons). */
+  weight: Int8Array;
+  /** bucketBits 4 or 8 only: the level of each synapse, one byte each (the writer packs nibbles). */
+  synapseLevel?: Uint8Array;
+}
+
+export interface HsmModel {
+  name: string;
+  timestepUs: number;
+  inputCount: number;
+  decision: { mode: DecisionMode; skipSteps: number };
+  labels: string[];
+  layers: HsmLayer[];
+}
+
+/** Presynaptic rows of a layer: its inputs, plus its own neurons when recurrent. */
+export function rowCount(layer: Pick<HsmLayer, 'kind' | 'inputCount' | 'neuronCount'>): number {
+  return layer.inputCount + (layer.kind === 'recurrent' ? layer.neuronCount : 0);
+}
+
+/** State slots per neuron: K with per-synapse levels, 1 with per-neuron levels. */
+export function stateWidth(layer: Pick<HsmLayer, 'bucketBits' | 'levelDecayQ16'>): number {
+  return layer.bucketBits === 0 ? 1 : layer.levelDecayQ16.length;
+}

@@ -62,6 +62,7 @@ const LAYER_FIELD = {
   stateWidth: 10,
   levelDecayPtr: 11,
 } as const;
+const BAD_INPUT = 22;
 const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
 
 export interface LayerInfo {
@@ -117,6 +118,8 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
 
 export class Engine {
   private readonly x: EngineExports;
+  /** The engine's input list, viewed once per load (memory grows only while loading). */
+  private inputView: Uint16Array | undefined;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as EngineExports;
@@ -124,19 +127,19 @@ export class Engine {
 
   /** A fresh engine instance with its own memory; the compiled module is shared. */
   static open(wasmPath: string = DEFAULT_WASM_PATH): Engine {
-    let memory: WebAssembly.Memory | undefined;
+    // The import needs the instance's memory, which exists only once the instance does.
+    const self: { engine?: Engine } = {};
     const imports = {
       env: {
         hetsyn_abort(message: number, file: number, line: number, column: number): never {
-          const where = memory ? `${readAsString(memory, file)}:${line}:${column}` : `${line}:${column}`;
-          throw new Error(`hetsyn.wasm aborted: ${memory ? readAsString(memory, message) : ''} at ${where}`);
+          const memory = self.engine?.x.memory;
+          const text = (ptr: number): string => (memory ? readAsString(memory, ptr) : '?');
+          throw new Error(`hetsyn.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
         },
       },
     };
-    const instance = new WebAssembly.Instance(compile(wasmPath), imports);
-    const engine = new Engine(instance);
-    memory = engine.x.memory;
-    return engine;
+    self.engine = new Engine(new WebAssembly.Instance(compile(wasmPath), imports));
+    return self.engine;
   }
 
   private get bytes(): Uint8Array {
@@ -145,10 +148,18 @@ export class Engine {
 
   /** Places and validates a model; returns the engine's status code (0 = loaded). */
   load(model: Uint8Array): number {
+    this.inputView = undefined;
     const at = this.x.modelBuffer(model.length);
-    if (at === 0) return this.x.modelLoad(model.length);
-    this.bytes.set(model, at);
-    return this.x.modelLoad(model.length);
+    if (at !== 0) this.bytes.set(model, at);
+    const code = this.x.modelLoad(model.length);
+    if (code === 0) {
+      this.inputView = new Uint16Array(
+        this.x.memory.buffer,
+        this.x.inputBuffer(),
+        this.x.modelInfo(MODEL_FIELD.inputCount),
+      );
+    }
+    return code;
   }
 
   /** Like load, but a rejected model throws an EngineError naming the code. */
@@ -218,11 +229,16 @@ export class Engine {
 
   /** Steps the network with these input channels spiking; returns the engine's status code. */
   stepRaw(active: ArrayLike<number>): number {
-    const at = this.x.inputBuffer();
-    if (at === 0) return this.x.step(active.length);
-    const capacity = this.x.modelInfo(MODEL_FIELD.inputCount);
-    if (active.length > capacity) return this.x.step(active.length);
-    new Uint16Array(this.x.memory.buffer, at, active.length).set(active);
+    const view = this.inputView;
+    // Too long a list is the engine's to refuse (BAD_INPUT); only write what fits its buffer.
+    if (view && active.length <= view.length) {
+      for (let i = 0; i < active.length; i++) {
+        const channel = active[i] ?? -1;
+        // A u16 store would wrap 65536 to channel 0: refuse what the engine could not see.
+        if (!(channel >= 0 && channel <= 0xffff && Number.isInteger(channel))) return BAD_INPUT;
+        view[i] = channel;
+      }
+    }
     return this.x.step(active.length);
   }
 
@@ -237,7 +253,11 @@ export class Engine {
 
   /** The readout scores of the last step (a copy). */
   scores(): Int32Array {
-    return new Int32Array(this.x.memory.buffer, this.x.scores(), this.x.modelInfo(MODEL_FIELD.classCount)).slice();
+    return new Int32Array(
+      this.x.memory.buffer,
+      this.x.scores(),
+      this.x.modelInfo(MODEL_FIELD.classCount),
+    ).slice();
   }
 
   /** The decision accumulators (a copy). */
@@ -270,6 +290,7 @@ export class Engine {
 
   /** CRC-32 (IEEE) computed by the engine's own routine. Unloads any model of this instance. */
   crc32(data: Uint8Array): number {
+    this.inputView = undefined;
     const at = this.x.modelBuffer(data.length);
     if (at === 0) throw new Error(`cannot place ${data.length} bytes in engine memory for a CRC`);
     this.bytes.set(data, at);

@@ -103,11 +103,17 @@ function checkLayer(layer: HsmLayer, index: number): void {
   const K = layer.levelDecayQ16.length;
   const synapses = layer.sparse ? layer.sparse.column.length : rows * layer.neuronCount;
   check(layer.neuronCount >= 1 && layer.neuronCount <= 0xffff, `${at}: neuronCount out of range`);
-  check(K >= 1 && K <= (layer.bucketBits === 8 ? 64 : 16), `${at}: ${K} levels do not fit bucketBits ${layer.bucketBits}`);
+  check(
+    K >= 1 && K <= (layer.bucketBits === 8 ? 64 : 16),
+    `${at}: ${K} levels do not fit bucketBits ${layer.bucketBits}`,
+  );
   check(layer.weight.length === synapses, `${at}: ${layer.weight.length} weights for ${synapses} synapses`);
   check(layer.drive.length === layer.neuronCount, `${at}: drive length`);
   check(!spiking || layer.threshold?.length === layer.neuronCount, `${at}: threshold length`);
-  check(layer.bucketBits !== 0 || layer.neuronLevel?.length === layer.neuronCount, `${at}: neuronLevel length`);
+  check(
+    layer.bucketBits !== 0 || layer.neuronLevel?.length === layer.neuronCount,
+    `${at}: neuronLevel length`,
+  );
   check(layer.bucketBits === 0 || layer.synapseLevel?.length === synapses, `${at}: synapseLevel length`);
   check(!layer.sparse || layer.sparse.rowStart.length === rows + 1, `${at}: rowStart length`);
   const levels = layer.bucketBits === 0 ? layer.neuronLevel : layer.synapseLevel;
@@ -145,7 +151,8 @@ function writeLayer(w: ByteWriter, layer: HsmLayer): void {
   if (layer.bucketBits === 8) w.bytes(levels);
   if (layer.bucketBits === 4) {
     const packed = new Uint8Array((synapses + 1) >> 1);
-    for (let s = 0; s < synapses; s++) packed[s >> 1]! |= (levels[s] ?? 0) << ((s & 1) * 4);
+    for (let s = 0; s < synapses; s++)
+      packed[s >> 1] = (packed[s >> 1] ?? 0) | ((levels[s] ?? 0) << ((s & 1) * 4));
     w.bytes(packed);
   }
   w.pad4();

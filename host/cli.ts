@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+/** The `hetsyn` command: one commander Command per file in commands/, assembled here. */
+
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { EXIT_CODE_HELP, ExitCode } from './cli/exit-codes.js';
+import { handleError } from './cli/handle-error.js';
+import { inspectCommand } from './commands/inspect.js';
+import { quantizeCommand } from './commands/quantize.js';
+import { simCommand } from './commands/sim.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+const program = new Command('hetsyn')
+  .description('HetSynLIF spiking networks on microcontrollers: quantize, inspect and simulate models')
+  .version(pkg.version)
+  .showHelpAfterError('(run with --help for usage)')
+  .addHelpText('after', `\n${EXIT_CODE_HELP}`)
+  .exitOverride();
+
+for (const command of [simCommand(), inspectCommand(), quantizeCommand()]) {
+  program.addCommand(command.exitOverride());
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end this way too, with exit code 0.
+    process.exit(error.exitCode === 0 ? ExitCode.ok : ExitCode.usage);
+  }
+  handleError(error);
+}

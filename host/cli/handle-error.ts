@@ -1,0 +1,30 @@
+/**
+ * The one place a failure becomes a message and an exit code. Errors the user can act on print one
+ * line to stderr; anything else is a bug and prints its stack.
+ */
+
+import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { EngineError } from '../model/errors.js';
+
+// Error classes of the input readers, by name, so this module needs no import of each reader.
+const INPUT_ERRORS = new Set(['SpikeFileError', 'SimInputError', 'FloatModelError', 'QuantizeError']);
+
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  if (error instanceof CliError) return error.exitCode;
+  if (error instanceof EngineError) return ExitCode.model;
+  if (error instanceof Error && INPUT_ERRORS.has(error.name)) return ExitCode.input;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return ExitCode.input;
+  return ExitCode.internal;
+}
+
+export function handleError(error: unknown): never {
+  const exitCode = exitCodeFor(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (exitCode === ExitCode.internal && error instanceof Error) {
+    process.stderr.write(`hetsyn: internal error: ${error.stack ?? message}\n`);
+  } else {
+    process.stderr.write(`hetsyn: ${message}\n`);
+  }
+  process.exit(exitCode);
+}

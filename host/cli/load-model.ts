@@ -1,0 +1,27 @@
+/** Reading a .hsm file and loading it into a fresh engine, with failures phrased for the CLI. */
+
+import { readFileSync } from 'node:fs';
+import { Engine, type ModelInfo } from '../engine/wasm-engine.js';
+import { describeStatus } from '../model/errors.js';
+import { CliError, ExitCode } from './exit-codes.js';
+
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new CliError(`cannot read ${what} ${path}: ${reason}`, ExitCode.input);
+  }
+}
+
+export function openModel(path: string): { engine: Engine; info: ModelInfo; bytes: Uint8Array } {
+  const bytes = readInputFile(path, 'model');
+  const engine = Engine.open();
+  const code = engine.load(bytes);
+  if (code !== 0) {
+    const status = describeStatus(code);
+    throw new CliError(`Failed to load model ${path}: ${status.name} (${status.message})`, ExitCode.model);
+  }
+  return { engine, info: engine.info(), bytes };
+}

@@ -1,0 +1,91 @@
+/** `hetsyn inspect MODEL`: what a .hsm holds and what it will cost on a board. */
+
+import { statSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { DEFAULT_WASM_PATH, type ModelInfo } from '../engine/wasm-engine.js';
+import { DEFAULT_ACTIVITY, estimateCost, type ModelCost } from '../model/cost.js';
+import { openModel } from '../cli/load-model.js';
+import { bytes, count, printJson, table } from '../cli/format.js';
+import { parseFraction } from '../cli/options.js';
+
+function packing(layer: ModelInfo['layers'][number]): string {
+  const levels = layer.bucketBits === 0 ? 'per neuron' : `per synapse, ${layer.bucketBits}-bit`;
+  return layer.sparse ? `${levels}, sparse` : levels;
+}
+
+function tauSteps(decayQ16: number): string {
+  if (decayQ16 >= 65536) return 'inf';
+  if (decayQ16 === 0) return '0';
+  return (-1 / Math.log(decayQ16 / 65536)).toFixed(1);
+}
+
+function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
+  const out: string[] = [];
+  out.push(
+    `model     ${info.name || '(unnamed)'}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
+  );
+  out.push(`inputs    ${info.inputCount} channels, timestep ${info.timestepUs / 1000} ms`);
+  out.push(`classes   ${info.classCount}: ${info.labels.join(', ')}`);
+  out.push(`decision  sum of readout scores, ignoring the first ${info.decisionSkipSteps} steps`);
+  out.push('');
+  out.push(
+    table(
+      ['layer', 'kind', 'inputs', 'neurons', 'K', 'levels', 'synapses', 'state B'],
+      info.layers.map((l, i) => [
+        i,
+        l.kind,
+        l.inputCount,
+        l.neuronCount,
+        l.levelCount,
+        packing(l),
+        count(l.synapseCount),
+        count(cost.layers[i]?.dynamicStateBytes ?? 0),
+      ]),
+    ),
+  );
+  out.push('');
+  info.layers.forEach((l, i) => {
+    out.push(`layer ${i} tau (steps): ${l.levelDecayQ16.map(tauSteps).join(' ')}`);
+  });
+  out.push('');
+  const ops = cost.opsPerStep;
+  const ratio = cost.perSynapseStateBytes / Math.max(1, cost.dynamicStateBytes);
+  out.push(`flash     ${bytes(cost.flashBytes)} model (the engine .wasm adds ${bytes(wasmBytes)})`);
+  out.push(
+    `RAM       ${bytes(cost.ramBytes)} of linear memory: model ${bytes(cost.flashBytes)} + state ${bytes(cost.stateBytes)}`,
+  );
+  out.push(
+    `state     ${bytes(cost.dynamicStateBytes)} dynamic (per-synapse form: ${bytes(cost.perSynapseStateBytes)}, ${ratio.toFixed(1)}x more)`,
+  );
+  out.push(
+    `ops/step  ~${count(ops.total)}: decay ${count(ops.decay)} + synaptic ~${count(ops.synaptic)} + membrane ${count(ops.membrane)}` +
+      ` (at ${cost.activity.inputRate * 100}% input, ${cost.activity.hiddenRate * 100}% hidden activity)`,
+  );
+  return out.join('\n');
+}
+
+export function inspectCommand(): Command {
+  return new Command('inspect')
+    .description(
+      'print what a .hsm model holds and what it costs on a board (flash, RAM, operations per step)',
+    )
+    .argument('<model>', '.hsm model file')
+    .option('--json', 'one JSON object on stdout')
+    .addOption(
+      new Option('--input-rate <fraction>', 'input activity assumed for the operation estimate')
+        .default(DEFAULT_ACTIVITY.inputRate)
+        .argParser(parseFraction),
+    )
+    .addOption(
+      new Option('--hidden-rate <fraction>', 'hidden-layer activity assumed for the operation estimate')
+        .default(DEFAULT_ACTIVITY.hiddenRate)
+        .argParser(parseFraction),
+    )
+    .action((modelPath: string, opts: { json?: boolean; inputRate: number; hiddenRate: number }) => {
+      const { info } = openModel(modelPath);
+      const cost = estimateCost(info, { inputRate: opts.inputRate, hiddenRate: opts.hiddenRate });
+      const wasmBytes = statSync(DEFAULT_WASM_PATH).size;
+      if (opts.json) printJson({ model: info, cost, wasmBytes });
+      else process.stdout.write(describe(info, cost, wasmBytes) + '\n');
+    });
+}

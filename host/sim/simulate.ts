@@ -1,0 +1,62 @@
+/**
+ * Host-side simulation: a spike train through the .wasm engine, step by step, with what each step
+ * produced. The CLI, the golden test and the benchmarks all run the engine through here.
+ */
+
+import type { Engine } from '../engine/wasm-engine.js';
+import type { SpikeTrain } from '../spikes/spike-file.js';
+
+export interface StepRecord {
+  t: number;
+  /** Readout scores, state LSB. */
+  scores: number[];
+  /** Per spiking layer, the neurons that fired (only when asked for). */
+  spikes?: number[][];
+  /** The window decision after this step (-1 while the window has not started). */
+  decision: number;
+}
+
+export class SimInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SimInputError';
+  }
+}
+
+/** Refuses a train the model cannot take, before any step runs, naming the first bad channel. */
+export function checkTrainFits(train: SpikeTrain, inputCount: number): void {
+  if (train.channelCount !== undefined && train.channelCount > inputCount) {
+    throw new SimInputError(
+      `the spike file declares ${train.channelCount} channels; the model has ${inputCount} inputs`,
+    );
+  }
+  train.steps.forEach((channels, t) => {
+    const bad = channels.find((c) => c >= inputCount);
+    if (bad !== undefined) {
+      throw new SimInputError(`step ${t}: channel ${bad} is not below the model's ${inputCount} inputs`);
+    }
+    if (channels.length > inputCount) {
+      throw new SimInputError(`step ${t}: ${channels.length} spikes for ${inputCount} inputs`);
+    }
+  });
+}
+
+export function simulate(
+  engine: Engine,
+  train: SpikeTrain,
+  options: { spikes?: boolean; onStep?: (record: StepRecord) => void } = {},
+): StepRecord[] {
+  const info = engine.info();
+  checkTrainFits(train, info.inputCount);
+  const spikingLayers = info.layers.flatMap((layer, index) => (layer.kind === 'readout' ? [] : [index]));
+  engine.reset();
+  const records: StepRecord[] = [];
+  train.steps.forEach((channels, t) => {
+    engine.step(channels);
+    const record: StepRecord = { t, scores: Array.from(engine.scores()), decision: engine.decision() };
+    if (options.spikes) record.spikes = spikingLayers.map((l) => Array.from(engine.spikeList(l)));
+    options.onStep?.(record);
+    records.push(record);
+  });
+  return records;
+}

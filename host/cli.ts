@@ -8,6 +8,7 @@ import { handleError } from './cli/handle-error.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
+import { synthCommand } from './commands/synth.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -20,7 +21,7 @@ const program = new Command('hetsyn')
   .addHelpText('after', `\n${EXIT_CODE_HELP}`)
   .exitOverride();
 
-for (const command of [simCommand(), inspectCommand(), quantizeCommand()]) {
+for (const command of [simCommand(), inspectCommand(), quantizeCommand(), synthCommand()]) {
   program.addCommand(command.exitOverride());
 }
 

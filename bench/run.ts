@@ -1,0 +1,224 @@
+/**
+ * `npm run bench`: the .wasm engine in Node against two baselines in the same run, on the KWS shape
+ * (64 -> recurrent 128 -> readout 12) and the paper's SHD shape (700 -> recurrent 128 -> recurrent 64
+ * -> readout 20), K = 16, about 5% of inputs spiking per step:
+ *   - the float per-synapse reference (TypeScript, host/float/reference.ts): the paper's form;
+ *   - a native C build of the same integer algorithm (bench/native/engine.c, gcc -O2).
+ * Ratios are what to read: speedup = baseline time / .wasm time. `--json` prints one JSON object.
+ */
+
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_WASM_PATH, Engine } from '../host/engine/wasm-engine.js';
+import { estimateCost } from '../host/model/cost.js';
+import { writeHsm } from '../host/model/hsm-writer.js';
+import { randomNetwork, randomSpikeTrain } from '../host/float/random-network.js';
+import { FloatReference } from '../host/float/reference.js';
+import { quantize } from '../host/quantize/quantize.js';
+import { encodeSpikeBinary } from '../host/spikes/spike-file.js';
+import type { LayerKind } from '../host/model/hsm.js';
+import { timeNative } from './native.js';
+import { FNV_OFFSET, fnv1aScores, hex32 } from './checksum.js';
+
+const STEPS = 1000;
+const INPUT_RATE = 0.05;
+const LEVELS = 16;
+
+interface Shape {
+  key: 'kws' | 'shd';
+  title: string;
+  inputCount: number;
+  layers: { kind: LayerKind; size: number }[];
+  seed: number;
+}
+
+const SHAPES: Shape[] = [
+  {
+    key: 'kws',
+    title: 'KWS 64 -> rec 128 -> 12',
+    inputCount: 64,
+    layers: [
+      { kind: 'recurrent', size: 128 },
+      { kind: 'readout', size: 12 },
+    ],
+    seed: 12,
+  },
+  {
+    key: 'shd',
+    title: 'SHD 700 -> rec 128 -> rec 64 -> 20',
+    inputCount: 700,
+    layers: [
+      { kind: 'recurrent', size: 128 },
+      { kind: 'recurrent', size: 64 },
+      { kind: 'readout', size: 20 },
+    ],
+    seed: 700,
+  },
+];
+
+/** Median wall time of one pass, over passes run until at least `budgetMs` has been spent. */
+function timePasses(pass: () => void, budgetMs: number, minPasses: number): number {
+  pass(); // warm-up: JIT tiers, caches
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minPasses || performance.now() - start < budgetMs) {
+    const t0 = performance.now();
+    pass();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1] ?? 0;
+}
+
+interface ShapeResult {
+  shape: Shape;
+  wasmNsPerStep: number;
+  floatNsPerStep: number;
+  nativeNsPerStep: number;
+  nativeMatchesWasm: boolean;
+  stateBytesBucketed: number;
+  stateBytesPerSynapse: number;
+  hiddenRates: number[];
+}
+
+function benchShape(shape: Shape, dir: string): ShapeResult {
+  const float = randomNetwork({
+    seed: shape.seed,
+    inputCount: shape.inputCount,
+    layers: shape.layers,
+    levels: LEVELS,
+    inputRate: INPUT_RATE,
+  });
+  const { hsm } = quantize(float, { levels: LEVELS });
+  const bytes = writeHsm(hsm);
+  const train = { steps: randomSpikeTrain(shape.seed + 1, shape.inputCount, STEPS, INPUT_RATE) };
+
+  const engine = Engine.open();
+  const info = engine.loadOrThrow(bytes);
+  const cost = estimateCost(info);
+  let checksum = FNV_OFFSET;
+  const spikeTotals = info.layers.map(() => 0);
+  const wasmPass = (): void => {
+    engine.reset();
+    checksum = FNV_OFFSET;
+    spikeTotals.fill(0);
+    for (const channels of train.steps) {
+      engine.step(channels);
+      checksum = fnv1aScores(checksum, engine.scores());
+      info.layers.forEach((layer, l) => {
+        if (layer.kind !== 'readout') spikeTotals[l] = (spikeTotals[l] ?? 0) + engine.spikeList(l).length;
+      });
+    }
+  };
+  // The outputs are read in a separate pass so the timed pass measures stepping alone.
+  wasmPass();
+  const wasmChecksum = hex32(checksum);
+  const hiddenRates = info.layers.flatMap((layer, l) =>
+    layer.kind === 'readout' ? [] : [(spikeTotals[l] ?? 0) / (STEPS * layer.neuronCount)],
+  );
+  const wasmMs = timePasses(
+    () => {
+      engine.reset();
+      for (const channels of train.steps) engine.step(channels);
+    },
+    1500,
+    5,
+  );
+
+  const reference = new FloatReference(float);
+  const floatMs = timePasses(
+    () => {
+      reference.reset();
+      for (const channels of train.steps) reference.step(channels);
+    },
+    1500,
+    2,
+  );
+
+  const modelPath = join(dir, `${shape.key}.hsm`);
+  const spikesPath = join(dir, `${shape.key}.spk`);
+  writeFileSync(modelPath, bytes);
+  writeFileSync(spikesPath, encodeSpikeBinary(train, shape.inputCount));
+  const repeats = Math.max(3, Math.ceil((1500 * 1e6) / Math.max(1, wasmMs * 1e6)));
+  const native = timeNative(modelPath, spikesPath, repeats);
+
+  return {
+    shape,
+    wasmNsPerStep: (wasmMs * 1e6) / STEPS,
+    floatNsPerStep: (floatMs * 1e6) / STEPS,
+    nativeNsPerStep: native.nsPerStep,
+    nativeMatchesWasm: native.checksum === wasmChecksum,
+    stateBytesBucketed: cost.dynamicStateBytes,
+    stateBytesPerSynapse: cost.perSynapseStateBytes,
+    hiddenRates,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function main(): void {
+  const json = process.argv.includes('--json');
+  const dir = mkdtempSync(join(tmpdir(), 'hetsyn-bench-'));
+  try {
+    const results = SHAPES.map((shape) => {
+      process.stderr.write(`bench: ${shape.title} ...\n`);
+      return benchShape(shape, dir);
+    });
+    const by = (key: Shape['key']): ShapeResult => results.find((r) => r.shape.key === key) as ShapeResult;
+    const kws = by('kws');
+    const shd = by('shd');
+    const summary = {
+      wasm_bytes: statSync(DEFAULT_WASM_PATH).size,
+      kws_steps_per_s: round(1e9 / kws.wasmNsPerStep, 0),
+      shd_steps_per_s: round(1e9 / shd.wasmNsPerStep, 0),
+      speedup_vs_float_ref: round(shd.floatNsPerStep / shd.wasmNsPerStep, 2),
+      speedup_vs_native_c: round(shd.nativeNsPerStep / shd.wasmNsPerStep, 3),
+      kws_speedup_vs_float_ref: round(kws.floatNsPerStep / kws.wasmNsPerStep, 2),
+      kws_speedup_vs_native_c: round(kws.nativeNsPerStep / kws.wasmNsPerStep, 3),
+      shd_state_bytes_bucketed: shd.stateBytesBucketed,
+      shd_state_bytes_per_synapse: shd.stateBytesPerSynapse,
+      shd_state_ratio: round(shd.stateBytesPerSynapse / shd.stateBytesBucketed, 1),
+      native_c_matches_wasm: kws.nativeMatchesWasm && shd.nativeMatchesWasm,
+      steps: STEPS,
+      input_rate: INPUT_RATE,
+      levels: LEVELS,
+      kws_hidden_rates: kws.hiddenRates.map((r) => round(r, 4)),
+      shd_hidden_rates: shd.hiddenRates.map((r) => round(r, 4)),
+    };
+    if (json) {
+      process.stdout.write(JSON.stringify(summary) + '\n');
+      return;
+    }
+    const line = (r: ShapeResult): string =>
+      [
+        r.shape.title.padEnd(36),
+        `${(r.wasmNsPerStep / 1000).toFixed(2)} us`.padStart(11),
+        `${(r.floatNsPerStep / 1000).toFixed(2)} us`.padStart(11),
+        `${(r.nativeNsPerStep / 1000).toFixed(2)} us`.padStart(11),
+        `${(r.floatNsPerStep / r.wasmNsPerStep).toFixed(1)}x`.padStart(9),
+        `${(r.nativeNsPerStep / r.wasmNsPerStep).toFixed(2)}`.padStart(9),
+        `${r.hiddenRates.map((x) => (x * 100).toFixed(1) + '%').join('/')}`.padStart(12),
+      ].join('');
+    process.stdout.write(
+      [
+        `hetsyn.wasm ${summary.wasm_bytes} bytes; ${STEPS} steps at ${INPUT_RATE * 100}% input activity, K = ${LEVELS}`,
+        '',
+        'network                              .wasm/step  float/step  native/step  vs float  vs native  hidden rate',
+        line(kws),
+        line(shd),
+        '',
+        `SHD state: ${shd.stateBytesBucketed} B bucketed vs ${shd.stateBytesPerSynapse} B per-synapse f32 (${summary.shd_state_ratio}x smaller)`,
+        `native C and .wasm outputs identical: ${summary.native_c_matches_wasm ? 'yes' : 'NO'}`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main();

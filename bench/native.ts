@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { StepRecord } from '../host/sim/simulate.js';
 
 const SOURCE = fileURLToPath(new URL('../../bench/native/engine.c', import.meta.url));
 const BINARY = fileURLToPath(new URL('../../build/bench/engine-native', import.meta.url));
@@ -35,12 +36,22 @@ export function buildNative(): string {
 }
 
 export function timeNative(modelPath: string, spikesPath: string, repeats: number): NativeTiming {
-  const out = execFileSync(buildNative(), [modelPath, spikesPath, '--time', String(repeats)], { encoding: 'utf8' });
+  const out = execFileSync(buildNative(), [modelPath, spikesPath, '--time', String(repeats)], {
+    encoding: 'utf8',
+  });
   const parsed = JSON.parse(out) as { steps: number; ns_per_step: number; checksum: string };
   return { steps: parsed.steps, nsPerStep: parsed.ns_per_step, checksum: parsed.checksum };
 }
 
 /** The baseline's per-step dump (its format is documented at the top of engine.c). */
 export function dumpNative(modelPath: string, spikesPath: string): string[] {
-  return execFileSync(buildNative(), [modelPath, spikesPath, '--dump'], { encoding: 'utf8' }).trimEnd().split('\n');
+  return execFileSync(buildNative(), [modelPath, spikesPath, '--dump'], { encoding: 'utf8' })
+    .trimEnd()
+    .split('\n');
+}
+
+/** One step in engine.c's --dump format, from a host simulation record. */
+export function formatDumpLine(record: StepRecord): string {
+  const groups = (record.spikes ?? []).map((list) => ` ${list.length}:${list.join(',')}`).join(' |');
+  return `t ${record.t} scores ${record.scores.join(' ')} spikes${groups} decision ${record.decision}`;
 }

@@ -12,10 +12,12 @@ export function sat32(x: i64): i32 {
   return x > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : x < <i64>i32.MIN_VALUE ? i32.MIN_VALUE : <i32>x;
 }
 
-/** x * alpha / 2^16, rounded half away from zero; alpha <= 65536 so |result| <= |x|. */
+/**
+ * x * alpha / 2^16, rounded half away from zero; alpha <= 65536 so |result| <= |x|. Branch-free:
+ * for x < 0, -floor((-p + 2^15) / 2^16) = floor((p + 2^15 - 1) / 2^16) with p = x * alpha, and
+ * the arithmetic shift floors.
+ */
 @inline
 export function decay(x: i32, alphaQ16: u32): i32 {
-  const magnitude = <u64>(x < 0 ? -<i64>x : <i64>x);
-  const r = <i64>((magnitude * <u64>alphaQ16 + 0x8000) >> 16);
-  return <i32>(x < 0 ? -r : r);
+  return <i32>((<i64>x * <i64>alphaQ16 + 0x8000 - <i64>(x >>> 31)) >> 16);
 }

@@ -36,9 +36,13 @@ export class Layer {
   // Into the state arena.
   sums: usize;
   reset: usize;
+  /** i32[neuronCount]: the membrane potentials of the last step (spiking layers). */
+  potentials: usize;
   spikes: usize;
   spikeList: usize;
   spikeCount: u32;
+  /** An upper bound on |S| over the layer; while it proves no addition can overflow, none saturates. */
+  absBound: u64;
 }
 
 const LAYER_TABLE = memory.data(MAX_LAYERS * offsetof<Layer>(), 8);

@@ -23,6 +23,8 @@ export function carveState(): bool {
     at = align8(at + 4 * n * <u64>L.stateWidth);
     L.reset = <usize>at;
     if (L.kind != KIND_READOUT) at = align8(at + 4 * n);
+    L.potentials = <usize>at;
+    if (L.kind != KIND_READOUT) at = align8(at + 4 * n);
     L.spikes = <usize>at;
     if (L.kind != KIND_READOUT) at = align8(at + n);
     L.spikeList = <usize>at;
@@ -44,6 +46,9 @@ export function carveState(): bool {
 
 export function resetState(): void {
   zero8(State.base, Model.stateBytes);
-  for (let i = 0; i < Model.layerCount; i++) layerAt(i).spikeCount = 0;
+  for (let i = 0; i < Model.layerCount; i++) {
+    layerAt(i).spikeCount = 0;
+    layerAt(i).absBound = 0;
+  }
   State.stepCount = 0;
 }

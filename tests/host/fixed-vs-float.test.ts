@@ -15,7 +15,11 @@ import { Engine } from '../../host/engine/wasm-engine.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { stateWidth, type HsmLayer } from '../../host/model/hsm.js';
 import { FloatReference } from '../../host/float/reference.js';
-import { randomNetwork, randomSpikeTrain, type RandomNetworkOptions } from '../../host/float/random-network.js';
+import {
+  randomNetwork,
+  randomSpikeTrain,
+  type RandomNetworkOptions,
+} from '../../host/float/random-network.js';
 import { dequantize, quantize } from '../../host/quantize/quantize.js';
 
 const ONE = 65536;
@@ -26,7 +30,10 @@ function errorBounds(layer: HsmLayer): Float64Array {
   const resetBound = layer.kind === 'readout' ? 0 : slotBound(layer.resetDecayQ16);
   const perSynapse = layer.levelDecayQ16.reduce((sum, alpha) => sum + slotBound(alpha), 0);
   return Float64Array.from({ length: layer.neuronCount }, (_, j) => {
-    const own = layer.bucketBits === 0 ? slotBound(layer.levelDecayQ16[layer.neuronLevel?.[j] ?? 0] ?? ONE) : perSynapse;
+    const own =
+      layer.bucketBits === 0
+        ? slotBound(layer.levelDecayQ16[layer.neuronLevel?.[j] ?? 0] ?? ONE)
+        : perSynapse;
     return own + resetBound;
   });
 }
@@ -90,7 +97,14 @@ function compare(options: RandomNetworkOptions, steps: number): Comparison {
 const CASES: [string, RandomNetworkOptions][] = [
   [
     'recurrent HetSyn layer, per-synapse levels (K = 16)',
-    { seed: 1, inputCount: 24, layers: [{ kind: 'recurrent', size: 32 }, { kind: 'readout', size: 4 }] },
+    {
+      seed: 1,
+      inputCount: 24,
+      layers: [
+        { kind: 'recurrent', size: 32 },
+        { kind: 'readout', size: 4 },
+      ],
+    },
   ],
   [
     'two recurrent layers, K = 8, heterogeneous thresholds and drives',
@@ -113,12 +127,23 @@ const CASES: [string, RandomNetworkOptions][] = [
       inputCount: 20,
       rhoMode: 'neuron',
       levels: 5,
-      layers: [{ kind: 'feedforward', size: 32 }, { kind: 'readout', size: 2 }],
+      layers: [
+        { kind: 'feedforward', size: 32 },
+        { kind: 'readout', size: 2 },
+      ],
     },
   ],
   [
     'vanilla LIF (one time constant per layer)',
-    { seed: 4, inputCount: 16, rhoMode: 'layer', layers: [{ kind: 'recurrent', size: 24 }, { kind: 'readout', size: 2 }] },
+    {
+      seed: 4,
+      inputCount: 16,
+      rhoMode: 'layer',
+      layers: [
+        { kind: 'recurrent', size: 24 },
+        { kind: 'readout', size: 2 },
+      ],
+    },
   ],
   [
     'sparse connectivity (30% of synapses), four layers',

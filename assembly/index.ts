@@ -66,7 +66,7 @@ export function decision(): i32 {
 }
 
 export function stepCount(): u32 {
-  return State.stepCount;
+  return Model.loaded ? State.stepCount : 0;
 }
 
 /** i32[classes]: the readout scores of the last step. */

@@ -103,7 +103,10 @@ export function synthCommand(): Command {
       const classes = opts.layers[opts.layers.length - 1]?.size ?? 0;
       const labels = opts.labels ?? Array.from({ length: classes }, (_, c) => `class${c}`);
       if (labels.length !== classes) {
-        throw new CliError(`--labels names ${labels.length} classes; the readout has ${classes}`, ExitCode.usage);
+        throw new CliError(
+          `--labels names ${labels.length} classes; the readout has ${classes}`,
+          ExitCode.usage,
+        );
       }
       model.labels = labels;
       if (opts.name !== undefined) model.name = opts.name;

@@ -1,0 +1,146 @@
+/**
+ * The shipped build/hetsyn.wasm as a board sees it: small enough for flash, importing nothing the
+ * board ABI does not provide, exporting what the host wrapper calls, integer-only and MVP-only.
+ * The disassembly and validation use wabt (Debian package `wabt`, installed by .ci/run).
+ */
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it, type TestContext } from 'node:test';
+import { DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
+import { REPO_ROOT } from './fixtures.js';
+
+const MAX_WASM_BYTES = 16384;
+const module = new WebAssembly.Module(readFileSync(DEFAULT_WASM_PATH));
+
+function sourcesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) return sourcesUnder(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** `module.name` of every @external declaration in assembly/: the imports the ABI allows. */
+function declaredImports(): Set<string> {
+  const declared = new Set<string>();
+  const external = /@external\(\s*'([^']+)'\s*(?:,\s*'([^']+)'\s*)?\)/g;
+  for (const file of sourcesUnder(join(REPO_ROOT, 'assembly'))) {
+    for (const match of readFileSync(file, 'utf8').matchAll(external)) {
+      // @external('name') keeps the default module, env.
+      declared.add(match[2] === undefined ? `env.${match[1]}` : `${match[1]}.${match[2]}`);
+    }
+  }
+  return declared;
+}
+
+/** The members of the EngineExports interface in host/engine/wasm-engine.ts. */
+function wrapperExports(): string[] {
+  const source = readFileSync(join(REPO_ROOT, 'host/engine/wasm-engine.ts'), 'utf8');
+  const body = /interface EngineExports \{([^}]*)\}/.exec(source)?.[1];
+  assert.ok(body, 'no EngineExports interface in host/engine/wasm-engine.ts');
+  return [...body.matchAll(/^\s*(\w+)\s*[(:]/gm)].map((m) => String(m[1]));
+}
+
+/** Runs a wabt tool; a missing tool fails with the way to get it. */
+function wabt(tool: string, args: string[]): { ok: boolean; output: string } {
+  try {
+    return { ok: true, output: execFileSync(tool, args, { encoding: 'utf8', stdio: 'pipe' }) };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
+    if (e.code === 'ENOENT') {
+      assert.fail(
+        `${tool} is not on PATH: install the Debian package wabt (apt-get install wabt); CI installs it`,
+      );
+    }
+    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+const MVP_ONLY = [
+  '--disable-saturating-float-to-int',
+  '--disable-sign-extension',
+  '--disable-simd',
+  '--disable-multi-value',
+  '--disable-bulk-memory',
+  '--disable-reference-types',
+  '--disable-mutable-globals',
+];
+
+/** Lines of `wasm-objdump -x -d` that mention a float type or instruction. */
+function floatLines(path: string): string[] {
+  const dump = wabt('wasm-objdump', ['-x', '-d', path]).output;
+  return dump.split('\n').filter((line) => /\bf(32|64)\b/.test(line));
+}
+
+// Hand-assembled controls, so a wabt whose output or flags changed cannot make the checks vacuous.
+const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+/** (func (result f32) f32.const 0) */
+const WITH_F32 = Uint8Array.from([
+  ...HEADER,
+  ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7d],
+  ...[0x03, 0x02, 0x01, 0x00],
+  ...[0x0a, 0x09, 0x01, 0x07, 0x00, 0x43, 0x00, 0x00, 0x00, 0x00, 0x0b],
+]);
+/** (func (result i32) i32.const 0 i32.extend8_s): sign-extension, post-MVP. */
+const WITH_SIGN_EXTENSION = Uint8Array.from([
+  ...HEADER,
+  ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f],
+  ...[0x03, 0x02, 0x01, 0x00],
+  ...[0x0a, 0x07, 0x01, 0x05, 0x00, 0x41, 0x00, 0xc0, 0x0b],
+]);
+
+describe('build/hetsyn.wasm', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'hetsyn-wasm-'));
+  after(() => rmSync(scratch, { recursive: true, force: true }));
+  const control = (name: string, bytes: Uint8Array): string => {
+    const path = join(scratch, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+
+  it(`is at most ${MAX_WASM_BYTES} bytes`, (t: TestContext) => {
+    const size = statSync(DEFAULT_WASM_PATH).size;
+    t.diagnostic(`hetsyn.wasm: ${size} bytes`);
+    assert.ok(size <= MAX_WASM_BYTES, `${size} bytes > ${MAX_WASM_BYTES}`);
+  });
+
+  it('imports only from env, and only what assembly/ declares @external', () => {
+    const declared = declaredImports();
+    assert.ok(declared.has('env.hetsyn_abort'), [...declared].join(', '));
+    for (const entry of WebAssembly.Module.imports(module)) {
+      assert.equal(entry.module, 'env', `import ${entry.module}.${entry.name}`);
+      assert.ok(
+        declared.has(`env.${entry.name}`),
+        `import env.${entry.name} is not declared @external in assembly/`,
+      );
+    }
+  });
+
+  it('exports everything the host wrapper calls, as functions and one memory', () => {
+    const exported = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+    const needed = wrapperExports();
+    assert.ok(needed.length > 10, `EngineExports parsed as ${needed.join(', ')}`);
+    for (const name of needed) {
+      assert.equal(exported.get(name), name === 'memory' ? 'memory' : 'function', `export ${name}`);
+    }
+  });
+
+  it('contains no f32/f64 type or instruction', () => {
+    assert.notDeepEqual(floatLines(control('f32.wasm', WITH_F32)), [], 'the float check must see f32.const');
+    assert.deepEqual(floatLines(DEFAULT_WASM_PATH), []);
+  });
+
+  it('validates as WebAssembly MVP (no post-MVP feature)', () => {
+    const rejected = wabt('wasm-validate', [
+      ...MVP_ONLY,
+      control('sign-extension.wasm', WITH_SIGN_EXTENSION),
+    ]);
+    assert.equal(rejected.ok, false, 'wasm-validate must reject sign-extension with these flags');
+    const result = wabt('wasm-validate', [...MVP_ONLY, DEFAULT_WASM_PATH]);
+    assert.ok(result.ok, result.output);
+  });
+});

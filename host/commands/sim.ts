@@ -1,9 +1,9 @@
 /** `hetsyn sim MODEL INPUT`: run the .wasm engine on the host, exactly as a board would. */
 
 import { Command } from 'commander';
-import { openModel } from '../cli/load-model.js';
+import { openModel, readInputFile } from '../cli/load-model.js';
 import { printJson, table } from '../cli/format.js';
-import { readSpikeFile } from '../spikes/spike-file.js';
+import { parseSpikeFile } from '../spikes/spike-file.js';
 import { simulate, type StepRecord } from '../sim/simulate.js';
 
 function argmax(values: number[]): number {
@@ -32,7 +32,7 @@ export function simCommand(): Command {
     .action(
       (modelPath: string, inputPath: string, opts: { json?: boolean; spikes?: boolean; quiet?: boolean }) => {
         const { engine, info } = openModel(modelPath);
-        const train = readSpikeFile(inputPath);
+        const train = parseSpikeFile(readInputFile(inputPath, 'spike file'), inputPath);
         const records = simulate(engine, train, { spikes: opts.spikes === true });
         const decision = engine.decision();
         const label = info.labels[decision] ?? null;

@@ -11,7 +11,7 @@ export interface StatusCode {
 
 export const STATUS_CODES: readonly StatusCode[] = [
   { code: 0, name: 'OK', message: 'model loaded' },
-  { code: 1, name: 'TRUNCATED', message: 'the file is shorter than its header says (truncated)' },
+  { code: 1, name: 'TRUNCATED', message: 'the file is shorter than its header says' },
   { code: 2, name: 'BAD_MAGIC', message: 'not a .hsm model file (bad magic)' },
   { code: 3, name: 'BAD_VERSION', message: 'a .hsm format version this engine does not read' },
   {

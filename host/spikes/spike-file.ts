@@ -119,7 +119,11 @@ function isBinary(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && new TextDecoder().decode(bytes.subarray(0, 4)) === BINARY_MAGIC;
 }
 
+/** A spike file's bytes in either form, told apart by the binary magic. */
+export function parseSpikeFile(bytes: Uint8Array, source: string): SpikeTrain {
+  return isBinary(bytes) ? parseSpikeBinary(bytes, source) : parseSpikeText(new TextDecoder().decode(bytes), source);
+}
+
 export function readSpikeFile(path: string): SpikeTrain {
-  const bytes = readFileSync(path);
-  return isBinary(bytes) ? parseSpikeBinary(bytes, path) : parseSpikeText(bytes.toString('utf8'), path);
+  return parseSpikeFile(readFileSync(path), path);
 }

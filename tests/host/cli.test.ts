@@ -1,0 +1,142 @@
+/**
+ * The `hetsyn` CLI as a user runs it: the compiled entry point in a child process, on the shipped
+ * demo model and sample input, checking stdout, stderr and the documented exit codes.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine } from '../../host/engine/wasm-engine.js';
+import { parseSpikeFile } from '../../host/spikes/spike-file.js';
+import { simulate } from '../../host/sim/simulate.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(ROOT, 'dist/host/cli.js');
+const DEMO = join(ROOT, 'models/demo-kws-shape.hsm');
+const DEMO_INPUT = join(ROOT, 'models/samples/demo-kws-shape.spikes');
+const dir = mkdtempSync(join(tmpdir(), 'hetsyn-cli-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function hetsyn(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: dir });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('sim --json prints every step of the .wasm run and the decision', () => {
+  const run = hetsyn('sim', DEMO, DEMO_INPUT, '--json', '--spikes');
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout) as {
+    steps: { t: number; scores: number[]; spikes: number[][]; decision: number }[];
+    decision: number;
+    label: string;
+  };
+  const engine = Engine.open();
+  const info = engine.loadOrThrow(readFileSync(DEMO));
+  const expected = simulate(engine, parseSpikeFile(readFileSync(DEMO_INPUT), DEMO_INPUT), { spikes: true });
+  assert.deepEqual(out.steps, expected);
+  assert.equal(out.decision, engine.decision());
+  assert.equal(out.label, info.labels[engine.decision()]);
+  assert.ok(
+    out.steps.some((s) => (s.spikes[0]?.length ?? 0) > 0),
+    'the demo network spikes',
+  );
+});
+
+test('sim prints a step table and a decision line for people', () => {
+  const run = hetsyn('sim', DEMO, DEMO_INPUT);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^step\s+top\s+class0/m);
+  assert.match(run.stdout, /^decision: class\d+ \(class \d+, summed over steps 0\.\.99\)$/m);
+  assert.equal(hetsyn('sim', DEMO, DEMO_INPUT, '-q').stdout.trim().split('\n').length, 1);
+});
+
+test('inspect reports sizes, levels and costs that match the engine', () => {
+  const run = hetsyn('inspect', DEMO, '--json');
+  assert.equal(run.status, 0, run.stderr);
+  const out = JSON.parse(run.stdout) as {
+    model: { modelBytes: number; stateBytes: number; layers: { levelCount: number; kind: string }[] };
+    cost: { flashBytes: number; ramBytes: number; opsPerStep: { total: number } };
+    wasmBytes: number;
+  };
+  assert.equal(out.model.modelBytes, readFileSync(DEMO).length);
+  assert.equal(out.cost.ramBytes, out.model.modelBytes + out.model.stateBytes);
+  assert.deepEqual(
+    out.model.layers.map((l) => [l.kind, l.levelCount]),
+    [
+      ['recurrent', 16],
+      ['readout', 16],
+    ],
+  );
+  assert.ok(out.cost.opsPerStep.total > 4000 && out.cost.opsPerStep.total < 8000);
+  assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+51,216 B of linear memory/m);
+});
+
+test('synth and quantize reproduce the shipped demo model byte for byte', () => {
+  const json = join(dir, 'demo.json');
+  const spikes = join(dir, 'demo.spikes');
+  const model = join(dir, 'demo.hsm');
+  const args = [
+    '--inputs',
+    '64',
+    '--layers',
+    'r128,12',
+    '--levels',
+    '16',
+    '--seed',
+    '1',
+    '--name',
+    'demo-kws-shape',
+  ];
+  assert.equal(hetsyn('synth', ...args, '-o', json, '--spikes', spikes, '--steps', '100').status, 0);
+  const quantized = hetsyn('quantize', json, '-o', model);
+  assert.equal(quantized.status, 0, quantized.stderr);
+  assert.match(quantized.stdout, /wrote .*demo\.hsm \(40576 bytes\)/);
+  assert.deepEqual(readFileSync(model), readFileSync(DEMO));
+  assert.equal(readFileSync(spikes, 'utf8'), readFileSync(DEMO_INPUT, 'utf8'));
+});
+
+test('exit codes: usage 2, unreadable or malformed input 3, rejected model 4', () => {
+  assert.equal(hetsyn('sim').status, 2);
+  assert.equal(hetsyn('sim', DEMO, DEMO_INPUT, '--bogus').status, 2);
+  assert.equal(hetsyn('synth', '-o', 'x.json', '--layers', 'r12,f3').status, 2);
+
+  const missing = hetsyn('sim', DEMO, join(dir, 'absent.spikes'));
+  assert.equal(missing.status, 3);
+  assert.match(missing.stderr, /cannot read spike file .*absent\.spikes: no such file/);
+
+  writeFileSync(join(dir, 'bad.spikes'), '0 1\n2 x\n');
+  const malformed = hetsyn('sim', DEMO, join(dir, 'bad.spikes'));
+  assert.equal(malformed.status, 3);
+  assert.match(malformed.stderr, /bad\.spikes:2: "x" is not a channel number/);
+
+  writeFileSync(join(dir, 'wide.spikes'), '0 64\n');
+  assert.match(
+    hetsyn('sim', DEMO, join(dir, 'wide.spikes')).stderr,
+    /channel 64 is not below the model's 64 inputs/,
+  );
+
+  const corrupt = Uint8Array.from(readFileSync(DEMO));
+  corrupt[1000] = (corrupt[1000] ?? 0) ^ 0x40;
+  writeFileSync(join(dir, 'corrupt.hsm'), corrupt);
+  const rejected = hetsyn('inspect', join(dir, 'corrupt.hsm'));
+  assert.equal(rejected.status, 4);
+  assert.match(
+    rejected.stderr,
+    /Failed to load model .*corrupt\.hsm: BAD_CRC \(CRC-32 mismatch: the file is corrupted\)/,
+  );
+
+  writeFileSync(join(dir, 'bad.json'), '{"format": "hetsyn-float"');
+  assert.equal(hetsyn('quantize', join(dir, 'bad.json'), '-o', 'x.hsm').status, 3);
+});
+
+test('--help lists the commands and the exit codes', () => {
+  const run = hetsyn('--help');
+  assert.equal(run.status, 0);
+  for (const command of ['sim', 'inspect', 'quantize', 'synth'])
+    assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
+  assert.match(run.stdout, /4 {2}model rejected/);
+});

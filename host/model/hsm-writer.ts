@@ -8,6 +8,7 @@ import { Engine } from '../engine/wasm-engine.js';
 import {
   DECISION_MODE_CODE,
   FORMAT_VERSION,
+  HSM_LIMITS,
   LAYER_KIND_CODE,
   MAGIC,
   rowCount,
@@ -102,9 +103,9 @@ function checkLayer(layer: HsmLayer, index: number): void {
   const spiking = layer.kind !== 'readout';
   const K = layer.levelDecayQ16.length;
   const synapses = layer.sparse ? layer.sparse.column.length : rows * layer.neuronCount;
-  check(layer.neuronCount >= 1 && layer.neuronCount <= 0xffff, `${at}: neuronCount out of range`);
+  check(layer.neuronCount >= 1 && layer.neuronCount <= HSM_LIMITS.u16, `${at}: neuronCount out of range`);
   check(
-    K >= 1 && K <= (layer.bucketBits === 8 ? 64 : 16),
+    K >= 1 && K <= (layer.bucketBits === 8 ? HSM_LIMITS.levelsByte : HSM_LIMITS.levelsNibble),
     `${at}: ${K} levels do not fit bucketBits ${layer.bucketBits}`,
   );
   check(layer.weight.length === synapses, `${at}: ${layer.weight.length} weights for ${synapses} synapses`);
@@ -162,8 +163,14 @@ let crcEngine: Engine | undefined;
 
 /** The .hsm bytes of a model, sealed with the engine's CRC-32. */
 export function writeHsm(model: HsmModel): Uint8Array {
-  check(model.layers.length >= 1 && model.layers.length <= 16, 'a model has 1 to 16 layers');
-  check(model.inputCount >= 1 && model.inputCount <= 0xffff, 'inputCount must be 1..65535');
+  check(
+    model.layers.length >= 1 && model.layers.length <= HSM_LIMITS.layers,
+    `a model has 1 to ${HSM_LIMITS.layers} layers`,
+  );
+  check(
+    model.inputCount >= 1 && model.inputCount <= HSM_LIMITS.u16,
+    `inputCount must be 1..${HSM_LIMITS.u16}`,
+  );
   model.layers.forEach(checkLayer);
   const w = new ByteWriter();
   w.bytes(new TextEncoder().encode(MAGIC));
@@ -172,7 +179,7 @@ export function writeHsm(model: HsmModel): Uint8Array {
   w.u32(0);
   w.u32(2 + model.layers.length);
   section(w, SECTION_MODEL, (s) => {
-    const name = utf8(model.name, 'model name', 63);
+    const name = utf8(model.name, 'model name', HSM_LIMITS.textBytes);
     s.u32(model.timestepUs);
     s.u16(model.inputCount);
     s.u16(model.layers.length);
@@ -185,7 +192,7 @@ export function writeHsm(model: HsmModel): Uint8Array {
   section(w, SECTION_LABELS, (s) => {
     s.u16(model.labels.length);
     for (const label of model.labels) {
-      const bytes = utf8(label, 'label', 63, 1);
+      const bytes = utf8(label, 'label', HSM_LIMITS.textBytes, 1);
       s.u8(bytes.length);
       s.bytes(bytes);
     }

@@ -18,6 +18,21 @@ export const DECISION_MODE_CODE: Record<DecisionMode, number> = { sum: 0 };
 /** Q0.16 decay multiplier: 65536 is exactly 1 (no decay). */
 export const DECAY_ONE_Q16 = 65536;
 
+/** The format's limits (docs/model-format.md); the engine's parser enforces the same numbers. */
+export const HSM_LIMITS = {
+  layers: 16,
+  /** inputCount, neuronCount, decisionSkipSteps. */
+  u16: 0xffff,
+  /** Name and label bytes (UTF-8). */
+  textBytes: 63,
+  /** Levels with bucketBits 0 or 4. */
+  levelsNibble: 16,
+  /** Levels with bucketBits 8. */
+  levelsByte: 64,
+  weightShift: 16,
+  stateFracBits: 62,
+} as const;
+
 export interface HsmSparseRows {
   /** rows + 1 entries; the synapses of row r are rowStart[r] .. rowStart[r + 1] - 1. */
   rowStart: Uint32Array;

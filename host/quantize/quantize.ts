@@ -6,6 +6,7 @@
 import { uniformNeuronRho, type FloatLayer, type FloatModel } from '../float/model.js';
 import {
   DECAY_ONE_Q16,
+  HSM_LIMITS,
   rowCount,
   type BucketBits,
   type HsmLayer,
@@ -71,14 +72,14 @@ export class QuantizeError extends Error {
 export const DEFAULT_LEVELS = 16;
 export const DEFAULT_WEIGHT_SHIFT = 8;
 const MAX_WEIGHT = 127;
-const MAX_LEVELS_PER_NEURON = 16;
-const MAX_LEVELS_NIBBLE = 16;
-const MAX_LEVELS_BYTE = 64;
-const MAX_WEIGHT_SHIFT = 16;
-const MAX_STATE_FRAC_BITS = 62;
-const MAX_LAYERS = 16;
-const MAX_U16 = 0xffff;
-const MAX_TEXT_BYTES = 63;
+const MAX_LEVELS_PER_NEURON = HSM_LIMITS.levelsNibble;
+const MAX_LEVELS_NIBBLE = HSM_LIMITS.levelsNibble;
+const MAX_LEVELS_BYTE = HSM_LIMITS.levelsByte;
+const MAX_WEIGHT_SHIFT = HSM_LIMITS.weightShift;
+const MAX_STATE_FRAC_BITS = HSM_LIMITS.stateFracBits;
+const MAX_LAYERS = HSM_LIMITS.layers;
+const MAX_U16 = HSM_LIMITS.u16;
+const MAX_TEXT_BYTES = HSM_LIMITS.textBytes;
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
 

@@ -1,6 +1,7 @@
-// The exports of hetsyn.wasm: the engine API that host simulation and (later) the board's protocol
-// handler call. Untrusted arguments (model bytes, input lists, indices from the host) are checked
-// here, once; everything below trusts them. Status codes are those of model/errors.ts.
+// The exports of hetsyn.wasm: the engine API that host simulation calls, and the board's entry
+// points (whose protocol handlers reach the engine directly, not through these exports). Untrusted
+// arguments (model bytes, input lists, indices from the host) are checked here, once; everything
+// below trusts them. Status codes are those of model/errors.ts.
 //
 // Use: p = modelBuffer(n); write n model bytes at p; modelLoad(n) == 0; then per step write the
 // active input channels (u16) at inputBuffer() and call step(count); read scores()/decision().
@@ -8,30 +9,25 @@
 // The module's own abort, named by --use abort=... in asconfig.json, must be part of the program.
 import './runtime/abort';
 import * as E from './model/errors';
-import { parseModel, FORMAT_VERSION } from './model/parse';
+import { FORMAT_VERSION } from './model/parse';
 import { crc32 as crc32Of } from './model/crc32';
 import { layerAt, Model, KIND_READOUT } from './engine/network';
-import { arenaStart, reserveTo } from './engine/arena';
-import { carveState, resetState, State } from './engine/state';
+import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
+import { ENGINE_VERSION, loadModel, modelArena } from './board/model-load';
 
-const ENGINE_VERSION: u32 = 1;
+// The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
+// --max-frame option lower the frame limit with the third.
+export { boardInit, boardPoll, boardSetMaxFrame } from './board/board';
 
 /** Where to write a model of `bytes` bytes (unloading the current one); 0 if memory cannot hold it. */
 export function modelBuffer(bytes: u32): usize {
-  Model.loaded = false;
-  return reserveTo(<u64>arenaStart() + <u64>bytes) ? arenaStart() : 0;
+  return modelArena(bytes);
 }
 
 /** Validates and loads the `bytes` model bytes written at modelBuffer(); a status code. */
 export function modelLoad(bytes: u32): i32 {
-  Model.loaded = false;
-  if (!reserveTo(<u64>arenaStart() + <u64>bytes)) return E.TOO_LARGE;
-  const err = parseModel(arenaStart(), bytes);
-  if (err != E.OK) return err;
-  if (!carveState()) return E.TOO_LARGE;
-  Model.loaded = true;
-  return E.OK;
+  return loadModel(bytes);
 }
 
 export function modelLoaded(): bool {

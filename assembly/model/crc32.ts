@@ -6,13 +6,24 @@
   0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 ]);
 
-export function crc32(ptr: usize, bytes: usize): u32 {
-  let crc: u32 = 0xffffffff;
+export const CRC32_START: u32 = 0xffffffff;
+
+/** Continues a CRC over more bytes: start from CRC32_START, finish with crc32Finish. */
+export function crc32Update(crc: u32, ptr: usize, bytes: usize): u32 {
   const end = ptr + bytes;
   while (ptr < end) {
     crc ^= <u32>load<u8>(ptr++);
     crc = (crc >>> 4) ^ load<u32>(NIBBLE_TABLE + ((crc & 15) << 2));
     crc = (crc >>> 4) ^ load<u32>(NIBBLE_TABLE + ((crc & 15) << 2));
   }
+  return crc;
+}
+
+@inline
+export function crc32Finish(crc: u32): u32 {
   return ~crc;
+}
+
+export function crc32(ptr: usize, bytes: usize): u32 {
+  return crc32Finish(crc32Update(CRC32_START, ptr, bytes));
 }

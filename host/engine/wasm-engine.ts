@@ -6,6 +6,7 @@
 
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { boardImports } from '../board/board-imports.js';
 import { EngineError } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
 
@@ -109,13 +110,6 @@ function compile(wasmPath: string): WebAssembly.Module {
   return module;
 }
 
-/** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) for the abort message. */
-function readAsString(memory: WebAssembly.Memory, ptr: number): string {
-  if (ptr === 0) return '(null)';
-  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0] ?? 0;
-  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
-}
-
 export class Engine {
   private readonly x: EngineExports;
   /** The engine's input list, viewed once per load (memory grows only while loading). */
@@ -127,17 +121,10 @@ export class Engine {
 
   /** A fresh engine instance with its own memory; the compiled module is shared. */
   static open(wasmPath: string = DEFAULT_WASM_PATH): Engine {
-    // The import needs the instance's memory, which exists only once the instance does.
+    // The board ABI with nothing behind it: host simulation never polls the board side. The imports
+    // need the instance's memory, which exists only once the instance does.
     const self: { engine?: Engine } = {};
-    const imports = {
-      env: {
-        hetsyn_abort(message: number, file: number, line: number, column: number): never {
-          const memory = self.engine?.x.memory;
-          const text = (ptr: number): string => (memory ? readAsString(memory, ptr) : '?');
-          throw new Error(`hetsyn.wasm aborted: ${text(message)} at ${text(file)}:${line}:${column}`);
-        },
-      },
-    };
+    const imports = boardImports({ uart: null, storage: null }, () => self.engine?.x.memory);
     self.engine = new Engine(new WebAssembly.Instance(compile(wasmPath), imports));
     return self.engine;
   }

@@ -4,6 +4,7 @@
  * says which field it breaks instead of patching a magic offset.
  */
 
+import { boardImports } from '../../host/board/board-imports.js';
 import { Prng } from '../../host/float/prng.js';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -27,13 +28,13 @@ export interface RawExports {
   modelLoaded(): number;
 }
 
-/** A fresh instance of build/hetsyn.wasm, for what the Engine wrapper does not let a test do. */
+/** A fresh instance of build/hetsyn.wasm (no UART, no storage), for what the Engine wrapper does not let a test do. */
 export function rawInstance(): RawExports {
-  const abort = (): never => {
-    throw new Error('hetsyn_abort called');
-  };
+  const holder: { exports?: RawExports } = {};
   const module = new WebAssembly.Module(readFileSync(DEFAULT_WASM_PATH));
-  return new WebAssembly.Instance(module, { env: { hetsyn_abort: abort } }).exports as unknown as RawExports;
+  const imports = boardImports({ uart: null, storage: null }, () => holder.exports?.memory);
+  holder.exports = new WebAssembly.Instance(module, imports).exports as unknown as RawExports;
+  return holder.exports;
 }
 
 /** The project's seeded PRNG with the draws the fixtures need, so every case reproduces from its seed. */

@@ -10,6 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
+import { BOARD_IMPORTS } from '../../host/board/board-imports.js';
 import { DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
 import { REPO_ROOT } from './fixtures.js';
 
@@ -58,6 +59,34 @@ function wabt(tool: string, args: string[]): { ok: boolean; output: string } {
     }
     return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
   }
+}
+
+/** name -> WAMR signature string, from the imports table of docs/board-abi.md. */
+function boardAbiSignatures(): Map<string, string> {
+  const doc = readFileSync(join(REPO_ROOT, 'docs/board-abi.md'), 'utf8');
+  const imports = doc.slice(doc.indexOf('## Imports'), doc.indexOf('## Exports'));
+  const rows = [...imports.matchAll(/^\| `(\w+)\([^`]*` \| `([^`]+)` \|/gm)];
+  return new Map(rows.map((m) => [String(m[1]), String(m[2])]));
+}
+
+/** "(ii*~)i" -> "(i32, i32, i32, i32) -> i32", as wasm-objdump prints a type. */
+function wasmTypeOf(wamr: string): string {
+  const match = /^\(([i*~]*)\)(i?)$/.exec(wamr);
+  assert.ok(match, `unexpected WAMR signature ${wamr}`);
+  const params = [...String(match[1])].map(() => 'i32').join(', ');
+  return `(${params}) -> ${match[2] ? 'i32' : 'nil'}`;
+}
+
+/** env.name -> its function type, from wasm-objdump. */
+function importedSignatures(): Map<string, string> {
+  const dump = wabt('wasm-objdump', ['-x', DEFAULT_WASM_PATH]).output;
+  const types = new Map([...dump.matchAll(/^ - type\[(\d+)\] (.*)$/gm)].map((m) => [m[1], String(m[2])]));
+  return new Map(
+    [...dump.matchAll(/^ - func\[\d+\] sig=(\d+) <env\.(\w+)> <- env\.\w+$/gm)].map((m) => [
+      String(m[2]),
+      types.get(String(m[1])) ?? '?',
+    ]),
+  );
 }
 
 const MVP_ONLY = [
@@ -118,6 +147,37 @@ describe('build/hetsyn.wasm', () => {
         `import env.${entry.name} is not declared @external in assembly/`,
       );
     }
+  });
+
+  it('imports each board ABI function with the signature docs/board-abi.md gives it', () => {
+    const documented = boardAbiSignatures();
+    assert.deepEqual(
+      [...documented.keys()].sort(),
+      [...BOARD_IMPORTS].sort(),
+      'docs/board-abi.md and host/board/board-imports.ts list the same imports',
+    );
+    const imported = importedSignatures();
+    for (const [name, signature] of imported) {
+      const wamr = documented.get(name);
+      assert.ok(wamr, `env.${name} is not in docs/board-abi.md`);
+      assert.equal(signature, wasmTypeOf(wamr), `env.${name}: WAMR signature ${wamr}`);
+    }
+    for (const name of [
+      'uart_read',
+      'uart_write',
+      'storage_bytes',
+      'storage_erase',
+      'storage_write',
+      'storage_read',
+    ]) {
+      assert.ok(imported.has(name), `env.${name} is not imported`);
+    }
+  });
+
+  it('exports the board entry points of docs/board-abi.md', () => {
+    const exported = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+    for (const name of ['boardInit', 'boardPoll', 'boardSetMaxFrame'])
+      assert.equal(exported.get(name), 'function', name);
   });
 
   it('exports everything the host wrapper calls, as functions and one memory', () => {

@@ -1,0 +1,36 @@
+// The firmware's entry points (docs/board-abi.md, "Exports the firmware calls"): boardInit once,
+// boardPoll from the main loop. A poll does bounded work: it offers queued bytes to the UART, reads
+// and decodes at most a few hundred received bytes, handles at most one request (or runs the
+// steps of the SPIKES frame in progress that the transmit ring has room for), and flushes again.
+
+import { slotsInit } from './slots';
+import { Stream, runSteps } from './stream';
+import { Link, TX_RESERVE, flushTx, receiveFrame, setMaxFrame, txFree } from '../protocol/link';
+import { handleFrame } from '../protocol/handlers';
+
+/** Finds and loads the newest valid stored model: 0 (also when none is stored), the engine's code
+ *  for a stored model it refused, or a negative storage status. */
+export function boardInit(): i32 {
+  return slotsInit();
+}
+
+/** 1 if the poll moved bytes or handled anything, 0 when idle. */
+export function boardPoll(): i32 {
+  Link.rxMoved = false;
+  let worked = flushTx();
+  if (!Stream.running && txFree() >= TX_RESERVE) {
+    const bytes = receiveFrame();
+    if (bytes != 0) {
+      handleFrame(bytes);
+      worked = true;
+    }
+  }
+  if (Stream.running && runSteps()) worked = true;
+  if (flushTx()) worked = true;
+  return worked || Link.rxMoved ? 1 : 0;
+}
+
+/** Lowers the largest frame body the board accepts (and INFO reports); clamped to [64, 256]. Returns it. */
+export function boardSetMaxFrame(bytes: i32): i32 {
+  return <i32>setMaxFrame(bytes);
+}

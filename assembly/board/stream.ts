@@ -1,0 +1,156 @@
+// Streaming (docs/protocol.md, "Streaming"): STREAM_START, SPIKES, STREAM_STOP and the RESULT frame
+// of each step. The board's next step is the engine's own step counter, reset by STREAM_START.
+//
+// A SPIKES frame is checked whole before its first step runs, then run a step at a time, each step
+// only when the transmit ring has room for its RESULT and the ack: so a slow UART slows the steps
+// down (and, through the host's window, the host) instead of dropping results. While a frame is
+// being run the board reads no new request; its bytes stay in FRAME.
+
+import { clockUs } from './abi';
+import { ModelLoads } from './model-load';
+import { Model, layerAt, KIND_READOUT } from '../engine/network';
+import { State, resetState } from '../engine/state';
+import { stepNetwork, decide } from '../engine/step';
+import * as E from '../model/errors';
+import * as P from '../protocol/codes';
+import {
+  Link,
+  TX_RESERVE,
+  beginFrame,
+  bodyLength,
+  flushTx,
+  putU16,
+  putU32,
+  putU8,
+  sendFrame,
+  txFree,
+} from '../protocol/link';
+
+/** RESULT before its optional parts: step u32, decision i16, stepUs u32, flags u8. */
+const RESULT_FIXED_BYTES: u32 = 11;
+/** A RESULT (at most maxFrame) and the SPIKES_ACK after it, encoded. */
+const STEP_RESERVE: u32 = TX_RESERVE + 16;
+
+export class Stream {
+  static active: bool = false;
+  /** ModelLoads.count at STREAM_START: any load since (COMMIT, ROLLBACK) ends the stream. */
+  static loads: u32 = 0;
+  static report: u32 = 0;
+  static layer: i32 = 0;
+  /** A checked SPIKES frame is being run: its seq, next step's bytes in FRAME and steps left. */
+  static running: bool = false;
+  static seq: u32 = 0;
+  static cursor: usize = 0;
+  static stepsLeft: u32 = 0;
+}
+
+/** Checks the report against the model and maxFrame, then resets the network state. */
+export function streamStart(report: u32, layer: u32): i32 {
+  if (!Model.loaded) return P.NO_MODEL;
+  if ((report & ~(P.REPORT_SCORES | P.REPORT_SPIKES)) != 0) return P.BAD_REQUEST;
+  let bytes = P.FRAME_OVERHEAD + RESULT_FIXED_BYTES;
+  if ((report & P.REPORT_SCORES) != 0) bytes += Model.labelCount << 2;
+  if ((report & P.REPORT_SPIKES) != 0) {
+    if (layer >= <u32>Model.layerCount || layerAt(<i32>layer).kind == KIND_READOUT) return P.BAD_REQUEST;
+    bytes += 2 + (layerAt(<i32>layer).neuronCount << 1);
+  }
+  // Every RESULT of this stream must fit a frame: refused here, with the bytes it would need.
+  if (bytes > Link.maxFrame) return P.fail(P.BAD_REQUEST, <i32>bytes);
+  resetState();
+  Stream.active = true;
+  Stream.loads = ModelLoads.count;
+  Stream.report = report;
+  Stream.layer = <i32>layer;
+  return P.OK;
+}
+
+/**
+ * SPIKES: `payload` holds firstStep u32, steps u8, then per step count u8 and count channels u16.
+ * Returns OK with nothing queued when the steps are to run (Stream.running), or an ERROR code, or
+ * -1 when the frame repeats steps already run and only wants the ack.
+ */
+export function spikes(seq: u32, payload: usize, bytes: u32): i32 {
+  if (!streaming()) return P.NOT_STREAMING;
+  if (bytes < 5) return P.BAD_REQUEST;
+  const firstStep = load<u32>(payload);
+  const steps = <u32>load<u8>(payload, 4);
+  const inputs = Model.inputCount;
+  let bad = false;
+  let at: u32 = 5;
+  for (let s: u32 = 0; s < steps; s++) {
+    if (at >= bytes) return P.BAD_REQUEST;
+    const count = <u32>load<u8>(payload + at);
+    const end = at + 1 + (count << 1);
+    if (end > bytes) return P.BAD_REQUEST;
+    if (count > inputs) bad = true;
+    for (let c = at + 1; c < end; c += 2) if (<u32>load<u16>(payload + c) >= inputs) bad = true;
+    at = end;
+  }
+  if (at != bytes) return P.BAD_REQUEST;
+  const next = State.stepCount;
+  if (firstStep < next) return -1;
+  if (firstStep > next) return P.fail(P.STEP_GAP, <i32>next);
+  if (bad) return P.fail(P.BAD_INPUT, E.BAD_INPUT);
+  Stream.running = true;
+  Stream.seq = seq;
+  Stream.cursor = payload + 5;
+  Stream.stepsLeft = steps;
+  return P.OK;
+}
+
+/** Queues SPIKES_ACK with the board's next step. */
+export function sendAck(seq: u32): void {
+  beginFrame(P.T_SPIKES | P.REPLY, seq);
+  putU32(State.stepCount);
+  sendFrame();
+}
+
+/** Runs the steps of the current SPIKES frame the ring has room for, then its ack; true if it ran any. */
+export function runSteps(): bool {
+  let ran = false;
+  while (Stream.stepsLeft != 0) {
+    if (txFree() < STEP_RESERVE) {
+      flushTx();
+      if (txFree() < STEP_RESERVE) return ran;
+    }
+    runStep();
+    ran = true;
+  }
+  sendAck(Stream.seq);
+  Stream.running = false;
+  return true;
+}
+
+function runStep(): void {
+  const count = <u32>load<u8>(Stream.cursor);
+  const channels = Stream.cursor + 1;
+  for (let e: u32 = 0; e < count; e++) {
+    store<u16>(State.inputList + (<usize>e << 1), load<u16>(channels + (<usize>e << 1)));
+  }
+  Stream.cursor = channels + (<usize>count << 1);
+  Stream.stepsLeft--;
+  const started = clockUs();
+  stepNetwork(count);
+  const stepUs = clockUs() - started;
+
+  const report = Stream.report;
+  beginFrame(P.T_RESULT, Stream.seq);
+  putU32(State.stepCount - 1);
+  putU16(<u32>decide());
+  putU32(stepUs);
+  putU8(report);
+  if ((report & P.REPORT_SCORES) != 0) {
+    for (let j: u32 = 0; j < Model.labelCount; j++) putU32(load<u32>(State.scores + (<usize>j << 2)));
+  }
+  if ((report & P.REPORT_SPIKES) != 0) {
+    const L = layerAt(Stream.layer);
+    putU16(L.spikeCount);
+    for (let i: u32 = 0; i < L.spikeCount; i++) putU16(<u32>load<u16>(L.spikeList + (<usize>i << 1)));
+  }
+  // Larger than maxFrame only when maxFrame was lowered during the stream.
+  if (bodyLength() + 2 > Link.maxFrame || !sendFrame()) Link.resultsDropped++;
+}
+
+export function streaming(): bool {
+  return Stream.active && Stream.loads == ModelLoads.count && Model.loaded;
+}

@@ -2,7 +2,7 @@
 //
 //   slot:  0 magic "HSLT" | 4 generation u32 | 8 modelBytes u32 | 12 modelCrc u32 | 16 model ...
 //
-// The active slot is the valid one (magic, size, CRC of the stored bytes) with the highest
+// The active slot is the valid one (magic, size, model hash of the stored bytes) with the highest
 // generation. An upload erases the other slot, writes the model at 16, verifies it by reading it
 // back, and COMMIT writes the header last: until then a power cut leaves the old slot newest.
 // The upload's state lives in RAM only. Functions return protocol ERROR codes (codes.ts) with
@@ -17,6 +17,7 @@ import * as E from '../model/errors';
 import * as P from '../protocol/codes';
 
 const HEADER_BYTES: u32 = 16;
+const TRAILER_BYTES: u32 = 4;
 const SLOT_MAGIC: u32 = 0x544c5348; // "HSLT" as a little-endian u32
 /** Header reads and CRC read-back go through this buffer, so a check needs no model-sized RAM. */
 const CHUNK_BYTES: u32 = 64;
@@ -50,6 +51,7 @@ let foundGeneration: u32 = 0;
 let foundBytes: u32 = 0;
 let foundCrc: u32 = 0;
 let readStatus: i32 = 0;
+let trailerOk = false;
 
 /** The largest model a slot holds. */
 export function slotCapacity(): u32 {
@@ -57,17 +59,29 @@ export function slotCapacity(): u32 {
   return total > HEADER_BYTES ? total - HEADER_BYTES : 0;
 }
 
-/** CRC-32 (IEEE) of `bytes` stored model bytes of `slot`; on a read failure readStatus != 0. */
-function storedCrc(slot: i32, bytes: u32): u32 {
-  let crc = CRC32_START;
+/**
+ * The model hash of `bytes` stored model bytes of `slot` (docs/protocol.md): the CRC-32 of all but
+ * the last 4 bytes, which must hold that same CRC (little-endian), as every .hsm file ends. The CRC
+ * of a whole .hsm is the same constant for every intact file, so it could not tell models apart.
+ * On a read failure readStatus != 0; a mismatched trailer returns the CRC with trailerOk false.
+ */
+function storedHash(slot: i32, bytes: u32): u32 {
+  trailerOk = false;
   readStatus = 0;
-  for (let at: u32 = 0; at < bytes; at += CHUNK_BYTES) {
-    const n = bytes - at < CHUNK_BYTES ? bytes - at : CHUNK_BYTES;
+  if (bytes < TRAILER_BYTES) return 0;
+  const covered = bytes - TRAILER_BYTES;
+  let crc = CRC32_START;
+  for (let at: u32 = 0; at < covered; at += CHUNK_BYTES) {
+    const n = covered - at < CHUNK_BYTES ? covered - at : CHUNK_BYTES;
     readStatus = storageRead(slot, HEADER_BYTES + at, CHUNK, n);
     if (readStatus != 0) return 0;
     crc = crc32Update(crc, CHUNK, n);
   }
-  return crc32Finish(crc);
+  crc = crc32Finish(crc);
+  readStatus = storageRead(slot, HEADER_BYTES + covered, CHUNK, TRAILER_BYTES);
+  if (readStatus != 0) return 0;
+  trailerOk = load<u32>(CHUNK) == crc;
+  return crc;
 }
 
 /** Whether `slot` holds a valid model; its header is then in found*. */
@@ -78,8 +92,8 @@ function slotValid(slot: i32): bool {
   foundBytes = load<u32>(CHUNK, 8);
   foundCrc = load<u32>(CHUNK, 12);
   if (foundBytes > slotCapacity()) return false;
-  const crc = storedCrc(slot, foundBytes);
-  return readStatus == 0 && crc == foundCrc;
+  const crc = storedHash(slot, foundBytes);
+  return readStatus == 0 && trailerOk && crc == foundCrc;
 }
 
 function setActive(slot: i32): void {
@@ -129,6 +143,7 @@ export function uploadBegin(size: u32, crc: u32): i32 {
   Upload.state = UPLOAD_NONE;
   const capacity = slotCapacity();
   if (size > capacity) return P.fail(P.TOO_LARGE, <i32>capacity);
+  if (size < TRAILER_BYTES) return P.BAD_REQUEST;
   const slot = Slots.active == 0 ? 1 : 0;
   const status = storageErase(slot);
   if (status != 0) return P.fail(P.STORAGE, status);
@@ -159,9 +174,9 @@ export function uploadChunk(offset: u32, src: usize, bytes: u32): i32 {
 export function uploadEnd(): i32 {
   if (Upload.state == UPLOAD_NONE) return P.NO_UPLOAD;
   if (Upload.state == UPLOAD_RECEIVING && Upload.offset == Upload.size) {
-    const crc = storedCrc(Upload.slot, Upload.size);
+    const crc = storedHash(Upload.slot, Upload.size);
     if (readStatus != 0) return P.fail(P.STORAGE, readStatus);
-    if (crc != Upload.crc) {
+    if (crc != Upload.crc || !trailerOk) {
       Upload.state = UPLOAD_NONE;
       return P.fail(P.HASH_MISMATCH, <i32>crc);
     }

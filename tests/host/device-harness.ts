@@ -76,6 +76,11 @@ export function crc32(bytes: ArrayLike<number>): number {
   return ~crc >>> 0;
 }
 
+/** The model hash of docs/protocol.md: the CRC-32 of all but the last 4 bytes (a .hsm's own trailer). */
+export function modelHash(model: Uint8Array): number {
+  return crc32(model.subarray(0, Math.max(0, model.length - 4)));
+}
+
 export function cobsEncode(body: ArrayLike<number>): number[] {
   const out: number[] = [0];
   let codeAt = 0;
@@ -484,7 +489,7 @@ export class TestBoard {
   }
 
   /** Begins (or resumes) and sends every chunk from the offset the board names. */
-  send(model: Uint8Array, crc = crc32(model), chunkBytes = this.chunkBytes()): UploadStatus {
+  send(model: Uint8Array, crc = modelHash(model), chunkBytes = this.chunkBytes()): UploadStatus {
     let status = this.begin(model.length, crc);
     while (status.offset < model.length) {
       status = this.chunk(status.offset, model.subarray(status.offset, status.offset + chunkBytes));

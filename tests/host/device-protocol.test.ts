@@ -25,7 +25,7 @@ import {
   VARIANTS,
 } from './fixtures.js';
 import {
-  crc32,
+  modelHash,
   decodeError,
   decodeResult,
   ERR,
@@ -40,7 +40,7 @@ import {
 } from './device-harness.js';
 
 const BAD_VERSION = 3;
-const BAD_CRC = 5;
+const BAD_MAGIC = 2;
 const ENGINE_BAD_INPUT = 22;
 const REPORT_SCORES = 1;
 const REPORT_SPIKES = 4;
@@ -55,6 +55,13 @@ function corrupted(model: Uint8Array): Uint8Array {
   const at = bytes.length - 12;
   bytes[at] = (bytes[at] ?? 0) ^ 0x5a;
   return bytes;
+}
+
+/** Not a .hsm at all, but sealed like one: it passes the upload's hash and fails in the engine. */
+function sealedBadMagic(model: Uint8Array): Uint8Array {
+  const bytes = model.slice();
+  poke(bytes, FILE_FIELD.magic, 'u32', 0x12345678);
+  return resealCrc(bytes);
 }
 
 function otherVersion(model: Uint8Array): Uint8Array {
@@ -177,19 +184,19 @@ describe('device upload', () => {
   it('uploads, verifies and commits; the slot header is written as board-abi.md lays it out', () => {
     const board = new TestBoard();
     const status = board.send(TINY);
-    assert.deepEqual(status, { offset: TINY.length, size: TINY.length, crc: crc32(TINY) });
+    assert.deepEqual(status, { offset: TINY.length, size: TINY.length, crc: modelHash(TINY) });
     assert.equal(board.hello().flags, 4, 'upload in progress, no model yet');
     assert.deepEqual(board.commit(), { slot: 0, generation: 1 });
     const info = board.hello();
     assert.equal(info.flags, 1);
     assert.deepEqual(
       [info.activeSlot, info.generation, info.modelBytes, info.modelCrc, info.uploadSize],
-      [0, 1, TINY.length, crc32(TINY), 0],
+      [0, 1, TINY.length, modelHash(TINY), 0],
     );
     const header = new In(board.storage.read(0, 0, SLOT_HEADER_BYTES) ?? new Uint8Array());
     assert.deepEqual(
       [header.u32(), header.u32(), header.u32(), header.u32()],
-      [0x544c5348, 1, TINY.length, crc32(TINY)],
+      [0x544c5348, 1, TINY.length, modelHash(TINY)],
     );
     assert.deepEqual(board.storage.read(0, SLOT_HEADER_BYTES, TINY.length), TINY);
     assert.ok(board.device.modelLoaded);
@@ -206,7 +213,7 @@ describe('device upload', () => {
   it('lets the board dictate the offset: early, repeated and late chunks change nothing', () => {
     const board = new TestBoard();
     const model = SPARSE;
-    assert.equal(board.begin(model.length, crc32(model)).offset, 0);
+    assert.equal(board.begin(model.length, modelHash(model)).offset, 0);
     assert.equal(board.chunk(100, model.subarray(100, 200)).offset, 0, 'early');
     assert.equal(board.chunk(0, model.subarray(0, 100)).offset, 100);
     assert.equal(board.chunk(0, model.subarray(0, 100)).offset, 100, 'repeated');
@@ -230,7 +237,7 @@ describe('device upload', () => {
 
   it('does not verify an incomplete upload: UPLOAD_END names the offset it still needs', () => {
     const board = new TestBoard();
-    board.begin(TINY.length, crc32(TINY));
+    board.begin(TINY.length, modelHash(TINY));
     board.chunk(0, TINY.subarray(0, 50));
     assert.equal(board.end().offset, 50);
     assert.equal(board.error(T.COMMIT).code, ERR.NOT_VERIFIED);
@@ -238,29 +245,29 @@ describe('device upload', () => {
 
   it('resumes after a disconnect: UPLOAD_BEGIN with the same size and CRC returns the offset', () => {
     const board = new TestBoard();
-    board.begin(SPARSE.length, crc32(SPARSE));
+    board.begin(SPARSE.length, modelHash(SPARSE));
     board.chunk(0, SPARSE.subarray(0, 120));
     const info = board.hello();
     assert.deepEqual([info.flags & 4, info.uploadOffset, info.uploadSize], [4, 120, SPARSE.length]);
     // "Reconnect": a new host session, HELLO first, then the same upload again.
-    assert.equal(board.begin(SPARSE.length, crc32(SPARSE)).offset, 120);
+    assert.equal(board.begin(SPARSE.length, modelHash(SPARSE)).offset, 120);
     const status = board.send(SPARSE);
     assert.equal(status.offset, SPARSE.length);
     board.commit();
     // Another model (other size or CRC) starts over at 0.
-    board.begin(TINY.length, crc32(TINY));
+    board.begin(TINY.length, modelHash(TINY));
     board.chunk(0, TINY.subarray(0, 64));
-    assert.equal(board.begin(TINY.length, crc32(TINY) ^ 1).offset, 0);
+    assert.equal(board.begin(TINY.length, modelHash(TINY) ^ 1).offset, 0);
   });
 
   it('refuses an upload whose stored CRC differs (HASH_MISMATCH with the CRC found) and abandons it', () => {
     const board = new TestBoard();
-    board.begin(TINY.length, crc32(TINY) ^ 0xffff);
+    board.begin(TINY.length, modelHash(TINY) ^ 0xffff);
     let offset = 0;
     while (offset < TINY.length) offset = board.chunk(offset, TINY.subarray(offset, offset + 200)).offset;
     const e = board.error(T.UPLOAD_END);
     assert.equal(e.code, ERR.HASH_MISMATCH);
-    assert.equal(e.detail >>> 0, crc32(TINY));
+    assert.equal(e.detail >>> 0, modelHash(TINY));
     assert.equal(board.error(T.COMMIT).code, ERR.NO_UPLOAD);
     assert.equal(board.hello().flags & 4, 0);
   });
@@ -280,14 +287,14 @@ describe('device upload', () => {
     const board = new TestBoard({ storage });
     storage.failErase = true;
     assert.deepEqual(
-      [board.error(T.UPLOAD_BEGIN, new Out().u32(TINY.length).u32(crc32(TINY)).done())].map((e) => [
+      [board.error(T.UPLOAD_BEGIN, new Out().u32(TINY.length).u32(modelHash(TINY)).done())].map((e) => [
         e.code,
         e.detail,
       ]),
       [[ERR.STORAGE, -7]],
     );
     storage.failErase = false;
-    board.begin(TINY.length, crc32(TINY));
+    board.begin(TINY.length, modelHash(TINY));
     storage.failWrite = true;
     const w = board.error(T.UPLOAD_CHUNK, new Out().u32(0).raw(TINY.subarray(0, 10)).done());
     assert.deepEqual([w.code, w.detail], [ERR.STORAGE, -9]);
@@ -297,7 +304,7 @@ describe('device upload', () => {
       'abandoned',
     );
     storage.failWrite = false;
-    board.begin(TINY.length, crc32(TINY));
+    board.begin(TINY.length, modelHash(TINY));
     let offset = 0;
     while (offset < TINY.length) offset = board.chunk(offset, TINY.subarray(offset, offset + 200)).offset;
     storage.failRead = true;
@@ -310,7 +317,7 @@ describe('device upload', () => {
 
 describe('device commit, restart, power cut, rollback', () => {
   for (const [what, bad, code] of [
-    ['a corrupted .hsm (its own CRC fails)', corrupted(TINY), BAD_CRC],
+    ['a sealed file that is not a .hsm', sealedBadMagic(TINY), BAD_MAGIC],
     ['a model of another format version', otherVersion(TINY), BAD_VERSION],
   ] as const) {
     it(`answers COMMIT of ${what} with MODEL_REJECTED and keeps the old model running`, () => {
@@ -332,9 +339,24 @@ describe('device commit, restart, power cut, rollback', () => {
     });
   }
 
+  it('refuses a corrupted .hsm (its own CRC fails) at UPLOAD_END and keeps the old model running', () => {
+    const board = new TestBoard();
+    board.install(SPARSE);
+    const bad = corrupted(TINY);
+    let status = board.begin(bad.length, modelHash(bad));
+    while (status.offset < bad.length) {
+      status = board.chunk(status.offset, bad.subarray(status.offset, status.offset + board.chunkBytes()));
+    }
+    const e = board.error(T.UPLOAD_END);
+    assert.deepEqual([e.code, e.detail >>> 0], [ERR.HASH_MISMATCH, modelHash(bad)]);
+    assert.equal(board.error(T.COMMIT).code, ERR.NO_UPLOAD);
+    assert.deepEqual([board.hello().modelName, board.hello().activeSlot], ['sparse', 0]);
+    streamMatches(board, SPARSE, inputsFor(SPARSE, 3), REPORT_SCORES | REPORT_SPIKES, 1);
+  });
+
   it('answers MODEL_REJECTED when nothing was active, leaving no model', () => {
     const board = new TestBoard();
-    board.send(corrupted(TINY));
+    board.send(otherVersion(TINY));
     assert.equal(board.error(T.COMMIT).code, ERR.MODEL_REJECTED);
     const info = board.hello();
     assert.deepEqual([info.flags & 1, info.activeSlot], [0, 0xff]);
@@ -433,12 +455,12 @@ describe('device commit, restart, power cut, rollback', () => {
   it('leaves a stored model the engine refuses unused at boot, logging its code', () => {
     const slotBytes = 4096;
     const storage = new MemoryStorage({ slotBytes });
-    const bad = corrupted(TINY);
+    const bad = otherVersion(TINY);
     storage.write(0, SLOT_HEADER_BYTES, bad);
-    storage.write(0, 0, new Out().u32(0x544c5348).u32(5).u32(bad.length).u32(crc32(bad)).done());
+    storage.write(0, 0, new Out().u32(0x544c5348).u32(5).u32(bad.length).u32(modelHash(bad)).done());
     const board = new TestBoard({ storage });
-    assert.equal(board.initStatus, BAD_CRC);
-    assert.deepEqual(board.logs, ['hetsyn: stored model refused; engine code 5']);
+    assert.equal(board.initStatus, BAD_VERSION);
+    assert.deepEqual(board.logs, ['hetsyn: stored model refused; engine code 3']);
     const info = board.hello();
     assert.deepEqual([info.flags, info.activeSlot, info.generation], [0, 0, 5]);
     assert.deepEqual(board.install(TINY), { slot: 1, generation: 6 });

@@ -1,0 +1,76 @@
+/*
+ * board.c: the board-support interface (hs_board.h) on the MPS2 AN386: SysTick microsecond
+ * clock, model storage in a RAM region that behaves like the NOR flash of a real part (QEMU keeps
+ * no flash between runs: each run starts with zeroed slots, which the module reads as no model),
+ * the log on UART1, WFI when idle.
+ */
+#include "mps2_an386.h"
+
+#include "hetsyn/hs_board.h"
+#include "hetsyn/hs_storage.h"
+
+const hs_board_profile_t hs_board_profile = {
+    .name = "mps2-an386",
+    .pool_bytes = MPS2_POOL_BYTES,
+    .wasm_stack_bytes = MPS2_WASM_STACK_BYTES,
+    .uart_baud = MPS2_UART_BAUD,
+    .uart_rx_bytes = MPS2_UART_RX_BYTES,
+    .uart_tx_bytes = MPS2_UART_TX_BYTES,
+};
+
+/* Two slots of 4 KiB erase pages programmed in 4-byte words, as on an nRF52840. */
+static const hs_storage_layout_t s_layout = {
+    .slot_address = {0, MPS2_SLOT_BYTES},
+    .slot_bytes = MPS2_SLOT_BYTES,
+    .erase_bytes = 4096,
+    .write_bytes = 4,
+};
+
+/* Neither loaded nor zeroed by the startup code (see mps2-an386.ld), like flash. */
+static uint8_t s_slots[2 * MPS2_SLOT_BYTES] __attribute__((section(".bss.model_slots"), aligned(4096)));
+static hs_ram_flash_t s_flash = {s_slots, sizeof s_slots, 0, 0};
+static hs_storage_t s_storage;
+
+#define TICKS_PER_MS (MPS2_SYSCLK_HZ / 1000u)
+#define TICKS_PER_US (MPS2_SYSCLK_HZ / 1000000u)
+
+static volatile uint32_t s_ms;
+
+void mps2_systick(void)
+{
+    s_ms++;
+}
+
+void hs_board_init(void)
+{
+    mps2_uart_init();
+    SYST_RVR = TICKS_PER_MS - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 7u; /* processor clock, interrupt, enable */
+    (void)hs_storage_init(&s_storage, &s_layout, &hs_ram_flash_ops, &s_flash);
+}
+
+uint32_t hs_board_clock_us(void)
+{
+    uint32_t ms, ticks;
+    do {
+        ms = s_ms;
+        ticks = SYST_CVR;
+    } while (ms != s_ms);
+    return ms * 1000u + (TICKS_PER_MS - 1u - ticks) / TICKS_PER_US;
+}
+
+void hs_board_log(const char *i_text, uint32_t i_len)
+{
+    mps2_log_write(i_text, i_len);
+}
+
+hs_storage_t *hs_board_storage(void)
+{
+    return &s_storage;
+}
+
+void hs_board_idle(void)
+{
+    __asm__ volatile("wfi");
+}

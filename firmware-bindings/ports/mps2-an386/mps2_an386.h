@@ -1,0 +1,80 @@
+/*
+ * mps2_an386.h: the Arm MPS2 board with the AN386 FPGA image (Cortex-M4), as QEMU's
+ * `-M mps2-an386` models it: the addresses, interrupts and clock this port uses.
+ *
+ *     0x00000000  ZBT SSRAM1, 4 MiB: code and read-only data ("flash" on this board)
+ *     0x00200000    model slots, 2 x 128 KiB, emulated NOR (see mps2-an386.ld)
+ *     0x20000000  ZBT SSRAM2/3, 4 MiB: data, WAMR pool, stacks
+ *     0x40004000  UART0 (CMSDK APB): the protocol   (QEMU: first -serial)
+ *     0x40005000  UART1 (CMSDK APB): the debug log  (QEMU: second -serial)
+ */
+#ifndef MPS2_AN386_H
+#define MPS2_AN386_H
+
+#include <stdint.h>
+
+#define MPS2_SYSCLK_HZ 25000000u
+
+#define MPS2_UART0_BASE 0x40004000u
+#define MPS2_UART1_BASE 0x40005000u
+#define MPS2_UART0_RX_IRQ 0
+#define MPS2_UART0_TX_IRQ 1
+
+/* Cortex-M system registers. */
+#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
+#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
+#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
+#define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
+#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
+#define SCB_AIRCR_SYSRESET 0x05FA0004u
+
+/* CMSDK APB UART registers. */
+typedef struct cmsdk_uart {
+    volatile uint32_t data;
+    volatile uint32_t state;     /* bit 0 TX full, bit 1 RX full, bits 2/3 overruns (write 1 to clear) */
+    volatile uint32_t ctrl;      /* bit 0 TX enable, 1 RX enable, 2 TX irq, 3 RX irq */
+    volatile uint32_t intstatus; /* bit 0 TX, bit 1 RX; write 1 to clear */
+    volatile uint32_t bauddiv;   /* >= 16 */
+} cmsdk_uart_t;
+
+#define CMSDK_UART_STATE_TXFULL 1u
+#define CMSDK_UART_STATE_RXFULL 2u
+#define CMSDK_UART_STATE_OVERRUNS 0xCu
+#define CMSDK_UART_CTRL_TX_EN 1u
+#define CMSDK_UART_CTRL_RX_EN 2u
+#define CMSDK_UART_CTRL_TX_IRQ 4u
+#define CMSDK_UART_CTRL_RX_IRQ 8u
+#define CMSDK_UART_INT_TX 1u
+#define CMSDK_UART_INT_RX 2u
+
+/* This port's numbers (ports/mps2-an386/board.c holds them in hs_board_profile). The pool and
+ * the wasm stack can be set from the build (make PORT_DEFS="-DMPS2_POOL_BYTES=..."); the defaults
+ * hold the demo model with room to spare, see docs/memory-budget.md. */
+#ifndef MPS2_POOL_BYTES
+#define MPS2_POOL_BYTES (96u * 1024u)
+#endif
+#ifndef MPS2_WASM_STACK_BYTES
+#define MPS2_WASM_STACK_BYTES (4u * 1024u)
+#endif
+#define MPS2_UART_BAUD 115200u
+#define MPS2_UART_RX_BYTES 2048u
+#define MPS2_UART_TX_BYTES 2048u
+#define MPS2_SLOT_BYTES (128u * 1024u)
+
+/* Interrupt handlers (in the vector table of startup.c). */
+void mps2_uart0_rx_irq(void);
+void mps2_uart0_tx_irq(void);
+void mps2_systick(void);
+
+/* The CMSDK UART driver (uart_cmsdk.c). */
+void mps2_uart_init(void);
+/** Polled, blocking: the debug log. */
+void mps2_log_write(const char *i_text, uint32_t i_len);
+/** Bytes the protocol UART's receive ring had to drop (0 unless the ring is too small). */
+uint32_t mps2_uart_rx_dropped(void);
+
+/** Bytes of the main stack never touched since reset (painted at reset; startup.c). */
+uint32_t mps2_stack_unused(void);
+uint32_t mps2_stack_bytes(void);
+
+#endif /* MPS2_AN386_H */

@@ -9,6 +9,13 @@ import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
 import { synthCommand } from './commands/synth.js';
+import { portsCommand } from './commands/ports.js';
+import { infoCommand } from './commands/info.js';
+import { boardCommand } from './commands/board.js';
+import { flashCommand } from './commands/flash.js';
+import { streamCommand } from './commands/stream.js';
+import { monitorCommand } from './commands/monitor.js';
+import { firmwareCommand } from './commands/firmware.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -21,7 +28,19 @@ const program = new Command('hetsyn')
   .addHelpText('after', `\n${EXIT_CODE_HELP}`)
   .exitOverride();
 
-for (const command of [simCommand(), inspectCommand(), quantizeCommand(), synthCommand()]) {
+for (const command of [
+  simCommand(),
+  inspectCommand(),
+  quantizeCommand(),
+  synthCommand(),
+  portsCommand(),
+  infoCommand(),
+  flashCommand(),
+  streamCommand(),
+  monitorCommand(),
+  boardCommand(),
+  firmwareCommand(),
+]) {
   program.addCommand(command.exitOverride());
 }
 

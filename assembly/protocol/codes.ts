@@ -6,12 +6,13 @@ export const ABI_VERSION: u32 = 1;
 
 /**
  * The largest frame body (type + seq + payload + CRC) the board accepts, fixed at compile time.
- * 256 bytes: an UPLOAD_CHUNK then carries 248 model bytes per 8 bytes of header and CRC (97%
- * payload; 97.5% at 512, so doubling buys almost nothing), while the receive frame, the reply
- * body and the transmit reserve (each about one maxFrame) stay at about 1.3 KiB of the module's
- * static RAM with the 1 KiB transmit ring. boardSetMaxFrame can only lower it (to MIN_FRAME).
+ * 512 bytes. An upload is a request and a reply per chunk, so what counts is model bytes per byte
+ * on the wire both ways: a 504-byte chunk costs 514 bytes out and an 18-byte UPLOAD_STATUS back,
+ * 0.95 in all (0.90 at 256). And a RESULT with the scores and the spike list of a 128-neuron layer
+ * (up to 321 bytes) fits. The cost is the receive frame and the reply body, 1 KiB of static RAM
+ * together, beside the 1 KiB transmit ring. boardSetMaxFrame can only lower it (to MIN_FRAME).
  */
-export const MAX_FRAME: u32 = 256;
+export const MAX_FRAME: u32 = 512;
 export const MIN_FRAME: u32 = 64;
 /** type + seq + CRC around every payload. */
 export const FRAME_OVERHEAD: u32 = 4;

@@ -16,7 +16,7 @@ export interface DeviceOptions {
   /** Microseconds for step timing (default: process uptime). */
   clockUs?: () => number;
   wasmPath?: string;
-  /** Lowers the largest frame body the board accepts (boardSetMaxFrame; clamped to [64, 256]). */
+  /** Lowers the largest frame body the board accepts (boardSetMaxFrame; clamped to [64, 512]). */
   maxFrame?: number;
 }
 

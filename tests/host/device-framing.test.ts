@@ -190,7 +190,7 @@ describe('device framing', () => {
     assert.equal(info.badFrames, 0);
   });
 
-  it('honours a lowered maxFrame, clamped to [64, 256], and reports it in INFO', () => {
+  it('honours a lowered maxFrame, clamped to [64, MAX_FRAME], and reports it in INFO', () => {
     const board = new TestBoard({ maxFrame: 100 });
     assert.equal(board.hello().maxFrame, 100);
     assert.equal(board.device.setMaxFrame(10), MIN_FRAME);

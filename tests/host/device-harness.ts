@@ -51,7 +51,7 @@ export const ERR = {
   NO_ROLLBACK: 13,
 } as const;
 
-export const MAX_FRAME = 256;
+export const MAX_FRAME = 512;
 export const MIN_FRAME = 64;
 export const SLOT_HEADER_BYTES = 16;
 

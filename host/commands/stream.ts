@@ -1,0 +1,163 @@
+/**
+ * `hetsyn stream INPUT --port P`: a spike file through the model on a board. Per-step results go
+ * to stdout as they arrive (`--json`: one JSON line per step), the summary (decision, steps, lost
+ * results, retries, round-trip latency) to stderr.
+ */
+
+import { Command, Option } from 'commander';
+import { CliError } from '../cli/exit-codes.js';
+import { openModel } from '../cli/load-model.js';
+import { parseIntInRange } from '../cli/options.js';
+import type { BoardClient } from '../protocol/client.js';
+import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
+import { readSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
+import { hex32, modelHash } from '../protocol/upload.js';
+import { asCliError, baudOption, boardStateNote, connectBoard, refusedError, traceOption } from './info.js';
+
+/** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */
+export function stepJson(step: StreamStep): Record<string, unknown> {
+  if (step.lost) return { t: step.t, lost: true };
+  return {
+    t: step.t,
+    ...(step.scores ? { scores: step.scores } : {}),
+    ...(step.spikes ? { spikes: step.spikes } : {}),
+    decision: step.decision,
+  };
+}
+
+/** "none", the class number, or with labels "yes (class 3)". */
+export function decisionText(decision: number, labels: readonly string[] | undefined): string {
+  if (decision < 0) return 'none';
+  const label = labels?.[decision];
+  return label !== undefined ? `${label} (class ${decision})` : String(decision);
+}
+
+function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
+  const t = `step ${String(step.t).padStart(5)}`;
+  if (step.lost) return `${t}  (result lost)`;
+  const parts = [t, `decision ${decisionText(step.decision, labels)}`];
+  if (step.scores) parts.push(`scores ${step.scores.join(' ')}`);
+  if (step.spikes) parts.push(`spikes ${step.spikes.length ? step.spikes.join(' ') : '-'}`);
+  return parts.join('  ');
+}
+
+function ms(x: number | null): string {
+  return x === null ? '-' : `${x.toFixed(x < 10 ? 2 : 1)} ms`;
+}
+
+export function summaryText(
+  summary: Extract<StreamSummary, { ok: true }>,
+  labels?: readonly string[],
+): string {
+  const s = summary.stats;
+  return [
+    `decision: ${decisionText(summary.stopped.decision, labels)} after ${summary.stopped.steps} steps` +
+      (summary.aborted ? ' (stopped early)' : ''),
+    `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} frames sent (${s.framesRetried} retried, ` +
+      `${s.timeouts} timeouts), latency p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}`,
+  ].join('\n');
+}
+
+/**
+ * The command's core: streams `train` on a connected board, calling onStep per step in order.
+ * Device refusals come back in the summary; link failures throw.
+ */
+export async function streamToBoard(
+  client: BoardClient,
+  train: SpikeTrain,
+  options: StreamOptions,
+  onStep: (step: StreamStep) => void,
+): Promise<StreamSummary> {
+  const stream = streamSpikes(client, train, options);
+  for (;;) {
+    const item = await stream.next();
+    if (item.done) return item.value;
+    onStep(item.value);
+  }
+}
+
+/** Labels of a local copy of the model, and a warning when the board runs another one (by hash). */
+export function localLabels(modelPath: string | undefined, client: BoardClient): string[] | undefined {
+  if (!modelPath) return undefined;
+  const { info, bytes } = openModel(modelPath);
+  const hash = modelHash(bytes);
+  const board = client.info;
+  if (board && (board.modelCrc >>> 0 !== hash || board.modelBytes !== bytes.length)) {
+    process.stderr.write(
+      `warning: the board runs ${board.modelName || '(no model)'} (crc 0x${hex32(board.modelCrc)}), ` +
+        `not ${modelPath} (${info.name}, crc 0x${hex32(hash)}): its labels may not fit\n`,
+    );
+  }
+  return info.labels;
+}
+
+interface StreamOpts {
+  port: string;
+  json?: boolean;
+  scores?: boolean;
+  spikes?: number;
+  window: number;
+  model?: string;
+  baud: number;
+  trace?: boolean;
+}
+
+export function streamCommand(): Command {
+  return new Command('stream')
+    .description(
+      'stream a spike file through the model on a board; per-step results on stdout, summary on stderr',
+    )
+    .argument('<input>', 'spike file: text .spikes or binary .spk (docs/spike-format.md)')
+    .requiredOption('--port <path>', 'serial port of the board')
+    .option(
+      '--json',
+      'one JSON line per step: {t, scores?, spikes?, decision} ({t, lost: true} for a lost result)',
+    )
+    .option('--scores', "report each step's readout scores")
+    .addOption(
+      new Option('--spikes <layer>', 'report the spikes of this spiking layer').argParser(
+        parseIntInRange(0, 255),
+      ),
+    )
+    .addOption(
+      new Option('--window <n>', 'SPIKES frames in flight at most')
+        .argParser(parseIntInRange(1, 64))
+        .default(4),
+    )
+    .option('--model <file>', 'the .hsm the board runs, for class labels')
+    .addOption(baudOption())
+    .addOption(traceOption())
+    .action(async (inputPath: string, opts: StreamOpts) => {
+      const train = readSpikeFile(inputPath);
+      const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
+      try {
+        const labels = localLabels(opts.model, client);
+        const summary = await streamToBoard(
+          client,
+          train,
+          {
+            window: opts.window,
+            scores: opts.scores === true,
+            ...(opts.spikes === undefined ? {} : { spikeLayer: opts.spikes }),
+          },
+          (step) =>
+            process.stdout.write(
+              (opts.json ? JSON.stringify(stepJson(step)) : stepLine(step, labels)) + '\n',
+            ),
+        );
+        if (!summary.ok) {
+          throw refusedError(
+            `${summary.action} on ${opts.port}`,
+            summary.error,
+            await boardStateNote(client),
+          );
+        }
+        process.stderr.write(summaryText(summary, labels) + '\n');
+      } catch (error) {
+        if (error instanceof CliError) throw error;
+        throw asCliError(`stream ${inputPath} on ${opts.port}`, error);
+      } finally {
+        await client.close();
+      }
+    });
+}

@@ -1,0 +1,478 @@
+/**
+ * Streaming a spike train through a board (docs/protocol.md, "Streaming"):
+ *
+ *     STREAM_START(report, layer)      -> STREAMING: classes, inputs, nextStep
+ *     SPIKES(firstStep, n steps) x N   -> n RESULT frames (unasked), then SPIKES_ACK(nextStep)
+ *     STREAM_STOP                      -> STOPPED: steps, decision
+ *
+ * Several steps travel in one SPIKES frame, as many as the board's maxFrame holds. At most
+ * `window` frames are unacknowledged at a time: the next goes out only when an ack frees a place
+ * (back-pressure). Acks are cumulative (the board's next step), so a lost ack is healed by the
+ * next one. A lost SPIKES frame shows as STEP_GAP on the frames after it, a silent board as a
+ * timeout; both send everything again from the oldest unacknowledged frame (go-back-N), and the
+ * board's step numbers make each step run exactly once. RESULTs are filed by step number,
+ * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
+ * RESULT never came is reported as lost.
+ */
+
+import type { BoardClient, DeviceResult } from './client.js';
+import { LinkTimeoutError, ProtocolError } from './errors.js';
+import { cobsMaxEncodedBytes } from './cobs.js';
+import { FRAME_OVERHEAD_BYTES, type Frame } from './frame.js';
+import {
+  decodeResult,
+  encodeSpikes,
+  MAX_SPIKES_PER_STEP,
+  MAX_STEPS_PER_FRAME,
+  Report,
+  SPIKES_HEADER_BYTES,
+  spikesStepBytes,
+  type DeviceError,
+  type ResultLayout,
+  type SpikesAck,
+  type StepResult,
+  type Stopped,
+} from './messages.js';
+
+export const DEFAULT_WINDOW = 4;
+// The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
+// (the docs' 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that
+// never gets anywhere.
+/** Latency samples kept (the most recent), for the percentiles. */
+export const LATENCY_SAMPLES_KEPT = 10000;
+
+export interface StreamOptions {
+  /** SPIKES frames unacknowledged at most (default 4). */
+  window?: number;
+  /** Report each step's readout scores. */
+  scores?: boolean;
+  /** Report the spikes of this layer (a spiking layer's index). */
+  spikeLayer?: number;
+  /** Cap on steps per SPIKES frame (default: as many as fit the board's maxFrame, at most 255). */
+  maxStepsPerFrame?: number;
+  /** Send no faster than this many steps per second (default: as fast as the link goes). */
+  stepsPerSecond?: number;
+  /** Stops the stream early (the board still gets STREAM_STOP). */
+  signal?: AbortSignal;
+  /** For live views: the running counters (the same object, updated in place) after each event. */
+  onStats?: (stats: Readonly<StreamStats>) => void;
+  /** For live views: each round-trip sample, in ms, as it is measured. */
+  onLatency?: (ms: number) => void;
+}
+
+/** One step of the stream: what its RESULT said, or that its RESULT was lost on the way. */
+export type StreamStep = ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true };
+
+export interface LatencyStats {
+  /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms; null without samples. */
+  p50: number | null;
+  p99: number | null;
+  samples: number;
+}
+
+export interface StreamStats {
+  /** Steps the board acknowledged. */
+  steps: number;
+  framesSent: number;
+  /** Frames sent again (go-back-N). */
+  framesRetried: number;
+  timeouts: number;
+  stepGaps: number;
+  resultsReceived: number;
+  resultsLost: number;
+  duplicateResults: number;
+  /** RESULT frames that did not decode (counted, treated as lost). */
+  badResults: number;
+  /** The most SPIKES frames ever unacknowledged at once. */
+  maxInFlight: number;
+  latencyMs: LatencyStats;
+}
+
+export type StreamSummary =
+  | {
+      ok: true;
+      stats: StreamStats;
+      classes: number;
+      inputs: number;
+      /** STREAM_STOP's reply: steps run and the decision. */
+      stopped: Stopped;
+      /** Ended early by the signal. */
+      aborted: boolean;
+    }
+  | { ok: false; action: string; error: DeviceError; stats: StreamStats };
+
+export class StreamInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StreamInputError';
+  }
+}
+
+export interface PlannedFrame {
+  /** Index of the first step in the train. */
+  first: number;
+  count: number;
+}
+
+/** The bytes a SPIKES frame offers for steps, at a board's maxFrame. */
+export function stepBudgetBytes(maxFrame: number): number {
+  return maxFrame - FRAME_OVERHEAD_BYTES - SPIKES_HEADER_BYTES;
+}
+
+/**
+ * Throws StreamInputError for the first step that cannot travel at all: more than 255 spikes, or
+ * alone too big for one frame at this maxFrame.
+ */
+export function checkStepsFit(steps: readonly (readonly number[])[], maxFrame: number): void {
+  const budget = stepBudgetBytes(maxFrame);
+  steps.forEach((channels, t) => {
+    if (channels.length > MAX_SPIKES_PER_STEP) {
+      throw new StreamInputError(
+        `step ${t} has ${channels.length} spikes; a SPIKES frame carries at most ${MAX_SPIKES_PER_STEP} per step`,
+      );
+    }
+    if (spikesStepBytes(channels) > budget) {
+      throw new StreamInputError(
+        `step ${t} has ${channels.length} spikes (${spikesStepBytes(channels)} bytes); the board's maxFrame ${maxFrame} holds at most ${Math.floor((budget - 1) / 2)} per step`,
+      );
+    }
+  });
+}
+
+/** The frame starting at step `first`: as many steps as fit `budgetBytes` and `maxSteps` (at least one). */
+export function nextFrame(
+  steps: readonly (readonly number[])[],
+  first: number,
+  budgetBytes: number,
+  maxSteps: number,
+): PlannedFrame {
+  let used = spikesStepBytes(steps[first] ?? []);
+  let count = 1;
+  while (first + count < steps.length && count < maxSteps) {
+    const bytes = spikesStepBytes(steps[first + count] as readonly number[]);
+    if (used + bytes > budgetBytes) break;
+    used += bytes;
+    count++;
+  }
+  return { first, count };
+}
+
+/** All frames of a stream at full size, as a link without losses carries it. */
+export function planFrames(
+  steps: readonly (readonly number[])[],
+  maxFrame: number,
+  maxStepsPerFrame: number = MAX_STEPS_PER_FRAME,
+): PlannedFrame[] {
+  checkStepsFit(steps, maxFrame);
+  const perFrame = Math.max(1, Math.min(maxStepsPerFrame, MAX_STEPS_PER_FRAME));
+  const frames: PlannedFrame[] = [];
+  for (let first = 0; first < steps.length;) {
+    const frame = nextFrame(steps, first, stepBudgetBytes(maxFrame), perFrame);
+    frames.push(frame);
+    first += frame.count;
+  }
+  return frames;
+}
+
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function latencyStats(samples: readonly number[]): LatencyStats {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: sorted.length };
+}
+
+/**
+ * Frame sizing on a lossy link: after a loss (go-back-N) the next frames carry half the bytes
+ * (down to one step); after GROW_AFTER_FRAMES acks in a row they double again, up to maxFrame.
+ */
+export const GROW_AFTER_FRAMES = 8;
+const MIN_STEP_BUDGET_BYTES = 16;
+
+interface SentFrame extends PlannedFrame {
+  epoch: number;
+  sentAt: number;
+  /** Some of its steps went out before (go-back-N). */
+  retry: boolean;
+}
+
+type Event =
+  | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
+  | { kind: 'timeout'; frame: SentFrame; error: LinkTimeoutError }
+  | { kind: 'link'; error: Error }
+  | { kind: 'tick' };
+
+/**
+ * Streams `train` (its steps' active channels) through the board, yielding each step in order.
+ * Device errors end it with `{ ok: false }` (after STREAM_STOP where it makes sense); link
+ * failures throw. The steps yielded before a throw are exactly the steps the board ran.
+ */
+export async function* streamSpikes(
+  client: BoardClient,
+  train: { steps: readonly (readonly number[])[] },
+  options: StreamOptions = {},
+): AsyncGenerator<StreamStep, StreamSummary> {
+  const window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+  const info = client.info ?? (await client.hello());
+  const steps = train.steps;
+  checkStepsFit(steps, info.maxFrame);
+  const maxSteps = Math.max(
+    1,
+    Math.min(options.maxStepsPerFrame ?? MAX_STEPS_PER_FRAME, MAX_STEPS_PER_FRAME),
+  );
+  const fullBudget = stepBudgetBytes(info.maxFrame);
+  const report =
+    (options.scores ? Report.scores : 0) | (options.spikeLayer !== undefined ? Report.spikes : 0);
+  const latency: number[] = [];
+  const stats: StreamStats = {
+    steps: 0,
+    framesSent: 0,
+    framesRetried: 0,
+    timeouts: 0,
+    stepGaps: 0,
+    resultsReceived: 0,
+    resultsLost: 0,
+    duplicateResults: 0,
+    badResults: 0,
+    maxInFlight: 0,
+    latencyMs: { p50: null, p99: null, samples: 0 },
+  };
+  const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
+
+  // RESULTs can arrive right after STREAM_START's reply: listen before asking.
+  let layout: ResultLayout | undefined;
+  let base = 0; // the board's step number of train step 0
+  let emitted = 0; // train steps handed out so far
+  const results = new Map<number, StepResult>();
+  const stopListening = client.onResult((frame: Frame) => {
+    if (!layout) return;
+    let result: StepResult;
+    try {
+      result = decodeResult(frame.payload, layout);
+    } catch {
+      stats.badResults++;
+      return;
+    }
+    const t = result.step - base;
+    if (t < emitted || t >= steps.length || results.has(t)) {
+      stats.duplicateResults++;
+      return;
+    }
+    results.set(t, result);
+  });
+
+  const events: Event[] = [];
+  let wake: (() => void) | undefined;
+  const push = (event: Event): void => {
+    events.push(event);
+    wake?.();
+  };
+  const onAbort = (): void => push({ kind: 'tick' });
+  options.signal?.addEventListener('abort', onAbort);
+  let pacing: NodeJS.Timeout | undefined;
+
+  try {
+    const start = await client.streamStart(report, options.spikeLayer ?? 0);
+    if (!start.ok) return { ok: false, action: 'start the stream', error: start.error, stats: finish() };
+    const { classes, inputs } = start.reply;
+    base = start.reply.nextStep;
+    layout = { report, classes };
+    const badStep = steps.findIndex((channels) => channels.some((c) => c >= inputs));
+    if (badStep >= 0) {
+      await client.streamStop().catch(() => undefined);
+      const channel = (steps[badStep] as readonly number[]).find((c) => c >= inputs);
+      throw new StreamInputError(
+        `step ${badStep}: channel ${channel} is not below the board model's ${inputs} inputs`,
+      );
+    }
+
+    // The most a RESULT takes on the wire (the board keeps each within its maxFrame), for timeouts.
+    const resultBytes = Math.min(
+      cobsMaxEncodedBytes(info.maxFrame) + 1,
+      FRAME_OVERHEAD_BYTES +
+        12 +
+        (options.scores ? 4 * classes : 0) +
+        (report & Report.spikes ? info.maxFrame : 0),
+    );
+    const startedAt = performance.now();
+    let boardNext = 0; // the board's next step, in train steps: every step before it ran
+    let nextStep = 0; // the next step to send
+    let inFlight: SentFrame[] = []; // sent in this epoch, not yet acknowledged, in order
+    let epoch = 0; // bumped at every go-back-N; replies of older epochs only inform
+    let sentEnd = 0; // the end of the furthest frame sent
+    let budget = fullBudget;
+    let goodInARow = 0;
+    let aborted = false;
+    let progressAt = performance.now(); // when boardNext last moved
+    let progressMark = 0;
+    let timeoutsSinceProgress = 0;
+    const checkAlive = (): void => {
+      if (boardNext > progressMark) {
+        progressMark = boardNext;
+        progressAt = performance.now();
+        timeoutsSinceProgress = 0;
+        return;
+      }
+      const silentMs = performance.now() - progressAt;
+      if (silentMs >= client.deadLinkMs('SPIKES')) {
+        throw new LinkTimeoutError('SPIKES', timeoutsSinceProgress, silentMs);
+      }
+    };
+    const advanceTo = (step: number): void => {
+      if (step > boardNext) boardNext = step;
+      inFlight = inFlight.filter((f) => f.first + f.count > boardNext);
+      if (nextStep < boardNext) nextStep = boardNext;
+    };
+    const goBack = (): void => {
+      checkAlive();
+      epoch++;
+      nextStep = boardNext;
+      inFlight = [];
+      budget = Math.max(Math.min(MIN_STEP_BUDGET_BYTES, fullBudget), budget >> 1);
+      goodInARow = 0;
+    };
+    const send = (): void => {
+      const planned = nextFrame(steps, nextStep, budget, maxSteps);
+      const frame: SentFrame = {
+        ...planned,
+        epoch,
+        sentAt: performance.now(),
+        retry: planned.first < sentEnd,
+      };
+      const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
+      nextStep += frame.count;
+      sentEnd = Math.max(sentEnd, nextStep);
+      inFlight.push(frame);
+      stats.framesSent++;
+      if (frame.retry) stats.framesRetried++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, inFlight.length);
+      client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes }).then(
+        (result) => push({ kind: 'reply', frame, result }),
+        (error: Error) =>
+          push(
+            error instanceof LinkTimeoutError ? { kind: 'timeout', frame, error } : { kind: 'link', error },
+          ),
+      );
+    };
+
+    for (;;) {
+      // Once aborted nothing more goes out; what is in flight may still be acknowledged.
+      if (options.signal?.aborted) aborted = true;
+      // Fill the window.
+      while (!aborted && nextStep < steps.length && inFlight.length < window) {
+        if (options.stepsPerSecond) {
+          const due = startedAt + (nextStep * 1000) / options.stepsPerSecond;
+          const wait = due - performance.now();
+          if (wait > 0) {
+            if (!pacing) pacing = setTimeout(() => ((pacing = undefined), push({ kind: 'tick' })), wait);
+            break;
+          }
+        }
+        send();
+      }
+      // Hand out every step the board has passed, in order.
+      while (emitted < boardNext) {
+        const t = emitted++;
+        const result = results.get(t);
+        results.delete(t);
+        if (result) {
+          stats.resultsReceived++;
+          const { step: _step, ...rest } = result;
+          void _step;
+          yield { t, lost: false, ...rest };
+        } else {
+          stats.resultsLost++;
+          yield { t, lost: true };
+        }
+      }
+      stats.steps = boardNext;
+      options.onStats?.(stats);
+      if (boardNext >= steps.length) break;
+      if (aborted && inFlight.length === 0) break;
+
+      if (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      for (const event of events.splice(0)) {
+        if (event.kind === 'link') throw event.error;
+        if (event.kind === 'tick') continue;
+        const { frame } = event;
+        const current = frame.epoch === epoch;
+        if (event.kind === 'timeout') {
+          stats.timeouts++;
+          timeoutsSinceProgress++;
+          if (!current || frame.first + frame.count <= boardNext) continue;
+          goBack();
+          continue;
+        }
+        const { result } = event;
+        if (result.ok) {
+          // A repeat is answered with the board's next step, which may lie past the repeated frame.
+          const step = result.reply.nextStep - base;
+          if (step < 0 || step > sentEnd) {
+            throw new ProtocolError(
+              `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + sentEnd})`,
+            );
+          }
+          advanceTo(step);
+          if (!frame.retry && step === frame.first + frame.count) {
+            const ms = performance.now() - frame.sentAt;
+            latency.push(ms);
+            if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
+            options.onLatency?.(ms);
+          }
+          if (current && ++goodInARow >= GROW_AFTER_FRAMES && budget < fullBudget) {
+            budget = Math.min(fullBudget, budget * 2);
+            goodInARow = 0;
+          }
+          continue;
+        }
+        if (result.error.name === 'STEP_GAP') {
+          // A frame before this one was lost: the board names where it stands.
+          stats.stepGaps++;
+          const boardStep = result.error.detail - base;
+          if (boardStep < 0 || boardStep > sentEnd) {
+            throw new ProtocolError(`STEP_GAP names step ${result.error.detail}, outside the steps sent`);
+          }
+          advanceTo(boardStep);
+          if (current) goBack();
+          continue;
+        }
+        await client.streamStop().catch(() => undefined);
+        return {
+          ok: false,
+          action: `stream steps ${frame.first}..${frame.first + frame.count - 1}`,
+          error: result.error,
+          stats: finish(),
+        };
+      }
+    }
+
+    const stop = await client.streamStop();
+    if (!stop.ok) return { ok: false, action: 'stop the stream', error: stop.error, stats: finish() };
+    return { ok: true, stats: finish(), classes, inputs, stopped: stop.reply, aborted };
+  } finally {
+    stopListening();
+    options.signal?.removeEventListener('abort', onAbort);
+    if (pacing) clearTimeout(pacing);
+  }
+}
+
+/** streamSpikes collected: every step, then the summary. */
+export async function runStream(
+  client: BoardClient,
+  train: { steps: readonly (readonly number[])[] },
+  options: StreamOptions = {},
+  onStep?: (step: StreamStep) => void,
+): Promise<{ steps: StreamStep[]; summary: StreamSummary }> {
+  const steps: StreamStep[] = [];
+  const stream = streamSpikes(client, train, options);
+  for (;;) {
+    const item = await stream.next();
+    if (item.done) return { steps, summary: item.value };
+    steps.push(item.value);
+    onStep?.(item.value);
+  }
+}

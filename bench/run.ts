@@ -19,6 +19,7 @@ import { quantize } from '../host/quantize/quantize.js';
 import { encodeSpikeBinary } from '../host/spikes/spike-file.js';
 import type { LayerKind } from '../host/model/hsm.js';
 import { timeNative } from './native.js';
+import { benchSerial, type SerialBench } from './serial.js';
 import { FNV_OFFSET, fnv1aScores, hex32 } from './checksum.js';
 
 const STEPS = 1000;
@@ -166,7 +167,22 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-function main(): void {
+/** The KWS-shaped bench model and its input, for the serial measurements. */
+function kwsModelAndInput(): { bytes: Uint8Array; steps: number[][] } {
+  const shape = SHAPES[0] as Shape;
+  const float = randomNetwork({
+    seed: shape.seed,
+    inputCount: shape.inputCount,
+    layers: shape.layers,
+    levels: LEVELS,
+  });
+  return {
+    bytes: writeHsm(quantize(float, { levels: LEVELS }).hsm),
+    steps: randomSpikeTrain(shape.seed + 1, shape.inputCount, STEPS, INPUT_RATE),
+  };
+}
+
+async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const dir = mkdtempSync(join(tmpdir(), 'hetsyn-bench-'));
   try {
@@ -174,6 +190,9 @@ function main(): void {
       process.stderr.write(`bench: ${shape.title} ...\n`);
       return benchShape(shape, dir);
     });
+    process.stderr.write('bench: serial path (hetsyn board on a pty) ...\n');
+    const kwsSerial = kwsModelAndInput();
+    const serial: SerialBench = await benchSerial(kwsSerial.bytes, kwsSerial.steps);
     const by = (key: Shape['key']): ShapeResult => results.find((r) => r.shape.key === key) as ShapeResult;
     const kws = by('kws');
     const shd = by('shd');
@@ -189,6 +208,12 @@ function main(): void {
       shd_state_bytes_per_synapse: shd.stateBytesPerSynapse,
       shd_state_ratio: round(shd.stateBytesPerSynapse / shd.stateBytesBucketed, 1),
       native_c_matches_wasm: kws.nativeMatchesWasm && shd.nativeMatchesWasm,
+      flash_payload_efficiency: round(serial.flashPayloadEfficiency, 3),
+      flash_kib_per_s_pty: round(serial.flashKibPerS, 1),
+      stream_rtt_ms_p50: round(serial.streamRttMsP50, 3),
+      stream_rtt_ms_p99: round(serial.streamRttMsP99, 3),
+      stream_steps_per_s: round(serial.streamStepsPerS, 0),
+      stream_results_lost: serial.streamResultsLost,
       steps: STEPS,
       input_rate: INPUT_RATE,
       levels: LEVELS,
@@ -220,6 +245,11 @@ function main(): void {
         `SHD state: ${shd.stateBytesBucketed} B bucketed vs ${shd.stateBytesPerSynapse} B per-synapse f32 (${summary.shd_state_ratio}x smaller)`,
         `native C and .wasm outputs identical: ${summary.native_c_matches_wasm ? 'yes' : 'NO'}`,
         '',
+        `serial (pty, virtual board, KWS model of ${kwsSerial.bytes.length} B):`,
+        `  flash: ${summary.flash_kib_per_s_pty} KiB/s, payload efficiency ${summary.flash_payload_efficiency} (model bytes / bytes on the wire)`,
+        `  stream: ${summary.stream_steps_per_s} steps/s sustained, ${summary.stream_results_lost} results lost, ` +
+          `round trip p50 ${summary.stream_rtt_ms_p50} ms, p99 ${summary.stream_rtt_ms_p99} ms`,
+        '',
       ].join('\n'),
     );
   } finally {
@@ -227,4 +257,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

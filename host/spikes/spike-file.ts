@@ -121,7 +121,9 @@ function isBinary(bytes: Uint8Array): boolean {
 
 /** A spike file's bytes in either form, told apart by the binary magic. */
 export function parseSpikeFile(bytes: Uint8Array, source: string): SpikeTrain {
-  return isBinary(bytes) ? parseSpikeBinary(bytes, source) : parseSpikeText(new TextDecoder().decode(bytes), source);
+  return isBinary(bytes)
+    ? parseSpikeBinary(bytes, source)
+    : parseSpikeText(new TextDecoder().decode(bytes), source);
 }
 
 export function readSpikeFile(path: string): SpikeTrain {

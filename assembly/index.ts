@@ -9,7 +9,8 @@
 // The module's own abort, named by --use abort=... in asconfig.json, must be part of the program.
 import './runtime/abort';
 import * as E from './model/errors';
-import { FORMAT_VERSION } from './model/parse';
+import { FileFormat } from './model/parse';
+import { ModelFrontend } from './frontend/frontend';
 import { crc32 as crc32Of } from './model/crc32';
 import { layerAt, Model, KIND_READOUT } from './engine/network';
 import { resetState, State } from './engine/state';
@@ -104,7 +105,7 @@ export function membrane(layer: i32, neuron: u32): i32 {
 export function modelInfo(field: i32): u32 {
   if (!Model.loaded) return 0;
   switch (field) {
-    case 0: return FORMAT_VERSION;
+    case 0: return FileFormat.version;
     case 1: return Model.inputCount;
     case 2: return <u32>Model.layerCount;
     case 3: return Model.labelCount;
@@ -116,6 +117,13 @@ export function modelInfo(field: i32): u32 {
     case 9: return Model.nameBytes;
     case 10: return <u32>Model.name;
     case 11: return <u32>Model.labels;
+    // The FRONTEND section (all 0 when the model has none).
+    case 12: return <u32>ModelFrontend.present;
+    case 13: return ModelFrontend.sampleRateHz;
+    case 14: return ModelFrontend.bands;
+    case 15: return ModelFrontend.windowMs;
+    case 16: return ModelFrontend.hopMs;
+    case 17: return ModelFrontend.thresholdQ8;
     default: return 0;
   }
 }
@@ -149,3 +157,18 @@ export function crc32(ptr: usize, bytes: u32): u32 {
   if (<u64>ptr + <u64>bytes > (<u64>memory.size() << 16)) return 0;
   return crc32Of(ptr, bytes);
 }
+
+// The audio front-end (docs/frontend.md). Configure, then repeatedly: write up to
+// frontendRoom() i16 samples at frontendSamples(), frontendPush(count), and while steps are
+// ready frontendNextStep() (the spike count; the channels at frontendSpikes() and, when the
+// loaded model has 2 * bands inputs or more, in inputBuffer() so step(count) can follow).
+export {
+  configure as frontendConfigure,
+  reset as frontendReset,
+  samplesAt as frontendSamples,
+  room as frontendRoom,
+  push as frontendPush,
+  nextStep as frontendNextStep,
+  spikesAt as frontendSpikes,
+  configureFromModel as frontendConfigureFromModel,
+} from './frontend/frontend';

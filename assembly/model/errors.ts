@@ -24,3 +24,4 @@ export const BAD_SPARSE: i32 = 19;
 export const TOO_LARGE: i32 = 20;
 export const NO_MODEL: i32 = 21;
 export const BAD_INPUT: i32 = 22;
+export const BAD_FRONTEND: i32 = 23;

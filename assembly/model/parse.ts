@@ -7,8 +7,11 @@
 import * as E from './errors';
 import { crc32 } from './crc32';
 import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from '../engine/network';
+import { ModelFrontend, validConfig } from '../frontend/frontend';
 
-export const FORMAT_VERSION: u32 = 1;
+/** The newest format version this parser reads; it reads every version from 1 up to it. */
+export const FORMAT_VERSION: u32 = 2;
+const FIRST_FRONTEND_VERSION: u32 = 2;
 const MAGIC: u32 = 0x4e595348; // "HSYN" read as a little-endian u32
 const FILE_HEADER_BYTES: u32 = 16;
 const SECTION_HEADER_BYTES: u32 = 8;
@@ -16,9 +19,12 @@ const CRC_BYTES: u32 = 4;
 
 const SECTION_MODEL: u32 = 1;
 const SECTION_LABELS: u32 = 2;
+const SECTION_FRONTEND: u32 = 3;
 const SECTION_LAYER: u32 = 8;
 
 const MODEL_FIXED_BYTES: u32 = 13;
+const FRONTEND_BYTES: u32 = 12;
+const ENCODING_DELTA: u32 = 0;
 const LAYER_FIXED_BYTES: u32 = 20;
 const MAX_NAME_BYTES: u32 = 63;
 const MAX_LABEL_BYTES: u32 = 63;
@@ -32,12 +38,19 @@ function pad4(x: u64): u64 {
   return (x + 3) & ~(<u64>3);
 }
 
+/** The format version of the file last parsed (valid while a model is loaded). */
+export class FileFormat {
+  static version: u32 = 0;
+}
+
 /** Parses and validates `bytes` at `base`. On OK, Model and the layer table describe the network. */
 export function parseModel(base: usize, bytes: u32): i32 {
   Model.loaded = false;
+  ModelFrontend.present = false;
   if (bytes < FILE_HEADER_BYTES + CRC_BYTES) return E.TRUNCATED;
   if (load<u32>(base) != MAGIC) return E.BAD_MAGIC;
-  if (<u32>load<u16>(base, 4) != FORMAT_VERSION) return E.BAD_VERSION;
+  const version = <u32>load<u16>(base, 4);
+  if (version == 0 || version > FORMAT_VERSION) return E.BAD_VERSION;
   const declared = load<u32>(base, 8);
   if (declared > bytes) return E.TRUNCATED;
   if (declared != bytes || load<u16>(base, 6) != 0) return E.BAD_LENGTH;
@@ -55,11 +68,17 @@ export function parseModel(base: usize, bytes: u32): i32 {
     if (load<u16>(at, 2) != 0) return E.BAD_SECTION;
     const payload = at + SECTION_HEADER_BYTES;
     if (<u64>payload + <u64>payloadBytes > <u64>end) return E.BAD_SECTION;
-    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER) return E.UNKNOWN_SECTION;
-    if (id != expected) return E.SECTION_ORDER;
+    const frontend = id == SECTION_FRONTEND && version >= FIRST_FRONTEND_VERSION;
+    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend) return E.UNKNOWN_SECTION;
+    // FRONTEND is optional, at most once, between LABELS and the first LAYER.
+    if (frontend ? expected != SECTION_LAYER || layerIndex != 0 || ModelFrontend.present : id != expected) {
+      return E.SECTION_ORDER;
+    }
 
     let err: i32;
-    if (id == SECTION_MODEL) {
+    if (frontend) {
+      err = parseFrontendSection(payload, payloadBytes);
+    } else if (id == SECTION_MODEL) {
       err = parseModelSection(payload, payloadBytes);
       expected = SECTION_LABELS;
     } else if (id == SECTION_LABELS) {
@@ -79,6 +98,7 @@ export function parseModel(base: usize, bytes: u32): i32 {
 
   Model.base = base;
   Model.bytes = bytes;
+  FileFormat.version = version;
   return E.OK;
 }
 
@@ -99,6 +119,20 @@ function parseModelSection(p: usize, n: u32): i32 {
   Model.decisionSkipSteps = <u32>load<u16>(p, 10);
   Model.nameBytes = nameBytes;
   Model.name = p + MODEL_FIXED_BYTES;
+  return E.OK;
+}
+
+function parseFrontendSection(p: usize, n: u32): i32 {
+  if (n != FRONTEND_BYTES) return E.BAD_SECTION;
+  ModelFrontend.sampleRateHz = load<u32>(p);
+  ModelFrontend.bands = <u32>load<u16>(p, 4);
+  ModelFrontend.windowMs = <u32>load<u8>(p, 6);
+  ModelFrontend.hopMs = <u32>load<u8>(p, 7);
+  ModelFrontend.thresholdQ8 = <u32>load<u16>(p, 8);
+  if (<u32>load<u8>(p, 10) != ENCODING_DELTA || load<u8>(p, 11) != 0) return E.BAD_FRONTEND;
+  if (!validConfig(ModelFrontend.sampleRateHz, ModelFrontend.bands, ModelFrontend.windowMs, ModelFrontend.hopMs, ModelFrontend.thresholdQ8)) return E.BAD_FRONTEND;
+  if (ModelFrontend.bands << 1 != Model.inputCount) return E.BAD_FRONTEND;
+  ModelFrontend.present = true;
   return E.OK;
 }
 

@@ -7,7 +7,13 @@ import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { EngineError } from '../model/errors.js';
 
 // Error classes of the input readers, by name, so this module needs no import of each reader.
-const INPUT_ERRORS = new Set(['SpikeFileError', 'SimInputError', 'FloatModelError', 'QuantizeError']);
+const INPUT_ERRORS = new Set([
+  'SpikeFileError',
+  'SimInputError',
+  'FloatModelError',
+  'QuantizeError',
+  'WavError',
+]);
 
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;

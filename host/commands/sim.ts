@@ -3,8 +3,11 @@
 import { Command } from 'commander';
 import { openModel, readInputFile } from '../cli/load-model.js';
 import { printJson, table } from '../cli/format.js';
-import { parseSpikeFile } from '../spikes/spike-file.js';
-import { simulate, type StepRecord } from '../sim/simulate.js';
+import { parseSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
+import { simulate, SimInputError, type StepRecord } from '../sim/simulate.js';
+import { looksLikeWav, parseWav } from '../audio/wav.js';
+import { encodeWavAudio } from '../audio/encode.js';
+import type { Engine, ModelInfo } from '../engine/wasm-engine.js';
 
 function argmax(values: number[]): number {
   return values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
@@ -21,18 +24,35 @@ function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean)
   return table(header, rows);
 }
 
+/** A spike file as it is, or a WAV (by extension or RIFF magic) encoded with the model's front-end. */
+function readInput(inputPath: string, modelPath: string, engine: Engine, info: ModelInfo): SpikeTrain {
+  const wavName = inputPath.toLowerCase().endsWith('.wav');
+  const bytes = readInputFile(inputPath, wavName ? 'WAV file' : 'spike file');
+  if (!wavName && !looksLikeWav(bytes)) return parseSpikeFile(bytes, inputPath);
+  const audio = parseWav(bytes, inputPath);
+  if (!info.frontend) {
+    throw new SimInputError(
+      `${modelPath} carries no audio front-end (no FRONTEND section), so it cannot take ${inputPath}: give it a spike file instead, e.g. from \`hetsyn encode ${inputPath} -o input.spikes --bands ${info.inputCount / 2}\``,
+    );
+  }
+  return encodeWavAudio(audio, info.frontend, inputPath, engine);
+}
+
 export function simCommand(): Command {
   return new Command('sim')
     .description('simulate a model on the host with the same .wasm engine a board runs (bit-identical)')
     .argument('<model>', '.hsm model file')
-    .argument('<input>', 'spike file: text .spikes or binary .spk (docs/spike-format.md)')
+    .argument(
+      '<input>',
+      "spike file (text .spikes or binary .spk, docs/spike-format.md), or a .wav encoded with the model's front-end",
+    )
     .option('--json', 'one JSON object on stdout: every step, the decision and its label')
     .option('--spikes', "include each spiking layer's spikes per step")
     .option('-q, --quiet', 'print only the decision')
     .action(
       (modelPath: string, inputPath: string, opts: { json?: boolean; spikes?: boolean; quiet?: boolean }) => {
         const { engine, info } = openModel(modelPath);
-        const train = parseSpikeFile(readInputFile(inputPath, 'spike file'), inputPath);
+        const train = readInput(inputPath, modelPath, engine, info);
         const records = simulate(engine, train, { spikes: opts.spikes === true });
         const decision = engine.decision();
         const label = info.labels[decision] ?? null;

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { boardImports } from '../board/board-imports.js';
 import { EngineError } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
+import type { FrontendConfig } from '../audio/frontend-config.js';
 
 export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../../build/hetsyn.wasm', import.meta.url));
 
@@ -32,6 +33,14 @@ interface EngineExports {
   layerInfo(layer: number, field: number): number;
   engineVersion(): number;
   crc32(ptr: number, bytes: number): number;
+  frontendConfigure(rate: number, bands: number, windowMs: number, hopMs: number, q8: number): number;
+  frontendReset(): void;
+  frontendSamples(): number;
+  frontendRoom(): number;
+  frontendPush(count: number): number;
+  frontendNextStep(): number;
+  frontendSpikes(): number;
+  frontendConfigureFromModel(): number;
 }
 
 // Field numbers of the modelInfo/layerInfo exports (assembly/index.ts).
@@ -48,6 +57,12 @@ const MODEL_FIELD = {
   nameBytes: 9,
   namePtr: 10,
   labelsPtr: 11,
+  frontendPresent: 12,
+  frontendSampleRateHz: 13,
+  frontendBands: 14,
+  frontendWindowMs: 15,
+  frontendHopMs: 16,
+  frontendThresholdQ8: 17,
 } as const;
 const LAYER_FIELD = {
   kind: 0,
@@ -95,13 +110,16 @@ export interface ModelInfo {
   modelBytes: number;
   /** Bytes of network state the engine carves after the model. */
   stateBytes: number;
+  /** The FRONTEND section: the audio front-end the model was trained with (format version 2). */
+  frontend?: FrontendConfig;
   layers: LayerInfo[];
 }
 
 const modules = new Map<string, WebAssembly.Module>();
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
-function compile(wasmPath: string): WebAssembly.Module {
+/** The compiled module for a .wasm file, compiled once per process (engines and devices share it). */
+export function compileModule(wasmPath: string): WebAssembly.Module {
   let module = modules.get(wasmPath);
   if (!module) {
     module = new WebAssembly.Module(readFileSync(wasmPath));
@@ -125,7 +143,7 @@ export class Engine {
     // need the instance's memory, which exists only once the instance does.
     const self: { engine?: Engine } = {};
     const imports = boardImports({ uart: null, storage: null }, () => self.engine?.x.memory);
-    self.engine = new Engine(new WebAssembly.Instance(compile(wasmPath), imports));
+    self.engine = new Engine(new WebAssembly.Instance(compileModule(wasmPath), imports));
     return self.engine;
   }
 
@@ -193,6 +211,16 @@ export class Engine {
       at += 1 + length;
     }
     const namePtr = f(MODEL_FIELD.namePtr);
+    const frontend: FrontendConfig | undefined =
+      f(MODEL_FIELD.frontendPresent) === 0
+        ? undefined
+        : {
+            sampleRateHz: f(MODEL_FIELD.frontendSampleRateHz),
+            bands: f(MODEL_FIELD.frontendBands),
+            windowMs: f(MODEL_FIELD.frontendWindowMs),
+            hopMs: f(MODEL_FIELD.frontendHopMs),
+            thresholdQ8: f(MODEL_FIELD.frontendThresholdQ8),
+          };
     return {
       formatVersion: f(MODEL_FIELD.formatVersion),
       engineVersion: this.x.engineVersion(),
@@ -205,6 +233,7 @@ export class Engine {
       decisionSkipSteps: f(MODEL_FIELD.decisionSkipSteps),
       modelBytes: f(MODEL_FIELD.modelBytes),
       stateBytes: f(MODEL_FIELD.stateBytes),
+      ...(frontend ? { frontend } : {}),
       layers,
     };
   }
@@ -282,5 +311,39 @@ export class Engine {
     if (at === 0) throw new Error(`cannot place ${data.length} bytes in engine memory for a CRC`);
     this.bytes.set(data, at);
     return this.x.crc32(at, data.length) >>> 0;
+  }
+
+  /** Sets up the .wasm front-end (which then starts from silence); a bad config throws (BAD_INPUT). */
+  frontendConfigure(config: FrontendConfig): void {
+    const { sampleRateHz, bands, windowMs, hopMs, thresholdQ8 } = config;
+    const code = this.x.frontendConfigure(sampleRateHz, bands, windowMs, hopMs, thresholdQ8);
+    if (code !== 0) throw new EngineError('configure the audio front-end', code);
+  }
+
+  /** Sets the front-end up from the loaded model's FRONTEND section (BAD_FRONTEND if it has none). */
+  frontendConfigureFromModel(): void {
+    const code = this.x.frontendConfigureFromModel();
+    if (code !== 0) throw new EngineError('configure the audio front-end from the model', code);
+  }
+
+  /**
+   * Encodes 16-bit samples into spike steps with the .wasm front-end, continuing its stream (call
+   * frontendConfigure first; it resets). `chunk` caps the samples written per push, for tests
+   * that check streaming against batch.
+   */
+  encodeAudio(samples: Int16Array, chunk = Infinity): number[][] {
+    const steps: number[][] = [];
+    for (let at = 0; at < samples.length;) {
+      const count = Math.min(this.x.frontendRoom(), chunk, samples.length - at);
+      new Int16Array(this.x.memory.buffer, this.x.frontendSamples(), count).set(
+        samples.subarray(at, at + count),
+      );
+      at += count;
+      if (this.x.frontendPush(count) < 0) throw new Error('the audio front-end is not configured');
+      for (let n = this.x.frontendNextStep(); n >= 0; n = this.x.frontendNextStep()) {
+        steps.push(Array.from(new Uint16Array(this.x.memory.buffer, this.x.frontendSpikes(), n)));
+      }
+    }
+    return steps;
   }
 }

@@ -57,6 +57,12 @@ export const STATUS_CODES: readonly StatusCode[] = [
   { code: 20, name: 'TOO_LARGE', message: 'the model and its state do not fit in engine memory' },
   { code: 21, name: 'NO_MODEL', message: 'no model is loaded' },
   { code: 22, name: 'BAD_INPUT', message: 'an input spike names a channel the model does not have' },
+  {
+    code: 23,
+    name: 'BAD_FRONTEND',
+    message:
+      'audio front-end parameters out of range (rate, bands, window, hop, threshold, encoding), or none in the model',
+  },
 ];
 
 export function describeStatus(code: number): StatusCode {

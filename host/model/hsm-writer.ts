@@ -8,6 +8,8 @@ import { Engine } from '../engine/wasm-engine.js';
 import {
   DECISION_MODE_CODE,
   FORMAT_VERSION,
+  FORMAT_VERSION_PLAIN,
+  FRONTEND_ENCODING_CODE,
   HSM_LIMITS,
   LAYER_KIND_CODE,
   MAGIC,
@@ -18,6 +20,7 @@ import {
 
 const SECTION_MODEL = 1;
 const SECTION_LABELS = 2;
+const SECTION_FRONTEND = 3;
 const SECTION_LAYER = 8;
 
 /** A growable little-endian byte buffer that keeps 4-byte alignment where asked. */
@@ -172,12 +175,19 @@ export function writeHsm(model: HsmModel): Uint8Array {
     `inputCount must be 1..${HSM_LIMITS.u16}`,
   );
   model.layers.forEach(checkLayer);
+  const frontend = model.frontend;
+  if (frontend) {
+    check(
+      2 * frontend.bands === model.inputCount,
+      `the front-end's ${frontend.bands} bands make ${2 * frontend.bands} channels; the model has ${model.inputCount} inputs`,
+    );
+  }
   const w = new ByteWriter();
   w.bytes(new TextEncoder().encode(MAGIC));
-  w.u16(FORMAT_VERSION);
+  w.u16(frontend ? FORMAT_VERSION : FORMAT_VERSION_PLAIN);
   w.u16(0);
   w.u32(0);
-  w.u32(2 + model.layers.length);
+  w.u32(2 + model.layers.length + (frontend ? 1 : 0));
   section(w, SECTION_MODEL, (s) => {
     const name = utf8(model.name, 'model name', HSM_LIMITS.textBytes);
     s.u32(model.timestepUs);
@@ -197,6 +207,17 @@ export function writeHsm(model: HsmModel): Uint8Array {
       s.bytes(bytes);
     }
   });
+  if (frontend) {
+    section(w, SECTION_FRONTEND, (s) => {
+      s.u32(frontend.sampleRateHz);
+      s.u16(frontend.bands);
+      s.u8(frontend.windowMs);
+      s.u8(frontend.hopMs);
+      s.u16(frontend.thresholdQ8);
+      s.u8(FRONTEND_ENCODING_CODE[frontend.encoding]);
+      s.u8(0);
+    });
+  }
   for (const layer of model.layers) section(w, SECTION_LAYER, (s) => writeLayer(s, layer));
   w.patchU32(8, w.length + 4);
   const body = w.result();

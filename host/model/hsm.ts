@@ -3,7 +3,12 @@
  * (docs/model-format.md), before packing. The quantizer produces it, the writer packs it.
  */
 
-export const FORMAT_VERSION = 1;
+import type { FrontendConfig } from '../audio/frontend-config.js';
+
+/** The newest format version (2: FRONTEND section). The writer writes 1 for a model without a front-end. */
+export const FORMAT_VERSION = 2;
+/** The version of files without a FRONTEND section, byte-identical to what earlier writers made. */
+export const FORMAT_VERSION_PLAIN = 1;
 export const MAGIC = 'HSYN';
 
 export type LayerKind = 'feedforward' | 'recurrent' | 'readout';
@@ -67,12 +72,21 @@ export interface HsmLayer {
   synapseLevel?: Uint8Array;
 }
 
+/** The FRONTEND section: the audio front-end the model was trained with (docs/frontend.md). */
+export interface HsmFrontend extends FrontendConfig {
+  /** Only the up/down delta encoding (code 0) exists. */
+  encoding: 'delta';
+}
+export const FRONTEND_ENCODING_CODE: Record<HsmFrontend['encoding'], number> = { delta: 0 };
+
 export interface HsmModel {
   name: string;
   timestepUs: number;
   inputCount: number;
   decision: { mode: DecisionMode; skipSteps: number };
   labels: string[];
+  /** Present: written as format version 2 with a FRONTEND section; inputCount must be 2 * bands. */
+  frontend?: HsmFrontend;
   layers: HsmLayer[];
 }
 

@@ -98,7 +98,7 @@ describe('device framing', () => {
       protocolVersion: 1,
       abiVersion: 1,
       engineVersion: 1,
-      formatVersion: 1,
+      formatVersion: 2,
       maxFrame: MAX_FRAME,
       flags: 0,
       storageBytes: 4096,

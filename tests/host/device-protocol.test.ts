@@ -66,7 +66,7 @@ function sealedBadMagic(model: Uint8Array): Uint8Array {
 
 function otherVersion(model: Uint8Array): Uint8Array {
   const bytes = model.slice();
-  poke(bytes, FILE_FIELD.formatVersion, 'u16', 2);
+  poke(bytes, FILE_FIELD.formatVersion, 'u16', 3);
   return resealCrc(bytes);
 }
 

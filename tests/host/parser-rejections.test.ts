@@ -101,7 +101,7 @@ describe('file header', () => {
   rejects('magic "HSYM"', 'BAD_MAGIC', () => edited(TINY, (b) => b.set(utf8('HSYM'), FILE_FIELD.magic)));
   rejects('magic "hsyn"', 'BAD_MAGIC', () => edited(TINY, (b) => b.set(utf8('hsyn'), FILE_FIELD.magic)));
   rejects('20 zero bytes', 'BAD_MAGIC', () => new Uint8Array(20));
-  for (const version of [0, 2, 0xffff]) {
+  for (const version of [0, 3, 0xffff]) {
     rejects(`formatVersion ${version}`, 'BAD_VERSION', () =>
       tinyWith(() => FILE_FIELD.formatVersion, 'u16', version),
     );

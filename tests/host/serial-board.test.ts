@@ -235,7 +235,7 @@ test('a corrupted model and one of another format version are refused, and the o
 
     // A host tool without the local check (an older one, say): the board itself must refuse.
     const otherVersion = Uint8Array.from(demo);
-    new DataView(otherVersion.buffer).setUint16(4, 2, true);
+    new DataView(otherVersion.buffer).setUint16(4, 3, true);
     const sealed = resealCrc(otherVersion);
     await assert.rejects(flashPort(board.port, sealed, { maxReconnects: 0 }), (error: Error) => {
       assert.match(error.message, /MODEL_REJECTED/);

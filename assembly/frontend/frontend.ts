@@ -1,0 +1,318 @@
+// The audio front-end (docs/frontend.md): 16-bit PCM -> frames -> Hann window -> Q15 radix-2 FFT
+// -> power -> triangular mel filterbank -> log2 -> per-band up/down delta spikes. Integer-only,
+// static memory, no allocation. The host writes samples at frontendSamples(); every completed hop
+// gives one step whose spikes (u16 channels, increasing) land in SPIKES and, when a model with
+// at least 2 * bands inputs is loaded, in the engine's input list, so `step` can follow directly.
+//
+// Naming: ...Q15 / ...Q16 are fixed-point with 15 / 16 fractional bits; `u` is the warped
+// frequency log2(1 + f / 700) (mel / 781.17), in which the filterbank's triangles are equal.
+
+import * as E from '../model/errors';
+import { Model } from '../engine/network';
+import { State } from '../engine/state';
+
+const MAX_N: u32 = 512;
+const MAX_BANDS: u32 = 64;
+const SAMPLE_CAP: u32 = 1024; // samples the buffer holds (a window plus room for a push)
+const INPUT_SHIFT: u32 = 6; // windowed samples enter the FFT as x << 6 (|x| < 2^21)
+const FLOOR_Q16: u32 = 27 << 16; // log2 energy floor: silence and quiet noise sit here
+
+// sin(2 pi k / 512) in Q15 (rounded, 32767 at k = 128), k = 0..128: the FFT twiddles and the window.
+@lazy const SIN_Q15 = memory.data<i16>([
+  0, 402, 804, 1206, 1608, 2009, 2410, 2811, 3212, 3612, 4011, 4410, 4808, 5205, 5602, 5998, 6393,
+  6786, 7179, 7571, 7962, 8351, 8739, 9126, 9512, 9896, 10278, 10659, 11039, 11417, 11793, 12167,
+  12539, 12910, 13279, 13645, 14010, 14372, 14732, 15090, 15446, 15800, 16151, 16499, 16846, 17189,
+  17530, 17869, 18204, 18537, 18868, 19195, 19519, 19841, 20159, 20475, 20787, 21096, 21403, 21705,
+  22005, 22301, 22594, 22884, 23170, 23452, 23731, 24007, 24279, 24547, 24811, 25072, 25329, 25582,
+  25832, 26077, 26319, 26556, 26790, 27019, 27245, 27466, 27683, 27896, 28105, 28310, 28510, 28706,
+  28898, 29085, 29268, 29447, 29621, 29791, 29956, 30117, 30273, 30424, 30571, 30714, 30852, 30985,
+  31113, 31237, 31356, 31470, 31580, 31685, 31785, 31880, 31971, 32057, 32137, 32213, 32285, 32351,
+  32412, 32469, 32521, 32567, 32609, 32646, 32678, 32705, 32728, 32745, 32757, 32765, 32767,
+]);
+
+// log2(1 + i / 32) in Q16 (rounded), i = 0..32: the mantissa of log2Q16, interpolated linearly.
+@lazy const LOG2_Q16 = memory.data<u32>([
+  0, 2909, 5732, 8473, 11136, 13727, 16248, 18704, 21098, 23433, 25711, 27936, 30109, 32234, 34312,
+  36346, 38336, 40286, 42196, 44068, 45904, 47705, 49472, 51207, 52911, 54584, 56229, 57845, 59434,
+  60997, 62534, 64047, 65536,
+]);
+
+const SAMPLES = memory.data(SAMPLE_CAP << 1, 4); // i16, host-written
+const WINDOW = memory.data(MAX_N << 1, 4); // u16 Q15 Hann, W entries
+const RE = memory.data(MAX_N << 2, 8); // i32
+const IM = memory.data(MAX_N << 2, 8); // i32
+const BIN_SEG = memory.data((MAX_N >> 1) + 1); // u8: filterbank segment of each bin
+const BIN_RISE = memory.data(((MAX_N >> 1) + 1) << 1, 4); // u16 Q15: weight of the rising band
+const ENERGY = memory.data(MAX_BANDS << 3, 8); // u64 per band
+const REF = memory.data(MAX_BANDS << 2, 4); // u32 Q16 per band: the encoder's reference level
+const SPIKES = memory.data(MAX_BANDS << 2, 4); // u16: the channels of the last step
+
+/** The FRONTEND section of the loaded model, set by the parser (present = false when it has none). */
+export class ModelFrontend {
+  static present: bool = false;
+  static sampleRateHz: u32 = 0;
+  static bands: u32 = 0;
+  static windowMs: u32 = 0;
+  static hopMs: u32 = 0;
+  static thresholdQ8: u32 = 0;
+}
+
+/** Configures the front-end from the loaded model's FRONTEND section. */
+export function configureFromModel(): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  if (!ModelFrontend.present) return E.BAD_FRONTEND;
+  const rate = ModelFrontend.sampleRateHz;
+  return configure(rate, ModelFrontend.bands, ModelFrontend.windowMs, ModelFrontend.hopMs, ModelFrontend.thresholdQ8);
+}
+
+export class Frontend {
+  static configured: bool = false;
+  static bands: u32 = 0;
+  static fftBits: u32 = 0;
+  static window: u32 = 0; // samples
+  static hop: u32 = 0; // samples
+  static thresholdQ16: u32 = 0;
+  static have: u32 = 0; // valid samples at SAMPLES
+  static spikeCount: u32 = 0;
+}
+
+/** cos(2 pi a / 512) in Q15 for a in [0, 256]. */
+@inline
+function cos512(a: u32): i32 {
+  return a <= 128 ? <i32>load<i16>(SIN_Q15 + ((128 - a) << 1)) : -<i32>load<i16>(SIN_Q15 + ((a - 128) << 1));
+}
+
+/** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
+@inline
+function sin512(a: u32): i32 {
+  const i: u32 = a <= 128 ? a : 256 - a;
+  return <i32>load<i16>(SIN_Q15 + (i << 1));
+}
+
+/** log2(x) in Q16 for x >= 1 (0 for x = 0): exponent from clz, mantissa from LOG2_Q16. */
+export function log2Q16(x: u64): u32 {
+  if (x == 0) return 0;
+  const z = <u32>clz(x);
+  const m = x << z; // top bit at 63
+  const i = <u32>(m >> 58) & 31; // 5 mantissa bits below the leading one
+  const f = <u32>(m >> 42) & 0xffff; // the next 16 bits interpolate
+  const lo = load<u32>(LOG2_Q16 + (i << 2));
+  const hi = load<u32>(LOG2_Q16 + ((i + 1) << 2));
+  return ((63 - z) << 16) + lo + <u32>((<u64>(hi - lo) * f + 0x8000) >> 16);
+}
+
+/** (p + 2^(s-1)) >> s with the half rounded away from zero. */
+@inline
+function roundShift(p: i64, s: i64): i64 {
+  return (p + (<i64>1 << (s - 1)) - <i64>(p < 0)) >> s;
+}
+
+/** Whether these parameters are in range (the FRONTEND section is checked with the same rule). */
+export function validConfig(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u32, thresholdQ8: u32): bool {
+  if (sampleRateHz != 8000 && sampleRateHz != 16000) return false;
+  // The FFT holds 256 samples at 8 kHz and 512 at 16 kHz: 32 ms either way.
+  if (bands == 0 || bands > MAX_BANDS || windowMs == 0 || windowMs > 32) return false;
+  return hopMs != 0 && hopMs <= windowMs && thresholdQ8 != 0 && thresholdQ8 <= 0xffff;
+}
+
+/**
+ * Sets the front-end up (it then starts from silence): sample rate 8000 or 16000 Hz, 1..64 bands,
+ * a window of 1..32 ms, a hop of 1..windowMs ms, a threshold of 1..65535 in log2 power units Q8.
+ */
+export function configure(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u32, thresholdQ8: u32): i32 {
+  Frontend.configured = false;
+  if (!validConfig(sampleRateHz, bands, windowMs, hopMs, thresholdQ8)) return E.BAD_FRONTEND;
+  const bits: u32 = sampleRateHz == 8000 ? 8 : 9;
+  const n: u32 = 1 << bits;
+  const perMs = sampleRateHz / 1000;
+  const w = windowMs * perMs;
+  Frontend.bands = bands;
+  Frontend.fftBits = bits;
+  Frontend.window = w;
+  Frontend.hop = hopMs * perMs;
+  Frontend.thresholdQ16 = thresholdQ8 << 8;
+
+  // Periodic Hann, w[i] = (1 - cos(2 pi i / W)) / 2: the phase in 1/(512 * 256) turns, the
+  // cosine interpolated linearly between table points (error < 1 LSB of Q15).
+  for (let i: u32 = 0; i < w; i++) {
+    const phase = (i << 17) / w; // [0, 2^17)
+    let a = phase >> 8;
+    const frac = <i32>(phase & 255);
+    let c0: i32, c1: i32;
+    if (a < 256) {
+      c0 = cos512(a);
+      c1 = cos512(a + 1);
+    } else {
+      a = 512 - a; // cos is symmetric about half a turn
+      c0 = cos512(a);
+      c1 = cos512(a - 1);
+    }
+    const c = c0 * 256 + (c1 - c0) * frac; // Q23
+    const q: i32 = ((<i32>32767 << 8) - c + 256) >> 9; // (1 - cos) / 2 in Q15, rounded
+    store<u16>(WINDOW + (i << 1), <u16>q);
+  }
+
+  // The filterbank: bin k at frequency k * rate / n has u_k = log2(700 n + k rate) - log2(700 n);
+  // the band edges split [0, u(rate / 2)] into bands + 1 equal segments. Bin k lies in segment
+  // s = floor(u_k (bands + 1) / uMax), rising in band s with weight r = its position in the
+  // segment (Q15) and falling in band s - 1 with 32768 - r.
+  const base = log2Q16(<u64>700 * n);
+  const half = n >> 1;
+  const uMax = <u64>(log2Q16(<u64>700 * n + <u64>half * sampleRateHz) - base);
+  for (let k: u32 = 0; k <= half; k++) {
+    const scaled = <u64>(log2Q16(<u64>700 * n + <u64>k * sampleRateHz) - base) * (bands + 1);
+    store<u8>(BIN_SEG + k, <u8>(scaled / uMax));
+    store<u16>(BIN_RISE + (k << 1), <u16>(((scaled % uMax) << 15) / uMax));
+  }
+  Frontend.configured = true;
+  reset();
+  return E.OK;
+}
+
+/** Forgets buffered samples and sets every band's reference to the floor (silence). */
+export function reset(): void {
+  Frontend.have = 0;
+  Frontend.spikeCount = 0;
+  for (let b: u32 = 0; b < MAX_BANDS; b++) store<u32>(REF + (b << 2), FLOOR_Q16);
+}
+
+/** Where the host writes its next samples (room(): how many fit). */
+export function samplesAt(): usize {
+  return SAMPLES + (<usize>Frontend.have << 1);
+}
+
+export function room(): u32 {
+  return SAMPLE_CAP - Frontend.have;
+}
+
+/** Takes `count` samples written at samplesAt(); returns the steps now ready (or -1 if not configured). */
+export function push(count: u32): i32 {
+  if (!Frontend.configured) return -1;
+  Frontend.have += count < room() ? count : room();
+  return ready();
+}
+
+@inline
+function ready(): i32 {
+  const have = Frontend.have;
+  return have < Frontend.window ? 0 : <i32>((have - Frontend.window) / Frontend.hop + 1);
+}
+
+/** Encodes the oldest complete frame into one step; its spike count, or -1 if no frame is ready. */
+export function nextStep(): i32 {
+  if (!Frontend.configured || ready() == 0) return -1;
+  spectrum();
+  melEnergies();
+  encode();
+  // Drop one hop of samples.
+  const hop = Frontend.hop;
+  const keep = Frontend.have - hop;
+  for (let i: u32 = 0; i < keep; i++) {
+    store<i16>(SAMPLES + (i << 1), load<i16>(SAMPLES + ((i + hop) << 1)));
+  }
+  Frontend.have = keep;
+  return <i32>Frontend.spikeCount;
+}
+
+export function spikesAt(): usize {
+  return SPIKES;
+}
+
+export function spikeCount(): u32 {
+  return Frontend.spikeCount;
+}
+
+/**
+ * Windowed frame -> RE/IM = DFT(x << INPUT_SHIFT) / n: samples enter in bit-reversed order, and
+ * each of the log2(n) decimation-in-time stages halves its outputs (rounded half away from zero),
+ * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits.
+ */
+function spectrum(): void {
+  const bits = Frontend.fftBits;
+  const n: u32 = 1 << bits;
+  const w = Frontend.window;
+  for (let i: u32 = 0; i < n; i++) {
+    let x: i32 = 0;
+    if (i < w) {
+      const p = <i32>load<i16>(SAMPLES + (i << 1)) * <i32>load<u16>(WINDOW + (i << 1));
+      x = <i32>roundShift(<i64>p, 15 - INPUT_SHIFT);
+    }
+    let j: u32 = 0;
+    for (let b: u32 = 0; b < bits; b++) j = (j << 1) | ((i >> b) & 1);
+    store<i32>(RE + (j << 2), x);
+    store<i32>(IM + (j << 2), 0);
+  }
+  for (let size: u32 = 2; size <= n; size <<= 1) {
+    const halfSize = size >> 1;
+    const step = MAX_N / size; // twiddle j is angle index j * step of 512
+    for (let start: u32 = 0; start < n; start += size) {
+      for (let j: u32 = 0; j < halfSize; j++) {
+        const c = <i64>cos512(j * step);
+        const s = <i64>sin512(j * step);
+        const a = (start + j) << 2;
+        const b = a + (halfSize << 2);
+        const br = <i64>load<i32>(RE + b);
+        const bi = <i64>load<i32>(IM + b);
+        // t = b * e^(-i 2 pi j / size), rounded to the input's scale.
+        const tr = roundShift(br * c + bi * s, 15);
+        const ti = roundShift(bi * c - br * s, 15);
+        const ar = <i64>load<i32>(RE + a);
+        const ai = <i64>load<i32>(IM + a);
+        store<i32>(RE + a, <i32>roundShift(ar + tr, 1));
+        store<i32>(IM + a, <i32>roundShift(ai + ti, 1));
+        store<i32>(RE + b, <i32>roundShift(ar - tr, 1));
+        store<i32>(IM + b, <i32>roundShift(ai - ti, 1));
+      }
+    }
+  }
+}
+
+/** ENERGY[b] = sum over bins of weight (Q15) * (re^2 + im^2); at most 2^57. */
+function melEnergies(): void {
+  const bands = Frontend.bands;
+  for (let b: u32 = 0; b < bands; b++) store<u64>(ENERGY + (b << 3), 0);
+  const half = (<u32>1 << Frontend.fftBits) >> 1;
+  for (let k: u32 = 0; k <= half; k++) {
+    const re = <i64>load<i32>(RE + (k << 2));
+    const im = <i64>load<i32>(IM + (k << 2));
+    const power = <u64>(re * re + im * im);
+    const s = <u32>load<u8>(BIN_SEG + k);
+    const rise = <u64>load<u16>(BIN_RISE + (k << 1));
+    if (s < bands) {
+      const at = ENERGY + (s << 3);
+      store<u64>(at, load<u64>(at) + rise * power);
+    }
+    if (s >= 1 && s <= bands) {
+      const at = ENERGY + ((s - 1) << 3);
+      store<u64>(at, load<u64>(at) + (32768 - rise) * power);
+    }
+  }
+}
+
+/** Per band: L = max(log2 E, floor); UP (2b) when L > ref + T, then ref += T; DOWN (2b + 1) mirrored. */
+function encode(): void {
+  const bands = Frontend.bands;
+  const t = Frontend.thresholdQ16;
+  let count: u32 = 0;
+  for (let b: u32 = 0; b < bands; b++) {
+    let level = log2Q16(load<u64>(ENERGY + (b << 3)));
+    if (level < FLOOR_Q16) level = FLOOR_Q16;
+    const at = REF + (b << 2);
+    const ref = load<u32>(at);
+    if (level > ref + t) {
+      store<u32>(at, ref + t);
+      store<u16>(SPIKES + (count << 1), <u16>(b << 1));
+      count++;
+    } else if (level + t < ref) {
+      store<u32>(at, ref - t);
+      store<u16>(SPIKES + (count << 1), <u16>((b << 1) + 1));
+      count++;
+    }
+  }
+  Frontend.spikeCount = count;
+  if (Model.loaded && Model.inputCount >= bands << 1) {
+    for (let e: u32 = 0; e < count; e++) {
+      store<u16>(State.inputList + (e << 1), load<u16>(SPIKES + (e << 1)));
+    }
+  }
+}

@@ -1,0 +1,24 @@
+/** WAV audio to spike steps through the .wasm front-end: shared by `sim`, `encode` and the tests. */
+
+import { Engine } from '../engine/wasm-engine.js';
+import type { SpikeTrain } from '../spikes/spike-file.js';
+import { SimInputError } from '../sim/simulate.js';
+import type { FrontendConfig } from './frontend-config.js';
+import type { WavAudio } from './wav.js';
+
+/** The spike train of `audio` under `config` (a fresh engine unless one is given; it is reconfigured). */
+export function encodeWavAudio(
+  audio: WavAudio,
+  config: FrontendConfig,
+  source: string,
+  engine?: Engine,
+): SpikeTrain {
+  if (audio.sampleRateHz !== config.sampleRateHz) {
+    throw new SimInputError(
+      `${source} is sampled at ${audio.sampleRateHz} Hz; the front-end takes ${config.sampleRateHz} Hz (resample it, e.g. sox ${source} -r ${config.sampleRateHz} out.wav)`,
+    );
+  }
+  const e = engine ?? Engine.open();
+  e.frontendConfigure(config);
+  return { channelCount: 2 * config.bands, steps: e.encodeAudio(audio.samples) };
+}

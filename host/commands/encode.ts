@@ -1,0 +1,84 @@
+/** `hetsyn encode clip.wav -o out.spikes`: a WAV through the .wasm audio front-end into a spike file. */
+
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../audio/frontend-config.js';
+import { encodeWavAudio } from '../audio/encode.js';
+import { parseWav } from '../audio/wav.js';
+import { openModel, readInputFile } from '../cli/load-model.js';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { parseIntInRange } from '../cli/options.js';
+import { encodeSpikeBinary, formatSpikeText } from '../spikes/spike-file.js';
+
+interface EncodeOptions {
+  output: string;
+  model?: string;
+  bands: number;
+  thresholdDb: number;
+  windowMs: number;
+  hopMs: number;
+}
+
+function parseDb(value: string): number {
+  const db = Number(value);
+  const q8 = thresholdQ8FromDb(db);
+  if (!Number.isFinite(db) || q8 < 1 || q8 > 0xffff)
+    throw new InvalidArgumentError('expected 0.02 to 770 (dB of power)');
+  return db;
+}
+
+export function encodeCommand(): Command {
+  return new Command('encode')
+    .description('encode a 16-bit PCM WAV (8 or 16 kHz) into input spikes with the .wasm audio front-end')
+    .argument('<wav>', 'WAV file: RIFF/WAVE, 16-bit PCM, mono or stereo, 8000 or 16000 Hz')
+    .requiredOption('-o, --output <file>', 'spike file to write: binary if it ends in .spk, else text')
+    .option(
+      '--model <file>',
+      "use this model's front-end (its FRONTEND section) instead of the options below",
+    )
+    .addOption(
+      new Option('--bands <n>', 'mel bands (2 channels each)').default(32).argParser(parseIntInRange(1, 64)),
+    )
+    .addOption(
+      new Option('--threshold-db <dB>', 'delta threshold in dB of band power').default(9).argParser(parseDb),
+    )
+    .addOption(
+      new Option('--window-ms <ms>', 'analysis window').default(25).argParser(parseIntInRange(1, 32)),
+    )
+    .addOption(new Option('--hop-ms <ms>', 'hop between steps').default(10).argParser(parseIntInRange(1, 32)))
+    .action((wavPath: string, opts: EncodeOptions) => {
+      const audio = parseWav(readInputFile(wavPath, 'WAV file'), wavPath);
+      let config: FrontendConfig;
+      if (opts.model !== undefined) {
+        const { info } = openModel(opts.model);
+        if (!info.frontend) {
+          throw new CliError(
+            `${opts.model} carries no audio front-end (no FRONTEND section)`,
+            ExitCode.input,
+          );
+        }
+        config = info.frontend;
+      } else {
+        if (opts.hopMs > opts.windowMs)
+          throw new CliError('--hop-ms must not exceed --window-ms', ExitCode.usage);
+        config = {
+          ...defaultFrontend(audio.sampleRateHz),
+          bands: opts.bands,
+          windowMs: opts.windowMs,
+          hopMs: opts.hopMs,
+          thresholdQ8: thresholdQ8FromDb(opts.thresholdDb),
+        };
+      }
+      const train = encodeWavAudio(audio, config, wavPath);
+      const channels = 2 * config.bands;
+      writeFileSync(
+        opts.output,
+        opts.output.endsWith('.spk') ? encodeSpikeBinary(train, channels) : formatSpikeText(train, channels),
+      );
+      const spikes = train.steps.reduce((n, s) => n + s.length, 0);
+      const rate = train.steps.length ? (100 * spikes) / (train.steps.length * channels) : 0;
+      process.stderr.write(
+        `wrote ${opts.output}: ${train.steps.length} steps, ${channels} channels, ${spikes} spikes (${rate.toFixed(2)}% of channel-steps)\n`,
+      );
+    });
+}

@@ -4,8 +4,7 @@
  * (`hetsyn board`) puts a pseudo-terminal behind the UART; the tests use ByteQueueUart.
  */
 
-import { readFileSync } from 'node:fs';
-import { DEFAULT_WASM_PATH } from '../engine/wasm-engine.js';
+import { compileModule, DEFAULT_WASM_PATH } from '../engine/wasm-engine.js';
 import { boardImports, type SlotStorage, type UartPort } from './board-imports.js';
 
 export interface DeviceOptions {
@@ -41,17 +40,6 @@ export class DeviceBusyError extends Error {
   }
 }
 
-const modules = new Map<string, WebAssembly.Module>();
-
-function compile(wasmPath: string): WebAssembly.Module {
-  let module = modules.get(wasmPath);
-  if (!module) {
-    module = new WebAssembly.Module(readFileSync(wasmPath));
-    modules.set(wasmPath, module);
-  }
-  return module;
-}
-
 const defaultClockUs = (): number => Math.floor(performance.now() * 1000);
 
 export class Device {
@@ -74,7 +62,7 @@ export class Device {
       },
       () => holder.exports?.memory,
     );
-    const instance = new WebAssembly.Instance(compile(options.wasmPath ?? DEFAULT_WASM_PATH), imports);
+    const instance = new WebAssembly.Instance(compileModule(options.wasmPath ?? DEFAULT_WASM_PATH), imports);
     holder.exports = instance.exports as unknown as DeviceExports;
     const device = new Device(holder.exports);
     if (options.maxFrame !== undefined) device.setMaxFrame(options.maxFrame);

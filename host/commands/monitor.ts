@@ -26,7 +26,8 @@ import {
   type StreamStep,
   type StreamSummary,
 } from '../protocol/stream.js';
-import { readSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
+import type { SpikeTrain } from '../spikes/spike-file.js';
+import { readInputTrain } from '../cli/read-input.js';
 import { SerialTransport } from '../transport/serial.js';
 import { baudOption, traceOption } from './info.js';
 import { decisionText, stepJson } from './stream.js';
@@ -545,7 +546,7 @@ export function monitorCommand(): Command {
       'stream a spike file through a board with a live view: spike raster, scores, detections, link health',
     )
     .requiredOption('--port <path>', 'serial port of the board')
-    .requiredOption('--input <file>', 'spike file to stream (docs/spike-format.md)')
+    .requiredOption('--input <file>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
     .option('--log <file.jsonl>', 'write one JSON line per step: {t, step, scores, spikes?, decision}')
     .option('--plain', 'status lines instead of the live view (the default when stdout is not a terminal)')
     .addOption(
@@ -564,15 +565,19 @@ export function monitorCommand(): Command {
         parseIntInRange(1, 1_000_000),
       ),
     )
-    .option('--model <file>', 'the .hsm the board runs, for class labels and the layer size')
+    .option(
+      '--model <file>',
+      'the .hsm the board runs: class labels, layer size, and its front-end for a .wav input',
+    )
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (opts: MonitorOpts) => {
-      const input = readSpikeFile(opts.input);
+      const model = opts.model ? { path: opts.model, info: openModel(opts.model).info } : undefined;
+      const input = readInputTrain(opts.input, model);
       let labels: string[] | undefined;
       let layerNeurons: number | undefined;
-      if (opts.model) {
-        const { info } = openModel(opts.model);
+      if (model) {
+        const { info } = model;
         labels = info.labels;
         if (opts.spikes !== undefined) layerNeurons = info.layers[opts.spikes]?.neuronCount;
       }

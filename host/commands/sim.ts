@@ -1,13 +1,10 @@
 /** `hetsyn sim MODEL INPUT`: run the .wasm engine on the host, exactly as a board would. */
 
 import { Command } from 'commander';
-import { openModel, readInputFile } from '../cli/load-model.js';
+import { openModel } from '../cli/load-model.js';
+import { readInputTrain } from '../cli/read-input.js';
 import { printJson, table } from '../cli/format.js';
-import { parseSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
-import { simulate, SimInputError, type StepRecord } from '../sim/simulate.js';
-import { looksLikeWav, parseWav } from '../audio/wav.js';
-import { encodeWavAudio } from '../audio/encode.js';
-import type { Engine, ModelInfo } from '../engine/wasm-engine.js';
+import { simulate, type StepRecord } from '../sim/simulate.js';
 
 function argmax(values: number[]): number {
   return values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
@@ -24,20 +21,6 @@ function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean)
   return table(header, rows);
 }
 
-/** A spike file as it is, or a WAV (by extension or RIFF magic) encoded with the model's front-end. */
-function readInput(inputPath: string, modelPath: string, engine: Engine, info: ModelInfo): SpikeTrain {
-  const wavName = inputPath.toLowerCase().endsWith('.wav');
-  const bytes = readInputFile(inputPath, wavName ? 'WAV file' : 'spike file');
-  if (!wavName && !looksLikeWav(bytes)) return parseSpikeFile(bytes, inputPath);
-  const audio = parseWav(bytes, inputPath);
-  if (!info.frontend) {
-    throw new SimInputError(
-      `${modelPath} carries no audio front-end (no FRONTEND section), so it cannot take ${inputPath}: give it a spike file instead, e.g. from \`hetsyn encode ${inputPath} -o input.spikes --bands ${info.inputCount / 2}\``,
-    );
-  }
-  return encodeWavAudio(audio, info.frontend, inputPath, engine);
-}
-
 export function simCommand(): Command {
   return new Command('sim')
     .description('simulate a model on the host with the same .wasm engine a board runs (bit-identical)')
@@ -52,7 +35,7 @@ export function simCommand(): Command {
     .action(
       (modelPath: string, inputPath: string, opts: { json?: boolean; spikes?: boolean; quiet?: boolean }) => {
         const { engine, info } = openModel(modelPath);
-        const train = readInput(inputPath, modelPath, engine, info);
+        const train = readInputTrain(inputPath, { path: modelPath, info, engine });
         const records = simulate(engine, train, { spikes: opts.spikes === true });
         const decision = engine.decision();
         const label = info.labels[decision] ?? null;

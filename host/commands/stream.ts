@@ -10,7 +10,8 @@ import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import type { BoardClient } from '../protocol/client.js';
 import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
-import { readSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
+import type { SpikeTrain } from '../spikes/spike-file.js';
+import { readInputTrain } from '../cli/read-input.js';
 import { hex32, modelHash } from '../protocol/upload.js';
 import { asCliError, baudOption, boardStateNote, connectBoard, refusedError, traceOption } from './info.js';
 
@@ -105,7 +106,7 @@ interface StreamOpts {
 export function streamCommand(): Command {
   return new Command('stream')
     .description(
-      'stream a spike file through the model on a board; per-step results on stdout, summary on stderr',
+      'stream a spike file (or a .wav, with --model) through the model on a board; per-step results on stdout, summary on stderr',
     )
     .argument('<input>', 'spike file: text .spikes or binary .spk (docs/spike-format.md)')
     .requiredOption('--port <path>', 'serial port of the board')
@@ -124,11 +125,14 @@ export function streamCommand(): Command {
         .argParser(parseIntInRange(1, 64))
         .default(4),
     )
-    .option('--model <file>', 'the .hsm the board runs, for class labels')
+    .option('--model <file>', 'the .hsm the board runs: class labels, and its front-end for a .wav input')
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (inputPath: string, opts: StreamOpts) => {
-      const train = readSpikeFile(inputPath);
+      const train = readInputTrain(
+        inputPath,
+        opts.model ? { path: opts.model, info: openModel(opts.model).info } : undefined,
+      );
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {
         const labels = localLabels(opts.model, client);

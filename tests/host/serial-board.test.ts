@@ -25,6 +25,8 @@ import { resealCrc, tinyModel } from './fixtures.js';
 import { flashPort } from '../../host/commands/flash.js';
 import { randomNetwork } from '../../host/float/random-network.js';
 import { quantize } from '../../host/quantize/quantize.js';
+import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { encodeWav } from '../../host/audio/wav.js';
 
 const { dir, remove } = tempDir('hetsyn-serial-');
 test.after(remove);
@@ -297,6 +299,74 @@ test('monitor: plain status lines, a JSONL log equal to hetsyn sim, spikes of th
         `step ${t}`,
       );
     });
+  } finally {
+    await board.stop();
+  }
+});
+
+test('a WAV clip streamed to the board, encoded by the model front-end, equals hetsyn sim on the clip', async () => {
+  const float = randomNetwork({
+    seed: 8,
+    inputCount: 16,
+    layers: [
+      { kind: 'recurrent', size: 24 },
+      { kind: 'readout', size: 3 },
+    ],
+  });
+  const hsm = { ...quantize(float).hsm, labels: ['low', 'mid', 'high'] };
+  const modelPath = join(dir, 'audio.hsm');
+  writeFileSync(
+    modelPath,
+    writeHsm({ ...hsm, frontend: { ...defaultFrontend(8000), bands: 8, encoding: 'delta' } }),
+  );
+  // Three tone bursts at 8 kHz, so bands rise and fall: 0.3 s each with 0.1 s of silence between.
+  const samples = new Int16Array(8000 * 1.2);
+  [400, 1200, 2800].forEach((hz, burst) => {
+    for (let i = 0; i < 2400; i++) {
+      const at = burst * 3200 + 800 + i;
+      samples[at] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 8000));
+    }
+  });
+  const clip = join(dir, 'bursts.wav');
+  writeFileSync(clip, encodeWav(samples, 8000));
+
+  const board = await startBoard(join(dir, 'audio.bin'));
+  try {
+    assert.equal((await hetsyn(['flash', modelPath, '--port', board.port])).code, 0);
+    const noModel = await hetsyn(['stream', clip, '--port', board.port]);
+    assert.equal(noModel.code, 2);
+    assert.match(noModel.stderr, /is audio: pass --model/);
+
+    const run = await hetsyn([
+      'stream',
+      clip,
+      '--port',
+      board.port,
+      '--json',
+      '--scores',
+      '--model',
+      modelPath,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    const sim = await hetsyn(['sim', modelPath, clip, '--json']);
+    assert.equal(sim.code, 0, sim.stderr);
+    const expected = (
+      JSON.parse(sim.stdout) as { steps: { t: number; scores: number[]; decision: number }[] }
+    ).steps;
+    const streamed = parseStreamLines(run.stdout);
+    assert.equal(streamed.length, expected.length);
+    assert.ok(expected.length >= 100, `${expected.length} steps of 10 ms for 1.2 s of audio`);
+    streamed.forEach((step, t) =>
+      assert.deepEqual(
+        [step.scores, step.decision],
+        [expected[t]?.scores, expected[t]?.decision],
+        `step ${t}`,
+      ),
+    );
+    assert.ok(
+      expected.some((s) => s.scores.some((x) => x !== 0)),
+      'the clip drove the network',
+    );
   } finally {
     await board.stop();
   }

@@ -428,7 +428,8 @@ describe('stream', () => {
 
   it('streams every step once, results in order with scores and spikes, then stops', async () => {
     const board = withActiveModel(new FakeBoard({ maxFrame: 64, classes: 3 }));
-    const client = await connected(board);
+    // Full, fixed timeouts: the test counts retries, which a loaded machine must not cause.
+    const client = await connected(board, { timeScale: 1, firstSeq: 0, adaptive: false });
     const input = train(200);
     const { steps, summary } = await runStream(client, { steps: input }, { scores: true, spikeLayer: 0 });
     assert.ok(summary.ok);
@@ -517,7 +518,7 @@ describe('stream', () => {
 
   it('recovers when the last frame is lost (timeout, go-back-N)', async () => {
     const board = withActiveModel(new FakeBoard({ maxFrame: 24 }));
-    const client = await connected(board);
+    const client = await connected(board, { timeScale: 1, firstSeq: 0, adaptive: false });
     const input = train(30);
     const frameCount = planFrames(input, 24).length;
     let spikes = 0;

@@ -27,6 +27,13 @@ function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
   out.push(`inputs    ${info.inputCount} channels, timestep ${info.timestepUs / 1000} ms`);
   out.push(`classes   ${info.classCount}: ${info.labels.join(', ')}`);
   out.push(`decision  sum of readout scores, ignoring the first ${info.decisionSkipSteps} steps`);
+  const fe = info.frontend;
+  out.push(
+    fe
+      ? `front-end ${fe.sampleRateHz} Hz audio, ${fe.bands} mel bands, ${fe.windowMs} ms window, ${fe.hopMs} ms hop, ` +
+          `up/down delta at ${((fe.thresholdQ8 / 256) * 10 * Math.log10(2)).toFixed(1)} dB (docs/frontend.md)`
+      : 'front-end none: the model takes spike files (.hsm format 1)',
+  );
   out.push('');
   out.push(
     table(

@@ -13,6 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { Engine } from '../../host/engine/wasm-engine.js';
 import { parseSpikeFile } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
+import { writeHsm } from '../../host/model/hsm-writer.js';
+import { quantize } from '../../host/quantize/quantize.js';
+import { randomNetwork } from '../../host/float/random-network.js';
+import { defaultFrontend } from '../../host/audio/frontend-config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'dist/host/cli.js');
@@ -73,6 +77,24 @@ test('inspect reports sizes, levels and costs that match the engine', () => {
   );
   assert.ok(out.cost.opsPerStep.total > 4000 && out.cost.opsPerStep.total < 8000);
   assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+51,216 B of linear memory/m);
+  assert.match(hetsyn('inspect', DEMO).stdout, /^front-end none: the model takes spike files/m);
+  const withFrontend = join(dir, 'audio.hsm');
+  const float = randomNetwork({
+    seed: 8,
+    inputCount: 64,
+    layers: [
+      { kind: 'recurrent', size: 8 },
+      { kind: 'readout', size: 2 },
+    ],
+  });
+  writeFileSync(
+    withFrontend,
+    writeHsm({ ...quantize(float).hsm, frontend: { ...defaultFrontend(16000), encoding: 'delta' } }),
+  );
+  assert.match(
+    hetsyn('inspect', withFrontend).stdout,
+    /^front-end 16000 Hz audio, 32 mel bands, 25 ms window, 10 ms hop, up\/down delta at 9\.0 dB/m,
+  );
 });
 
 test('synth and quantize reproduce the shipped demo model byte for byte', () => {

@@ -11,7 +11,6 @@ import './runtime/abort';
 import * as E from './model/errors';
 import { FileFormat } from './model/parse';
 import { ModelFrontend } from './frontend/frontend';
-import { crc32 as crc32Of } from './model/crc32';
 import { layerAt, Model, KIND_READOUT } from './engine/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
@@ -150,12 +149,6 @@ export function layerInfo(layer: i32, field: i32): u32 {
 
 export function engineVersion(): u32 {
   return ENGINE_VERSION;
-}
-
-/** CRC-32 (IEEE) of memory [ptr, ptr + bytes): the host writer seals .hsm files with it. */
-export function crc32(ptr: usize, bytes: u32): u32 {
-  if (<u64>ptr + <u64>bytes > (<u64>memory.size() << 16)) return 0;
-  return crc32Of(ptr, bytes);
 }
 
 // The audio front-end (docs/frontend.md). Configure, then repeatedly: write up to

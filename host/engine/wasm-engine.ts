@@ -32,7 +32,6 @@ interface EngineExports {
   modelInfo(field: number): number;
   layerInfo(layer: number, field: number): number;
   engineVersion(): number;
-  crc32(ptr: number, bytes: number): number;
   frontendConfigure(rate: number, bands: number, windowMs: number, hopMs: number, q8: number): number;
   frontendReset(): void;
   frontendSamples(): number;
@@ -302,15 +301,6 @@ export class Engine {
 
   membrane(layer: number, neuron: number): number {
     return this.x.membrane(layer, neuron);
-  }
-
-  /** CRC-32 (IEEE) computed by the engine's own routine. Unloads any model of this instance. */
-  crc32(data: Uint8Array): number {
-    this.inputView = undefined;
-    const at = this.x.modelBuffer(data.length);
-    if (at === 0) throw new Error(`cannot place ${data.length} bytes in engine memory for a CRC`);
-    this.bytes.set(data, at);
-    return this.x.crc32(at, data.length) >>> 0;
   }
 
   /** Sets up the .wasm front-end (which then starts from silence); a bad config throws (BAD_INPUT). */

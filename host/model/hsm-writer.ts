@@ -4,7 +4,7 @@
  * parser stays the judge of the result (the writer's tests load every file they write).
  */
 
-import { Engine } from '../engine/wasm-engine.js';
+import { crc32 } from './crc32.js';
 import {
   DECISION_MODE_CODE,
   FORMAT_VERSION,
@@ -162,9 +162,7 @@ function writeLayer(w: ByteWriter, layer: HsmLayer): void {
   w.pad4();
 }
 
-let crcEngine: Engine | undefined;
-
-/** The .hsm bytes of a model, sealed with the engine's CRC-32. */
+/** The .hsm bytes of a model, sealed with its CRC-32. */
 export function writeHsm(model: HsmModel): Uint8Array {
   check(
     model.layers.length >= 1 && model.layers.length <= HSM_LIMITS.layers,
@@ -221,7 +219,6 @@ export function writeHsm(model: HsmModel): Uint8Array {
   for (const layer of model.layers) section(w, SECTION_LAYER, (s) => writeLayer(s, layer));
   w.patchU32(8, w.length + 4);
   const body = w.result();
-  crcEngine ??= Engine.open();
-  w.u32(crcEngine.crc32(body));
+  w.u32(crc32(body));
   return w.result();
 }

@@ -11,7 +11,7 @@
  * size and CRC resumes where the board stands.
  */
 
-import { crc32 as crc32Ieee } from 'crc';
+import { crc32 } from '../model/crc32.js';
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import { FRAME_OVERHEAD_BYTES } from './frame.js';
@@ -67,11 +67,6 @@ export type FlashOutcome =
       action: string;
       error: DeviceError;
     };
-
-/** CRC-32 (IEEE 802.3, as the .hsm format and the board use it). */
-export function crc32(bytes: Uint8Array): number {
-  return crc32Ieee(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) >>> 0;
-}
 
 /**
  * The model hash (docs/protocol.md, "Model upload"): the CRC-32 of all of the file but its last 4

@@ -4,11 +4,11 @@
  * says which field it breaks instead of patching a magic offset.
  */
 
+import { crc32 } from '../../host/model/crc32.js';
 import { boardImports } from '../../host/board/board-imports.js';
 import { Prng } from '../../host/float/prng.js';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_WASM_PATH, Engine } from '../../host/engine/wasm-engine.js';
+import { compileModule, DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
 import { STATUS_CODES } from '../../host/model/errors.js';
 import type { BucketBits, HsmLayer, HsmModel, LayerKind } from '../../host/model/hsm.js';
 
@@ -26,12 +26,13 @@ export interface RawExports {
   modelBuffer(bytes: number): number;
   modelLoad(bytes: number): number;
   modelLoaded(): number;
+  step(count: number): number;
 }
 
 /** A fresh instance of build/hetsyn.wasm (no UART, no storage), for what the Engine wrapper does not let a test do. */
 export function rawInstance(): RawExports {
   const holder: { exports?: RawExports } = {};
-  const module = new WebAssembly.Module(readFileSync(DEFAULT_WASM_PATH));
+  const module = compileModule(DEFAULT_WASM_PATH);
   const imports = boardImports({ uart: null, storage: null }, () => holder.exports?.memory);
   holder.exports = new WebAssembly.Instance(module, imports).exports as unknown as RawExports;
   return holder.exports;
@@ -480,14 +481,10 @@ export function arrayAt(bytes: Uint8Array, layer: number, array: LayerArray, ind
 // ---------------------------------------------------------------------------------------------
 // Editing files
 
-let crcEngine: Engine | undefined;
-
-/** Rewrites the trailing CRC-32 with the engine's own routine, so a mutation reaches the deeper checks. */
+/** Rewrites the trailing CRC-32, so a mutation reaches the deeper checks. */
 export function resealCrc(bytes: Uint8Array): Uint8Array {
-  // Its own instance: Engine.crc32 unloads whatever model that instance holds.
-  crcEngine ??= Engine.open();
   const body = bytes.length - CRC_BYTES;
-  poke(bytes, body, 'u32', crcEngine.crc32(bytes.subarray(0, body)));
+  poke(bytes, body, 'u32', crc32(bytes.subarray(0, body)));
   return bytes;
 }
 

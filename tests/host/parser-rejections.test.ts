@@ -640,11 +640,14 @@ describe('after a rejection', () => {
     assert.throws(() => engine.reset(), noModel);
   });
 
-  it('placing bytes alone unloads the model (modelBuffer, here through Engine.crc32)', () => {
-    assert.equal(statusName(engine.load(TINY)), 'OK');
-    engine.crc32(TINY);
-    assert.equal(engine.loaded, false);
-    assert.equal(statusName(engine.stepRaw([])), 'NO_MODEL');
+  it('placing bytes alone unloads the model (modelBuffer)', () => {
+    const raw = rawInstance();
+    const at = raw.modelBuffer(TINY.length);
+    new Uint8Array(raw.memory.buffer, at, TINY.length).set(TINY);
+    assert.equal(statusName(raw.modelLoad(TINY.length)), 'OK');
+    raw.modelBuffer(TINY.length);
+    assert.equal(raw.modelLoaded(), 0);
+    assert.equal(statusName(raw.step(0)), 'NO_MODEL');
   });
 
   it('the next valid load runs exactly like a fresh engine', () => {

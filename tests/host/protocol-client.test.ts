@@ -10,8 +10,8 @@ import { BoardClient } from '../../host/protocol/client.js';
 import { LinkClosedError, LinkTimeoutError, ProtocolError } from '../../host/protocol/errors.js';
 import type { Frame } from '../../host/protocol/frame.js';
 import { formatDeviceError, MessageType, PROTOCOL_VERSION } from '../../host/protocol/messages.js';
+import { crc32 } from '../../host/model/crc32.js';
 import {
-  crc32,
   flashModel,
   modelHash,
   ModelHashError,

@@ -1,0 +1,11 @@
+/**
+ * CRC-32 (IEEE 802.3) on the host: the trailer the .hsm writer seals a file with, and the model
+ * hash a board verifies after an upload (docs/protocol.md). The board computes the same CRC in
+ * assembly/model/crc32.ts; every file the tests write is loaded through the .wasm, so the two agree.
+ */
+
+import { crc32 as crc32Ieee } from 'crc';
+
+export function crc32(bytes: Uint8Array): number {
+  return crc32Ieee(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) >>> 0;
+}

@@ -7,7 +7,3 @@ export function fnv1aScores(hash: number, scores: Int32Array): number {
 }
 
 export const FNV_OFFSET = 0x811c9dc5;
-
-export function hex32(n: number): string {
-  return n.toString(16).padStart(8, '0');
-}

@@ -20,7 +20,8 @@ import { encodeSpikeBinary } from '../host/spikes/spike-file.js';
 import type { LayerKind } from '../host/model/hsm.js';
 import { timeNative } from './native.js';
 import { benchSerial, type SerialBench } from './serial.js';
-import { FNV_OFFSET, fnv1aScores, hex32 } from './checksum.js';
+import { FNV_OFFSET, fnv1aScores } from './checksum.js';
+import { hex32 } from '../host/model/crc32.js';
 
 const STEPS = 1000;
 const INPUT_RATE = 0.05;

@@ -18,7 +18,8 @@ import { parseIntInRange } from '../cli/options.js';
 import { BoardClient } from '../protocol/client.js';
 import { LinkError, ProtocolError } from '../protocol/errors.js';
 import { QUICK_REPLY } from '../protocol/messages.js';
-import { flashModel, hex32, type FlashOutcome, type UploadProgress } from '../protocol/upload.js';
+import { flashModel, type FlashOutcome, type UploadProgress } from '../protocol/upload.js';
+import { hex32 } from '../model/crc32.js';
 import { SerialTransport } from '../transport/serial.js';
 import {
   asCliError,

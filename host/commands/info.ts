@@ -13,7 +13,7 @@ import { BoardClient } from '../protocol/client.js';
 import { formatLinkError, LinkError } from '../protocol/errors.js';
 import { formatDeviceError, type DeviceError, type HelloInfo } from '../protocol/messages.js';
 import { StreamInputError } from '../protocol/stream.js';
-import { hex32 } from '../protocol/upload.js';
+import { hex32 } from '../model/crc32.js';
 import { DEFAULT_BAUD_RATE, SerialTransport } from '../transport/serial.js';
 import { parseIntInRange } from '../cli/options.js';
 

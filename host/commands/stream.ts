@@ -12,7 +12,8 @@ import type { BoardClient } from '../protocol/client.js';
 import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
-import { hex32, modelHash } from '../protocol/upload.js';
+import { modelHash } from '../protocol/upload.js';
+import { hex32 } from '../model/crc32.js';
 import { asCliError, baudOption, boardStateNote, connectBoard, refusedError, traceOption } from './info.js';
 
 /** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */

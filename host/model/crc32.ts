@@ -9,3 +9,8 @@ import { crc32 as crc32Ieee } from 'crc';
 export function crc32(bytes: Uint8Array): number {
   return crc32Ieee(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) >>> 0;
 }
+
+/** A 32-bit hash or CRC as 8 lowercase hex digits, the way every command prints one. */
+export function hex32(x: number): string {
+  return (x >>> 0).toString(16).padStart(8, '0');
+}

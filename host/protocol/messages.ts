@@ -8,6 +8,7 @@
  */
 
 import { describeStatus } from '../model/errors.js';
+import { hex32 } from '../model/crc32.js';
 import { ProtocolError } from './errors.js';
 
 /** The protocol version this host speaks (INFO's protocolVersion). */
@@ -241,7 +242,7 @@ export function deviceErrorDetail(error: DeviceError): string {
     case 'TOO_LARGE':
       return `a slot holds models of at most ${error.detail} bytes`;
     case 'HASH_MISMATCH':
-      return `the board found model hash 0x${(error.detail >>> 0).toString(16).padStart(8, '0')}`;
+      return `the board found model hash 0x${hex32(error.detail)}`;
     case 'MODEL_REJECTED':
     case 'BAD_INPUT': {
       const status = describeStatus(error.detail);

@@ -11,7 +11,7 @@
  * size and CRC resumes where the board stands.
  */
 
-import { crc32 } from '../model/crc32.js';
+import { crc32, hex32 } from '../model/crc32.js';
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import { FRAME_OVERHEAD_BYTES } from './frame.js';
@@ -285,8 +285,4 @@ function committed(
 function checkOffset(offset: number, size: number): number {
   if (offset > size) throw new ProtocolError(`the board's upload offset ${offset} is past the size ${size}`);
   return offset;
-}
-
-export function hex32(x: number): string {
-  return (x >>> 0).toString(16).padStart(8, '0');
 }

@@ -22,6 +22,7 @@ import {
 } from './serial-helpers.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { resealCrc, tinyModel } from './fixtures.js';
+import { hex32 } from '../../host/model/crc32.js';
 import { flashPort } from '../../host/commands/flash.js';
 import { randomNetwork } from '../../host/float/random-network.js';
 import { quantize } from '../../host/quantize/quantize.js';
@@ -43,7 +44,7 @@ test('flash a model, read INFO back with its hash, restart the board: the model 
     const flashed = await hetsyn(['flash', DEMO_MODEL, '--port', board.port]);
     assert.equal(flashed.code, 0, flashed.stderr);
     assert.match(flashed.stdout, /demo-kws-shape, 40,576 B, crc 0x[0-9a-f]{8}, slot 0, generation 1/);
-    assert.ok(flashed.stdout.includes(`0x${modelHash(demo).toString(16).padStart(8, '0')}`));
+    assert.ok(flashed.stdout.includes(`0x${hex32(modelHash(demo))}`));
     const info = await boardInfo(board.port);
     assert.deepEqual(
       [info.modelLoaded, info.modelName, info.modelBytes, info.modelCrc, info.activeSlot, info.generation],

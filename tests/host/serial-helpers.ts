@@ -13,6 +13,9 @@ import { Engine } from '../../host/engine/wasm-engine.js';
 import { parseSpikeFile, type SpikeTrain } from '../../host/spikes/spike-file.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';
 
+/** The model hash the board reports (docs/protocol.md): a .hsm's own CRC-32. */
+export { modelHash } from '../../host/protocol/upload.js';
+
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const CLI = join(ROOT, 'dist/host/cli.js');
 export const DEMO_MODEL = join(ROOT, 'models/demo-kws-shape.hsm');
@@ -111,11 +114,6 @@ export async function boardInfo(port: string): Promise<BoardInfo> {
   const run = await hetsyn(['info', '--port', port, '--json']);
   if (run.code !== 0) throw new Error(`hetsyn info failed (${run.code}): ${run.stderr}`);
   return JSON.parse(run.stdout) as BoardInfo;
-}
-
-/** A .hsm's own CRC-32 (its last 4 bytes): the model hash the board reports (docs/protocol.md). */
-export function modelHash(model: Uint8Array): number {
-  return new DataView(model.buffer, model.byteOffset + model.length - 4, 4).getUint32(0, true);
 }
 
 /** What the board must produce for a spike file: the .wasm engine on the host, step by step. */

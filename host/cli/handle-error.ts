@@ -13,6 +13,7 @@ const INPUT_ERRORS = new Set([
   'FloatModelError',
   'QuantizeError',
   'WavError',
+  'DatasetError',
 ]);
 
 export function exitCodeFor(error: unknown): ExitCodeValue {

@@ -1,10 +1,28 @@
-/** `hetsyn sim MODEL INPUT`: run the .wasm engine on the host, exactly as a board would. */
+/**
+ * `hetsyn sim MODEL INPUT`: run the .wasm engine on the host, exactly as a board would.
+ * `hetsyn sim MODEL --data DIR`: the same, on every clip of a data set split, for its accuracy.
+ */
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { openModel } from '../cli/load-model.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { printJson, table } from '../cli/format.js';
 import { simulate, type StepRecord } from '../sim/simulate.js';
+import { GSC12_LABELS, openDataset, SPLITS, type Split } from '../data/dataset.js';
+import { evaluate, type Evaluation } from '../data/evaluate.js';
+
+/** Progress lines when stderr is not a terminal: at most one per this interval, none for a short run. */
+const PLAIN_PROGRESS_INTERVAL_MS = 5000;
+
+interface SimOptions {
+  json?: boolean;
+  spikes?: boolean;
+  quiet?: boolean;
+  data?: string;
+  split?: Split;
+}
 
 function argmax(values: number[]): number {
   return values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
@@ -21,35 +39,140 @@ function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean)
   return table(header, rows);
 }
 
+function runInput(modelPath: string, inputPath: string, opts: SimOptions): void {
+  const { engine, info } = openModel(modelPath);
+  const train = readInputTrain(inputPath, { path: modelPath, info, engine });
+  const records = simulate(engine, train, { spikes: opts.spikes === true });
+  const decision = engine.decision();
+  const label = info.labels[decision] ?? null;
+  if (opts.json) {
+    printJson({ model: info.name, input: inputPath, steps: records, decision, label });
+    return;
+  }
+  if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
+  const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
+  process.stdout.write(
+    decision < 0
+      ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
+      : `decision: ${label} (class ${decision}, summed over ${window})\n`,
+  );
+}
+
+/** Clips done on stderr: a bar on a terminal, else an occasional plain line. */
+function clipProgress(): { update(done: number, total: number): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format: 'clips |{bar}| {value} of {total}, ETA {eta_formatted}',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      update(done, total) {
+        if (done === 1) bar.start(total, 0);
+        bar.update(done);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let last = performance.now();
+  return {
+    update(done, total) {
+      const now = performance.now();
+      if (now - last < PLAIN_PROGRESS_INTERVAL_MS) return;
+      last = now;
+      process.stderr.write(`${done} of ${total} clips\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+const percent = (fraction: number): string => `${(100 * fraction).toFixed(2)}%`;
+
+function confusionTable(e: Evaluation): string {
+  const header = ['true \\ predicted', ...e.labels, 'none', 'recall'];
+  const rows = e.labels.map((name, label) => {
+    const recall = e.recall[label];
+    return [name, ...e.confusion[label], recall === null ? '-' : percent(recall)];
+  });
+  return table(header, rows);
+}
+
+function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimOptions): void {
+  const dataset = openDataset(dataDir);
+  const { engine, info } = openModel(modelPath);
+  const progress = clipProgress();
+  let result: Evaluation;
+  try {
+    result = evaluate({ path: modelPath, info, engine }, dataset, split, progress.update);
+  } finally {
+    progress.stop();
+  }
+  if (opts.json) {
+    printJson({ model: info.name, data: dataDir, kind: dataset.kind, split, ...result });
+    return;
+  }
+  const accuracy = `accuracy: ${percent(result.accuracy)} (${result.correct} of ${result.count})`;
+  if (opts.quiet) {
+    process.stdout.write(`${accuracy}\n`);
+    return;
+  }
+  const title = `${info.name} on ${dataset.kind} ${dataDir}, ${split} split: ${result.count} clips`;
+  const none =
+    result.none > 0
+      ? ['', `${result.none} of the clips ended before the decision window (column none): counted as wrong.`]
+      : [];
+  process.stdout.write([title, accuracy, '', confusionTable(result), ...none].join('\n') + '\n');
+}
+
+const DATA_HELP = `
+Data sets (--data DIR):
+  FSDD   DIR/recordings/{digit}_{speaker}_{index}.wav; test: takes 0-4, train: takes 5-49,
+         validation: takes 5-9 (a part of train)
+  gsc12  DIR/<class>/*.wav for ${GSC12_LABELS.join(' ')};
+         test or train by the sha1 of the speaker id (its SOURCE.md), validation a part of train
+With --data, --json prints {model, data, kind, split, count, correct, accuracy (0..1), labels,
+confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none}.`;
+
 export function simCommand(): Command {
   return new Command('sim')
-    .description('simulate a model on the host with the same .wasm engine a board runs (bit-identical)')
+    .description(
+      'simulate a model on the host with the same .wasm engine a board runs (bit-identical), on one input or on a data set',
+    )
     .argument('<model>', '.hsm model file')
     .argument(
-      '<input>',
+      '[input]',
       "spike file (text .spikes or binary .spk, docs/spike-format.md), or a .wav encoded with the model's front-end",
     )
-    .option('--json', 'one JSON object on stdout: every step, the decision and its label')
+    .option(
+      '--data <dir>',
+      "instead of an input: every clip of a data set (FSDD or gsc12 folder), encoded with the model's front-end; prints accuracy, confusion matrix and recall per class",
+    )
+    .addOption(new Option('--split <split>', 'with --data: which clips (default test)').choices(SPLITS))
+    .option('--json', 'one JSON object on stdout: every step, the decision and its label (--data: below)')
     .option('--spikes', "include each spiking layer's spikes per step")
-    .option('-q, --quiet', 'print only the decision')
-    .action(
-      (modelPath: string, inputPath: string, opts: { json?: boolean; spikes?: boolean; quiet?: boolean }) => {
-        const { engine, info } = openModel(modelPath);
-        const train = readInputTrain(inputPath, { path: modelPath, info, engine });
-        const records = simulate(engine, train, { spikes: opts.spikes === true });
-        const decision = engine.decision();
-        const label = info.labels[decision] ?? null;
-        if (opts.json) {
-          printJson({ model: info.name, input: inputPath, steps: records, decision, label });
-          return;
+    .option('-q, --quiet', 'print only the decision (with --data: only the accuracy)')
+    .addHelpText('after', DATA_HELP)
+    .action((modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
+      if (opts.data !== undefined) {
+        if (inputPath !== undefined) {
+          throw new CliError('sim takes an INPUT file or --data DIR, not both', ExitCode.usage);
         }
-        if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
-        const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
-        process.stdout.write(
-          decision < 0
-            ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
-            : `decision: ${label} (class ${decision}, summed over ${window})\n`,
+        if (opts.spikes)
+          throw new CliError('--spikes shows one input: it does not go with --data', ExitCode.usage);
+        runDataset(modelPath, opts.data, opts.split ?? 'test', opts);
+      } else if (inputPath === undefined) {
+        throw new CliError('sim needs an INPUT file (spikes or .wav) or --data DIR', ExitCode.usage);
+      } else if (opts.split !== undefined) {
+        throw new CliError(
+          '--split picks clips of --data DIR; it does not go with an INPUT file',
+          ExitCode.usage,
         );
-      },
-    );
+      } else {
+        runInput(modelPath, inputPath, opts);
+      }
+    });
 }

@@ -1,0 +1,95 @@
+/**
+ * A model's accuracy on data set clips: each clip encoded by the model's own front-end and run through
+ * the .wasm engine exactly as `hetsyn sim MODEL clip.wav` runs it, and the window decision compared
+ * with the clip's label. Labels are matched by name, so a model's class order need not be the data
+ * set's.
+ */
+
+import { readWav } from '../audio/wav.js';
+import { encodeWavAudio } from '../audio/encode.js';
+import type { Engine, ModelInfo } from '../engine/wasm-engine.js';
+import { SimInputError, simulate } from '../sim/simulate.js';
+import type { Dataset, Split } from './dataset.js';
+
+export interface Evaluation {
+  count: number;
+  correct: number;
+  /** correct / count. */
+  accuracy: number;
+  /** The data set's labels, then any model labels the data set lacks (a model may predict them). */
+  labels: string[];
+  /**
+   * Rows: true label (as `labels`); columns: predicted label (as `labels`), then one "none" column
+   * for clips that ended before the decision window started. Every clip is counted once.
+   */
+  confusion: number[][];
+  /** Per label, correct / clips of that label; null when it has no clips. */
+  recall: (number | null)[];
+  /** Clips without a decision (the last column of `confusion`); they count as wrong. */
+  none: number;
+}
+
+export interface EvaluatedModel {
+  path: string;
+  info: ModelInfo;
+  /** The model's engine: one instance for every clip (simulate resets it per clip). */
+  engine: Engine;
+}
+
+/**
+ * The confusion column of each model class. Throws when a data set label is not among the model's,
+ * since any accuracy would then be meaningless.
+ */
+function columnsOfClasses(dataset: Dataset, model: EvaluatedModel): { labels: string[]; column: number[] } {
+  const modelLabels = model.info.labels;
+  const missing = dataset.labels.filter((label) => !modelLabels.includes(label));
+  if (missing.length > 0) {
+    throw new SimInputError(
+      `${model.path} has no class for ${missing.join(', ')}: the ${dataset.kind} labels are ${dataset.labels.join(', ')}; the model's are ${modelLabels.join(', ') || '(none)'}`,
+    );
+  }
+  const labels = [...dataset.labels, ...modelLabels.filter((label) => !dataset.labels.includes(label))];
+  return { labels, column: modelLabels.map((label) => labels.indexOf(label)) };
+}
+
+/** Runs every clip of `split`; `onClip` hears after each one, for progress. */
+export function evaluate(
+  model: EvaluatedModel,
+  dataset: Dataset,
+  split: Split,
+  onClip?: (done: number, total: number) => void,
+): Evaluation {
+  const frontend = model.info.frontend;
+  if (!frontend) {
+    throw new SimInputError(
+      `${model.path} carries no audio front-end (no FRONTEND section), so it cannot take the WAV clips of ${dataset.root}`,
+    );
+  }
+  const { labels, column } = columnsOfClasses(dataset, model);
+  const clips = dataset.clips(split);
+  if (clips.length === 0) throw new SimInputError(`${dataset.root} has no clips in the ${split} split`);
+
+  const noneColumn = labels.length;
+  const confusion = labels.map(() => new Array<number>(labels.length + 1).fill(0));
+  clips.forEach((clip, i) => {
+    simulate(model.engine, encodeWavAudio(readWav(clip.path), frontend, clip.path, model.engine));
+    const decision = model.engine.decision();
+    confusion[clip.label][decision < 0 ? noneColumn : column[decision]]++;
+    onClip?.(i + 1, clips.length);
+  });
+
+  const correctOf = confusion.map((row, label) => row[label]);
+  const correct = correctOf.reduce((a, b) => a + b, 0);
+  return {
+    count: clips.length,
+    correct,
+    accuracy: correct / clips.length,
+    labels,
+    confusion,
+    recall: confusion.map((row, label) => {
+      const clipsOfLabel = row.reduce((a, b) => a + b, 0);
+      return clipsOfLabel === 0 ? null : correctOf[label] / clipsOfLabel;
+    }),
+    none: confusion.reduce((sum, row) => sum + row[noneColumn], 0),
+  };
+}

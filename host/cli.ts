@@ -8,6 +8,7 @@ import { handleError } from './cli/handle-error.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
+import { plotCommand } from './commands/plot.js';
 import { encodeCommand } from './commands/encode.js';
 import { synthCommand } from './commands/synth.js';
 import { portsCommand } from './commands/ports.js';
@@ -24,7 +25,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 const program = new Command('hetsyn')
   .description(
-    'HetSynLIF spiking networks on microcontrollers: quantize, inspect and simulate models; flash, stream to and monitor boards',
+    'HetSynLIF spiking networks on microcontrollers: quantize, inspect, simulate and plot models; flash, stream to and monitor boards',
   )
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
@@ -33,6 +34,7 @@ const program = new Command('hetsyn')
 
 for (const command of [
   simCommand(),
+  plotCommand(),
   encodeCommand(),
   inspectCommand(),
   quantizeCommand(),

@@ -1,0 +1,91 @@
+/**
+ * `hetsyn plot MODEL INPUT -o out.svg`: one clip's input spikes, layer spikes and readout scores as
+ * a picture, from the same host simulation as `hetsyn sim`. SVG is drawn here in TypeScript
+ * (plot/svg-plot.ts); PNG is that SVG rendered by resvg (prebuilt binaries from npm, loaded only
+ * when a PNG is asked for, so other commands never load the native addon).
+ */
+
+import { writeFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { Command, Option } from 'commander';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { bytes } from '../cli/format.js';
+import { openModel } from '../cli/load-model.js';
+import { parseIntInRange } from '../cli/options.js';
+import { readInputTrain } from '../cli/read-input.js';
+import { svgPlot } from '../plot/svg-plot.js';
+import { simulate } from '../sim/simulate.js';
+
+type Format = 'svg' | 'png';
+
+function outputFormat(path: string): Format {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.svg' || ext === '.png') return ext === '.svg' ? 'svg' : 'png';
+  throw new CliError(
+    `cannot tell the picture format of ${path}: name the output .svg or .png`,
+    ExitCode.usage,
+  );
+}
+
+async function renderPng(svg: string): Promise<Uint8Array> {
+  const { Resvg } = await import('@resvg/resvg-js');
+  return new Resvg(svg, { font: { loadSystemFonts: true } }).render().asPng();
+}
+
+function writeOutput(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such directory'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : (error as Error).message;
+    throw new CliError(`cannot write ${path}: ${reason}`, ExitCode.input);
+  }
+}
+
+export function plotCommand(): Command {
+  return new Command('plot')
+    .description(
+      "plot one clip as SVG or PNG: input spike raster, each spiking layer's raster and the readout scores per step, on one time axis",
+    )
+    .argument('<model>', '.hsm model file')
+    .argument(
+      '<input>',
+      "spike file (text .spikes or binary .spk, docs/spike-format.md), or a .wav encoded with the model's front-end",
+    )
+    .requiredOption('-o, --output <file>', 'picture to write; its extension picks the format: .svg or .png')
+    .addOption(
+      new Option('--width <px>', 'picture width (the height follows from the layers)')
+        .default(900)
+        .argParser(parseIntInRange(400, 10000)),
+    )
+    .action(async (modelPath: string, inputPath: string, opts: { output: string; width: number }) => {
+      const format = outputFormat(opts.output);
+      const { engine, info } = openModel(modelPath);
+      const train = readInputTrain(inputPath, { path: modelPath, info, engine });
+      if (train.steps.length === 0) {
+        throw new CliError(`${inputPath} gives no steps: nothing to plot`, ExitCode.input);
+      }
+      const records = simulate(engine, train, { spikes: true });
+      const svg = svgPlot({
+        info,
+        inputName: basename(inputPath),
+        input: train.steps,
+        records,
+        widthPx: opts.width,
+      });
+      const data = format === 'svg' ? svg : await renderPng(svg);
+      writeOutput(opts.output, data);
+      const decision = engine.decision();
+      const label = decision < 0 ? 'none' : (info.labels[decision] ?? `class ${decision}`);
+      process.stderr.write(
+        `wrote ${opts.output} (${bytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length)}, ${records.length} steps, decision: ${label})\n`,
+      );
+    });
+}

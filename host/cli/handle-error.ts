@@ -14,6 +14,8 @@ const INPUT_ERRORS = new Set([
   'QuantizeError',
   'WavError',
   'DatasetError',
+  'CheckpointError',
+  'ClipStoreError',
 ]);
 
 export function exitCodeFor(error: unknown): ExitCodeValue {

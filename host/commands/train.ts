@@ -1,0 +1,318 @@
+/** `hetsyn train --data DIR -o MODEL.hsm`: train a HetSynLIF keyword spotter and export it (docs/training.md). */
+
+import { availableParallelism } from 'node:os';
+import { basename, extname } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { openDataset, type Dataset } from '../data/dataset.js';
+import { evaluate } from '../data/evaluate.js';
+import { defaultFrontend, thresholdQ8FromDb } from '../audio/frontend-config.js';
+import { Engine } from '../engine/wasm-engine.js';
+import { floatModelToJson } from '../float/model.js';
+import { loadClips } from '../train/clip-store.js';
+import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
+import { RHO_GRANULARITIES, type NetworkSpec, type RhoGranularity } from '../train/network.js';
+import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js';
+import { toFloatModel, toHsm } from '../train/export.js';
+import { estimateCost } from '../model/cost.js';
+import { printJson } from '../cli/format.js';
+import { parseIntInRange } from '../cli/options.js';
+
+interface TrainOptions {
+  data: string;
+  output: string;
+  name?: string;
+  hidden: number[];
+  rho: RhoGranularity;
+  levels: number;
+  epochs: number;
+  finishEpochs: number;
+  batch: number;
+  lr: number;
+  finishLr: number;
+  weightDecay: number;
+  seed: number;
+  workers: number;
+  skipSteps: number;
+  resetTau: number;
+  initGain: number;
+  bands: number;
+  thresholdDb: number;
+  augment: boolean;
+  limit?: number;
+  checkpoint?: string;
+  resume?: boolean;
+  stopAfter?: number;
+  floatOutput?: string;
+  report?: string;
+  json?: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return x;
+}
+
+function nonNegativeNumber(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number of 0 or more');
+  return x;
+}
+
+function sizes(value: string): number[] {
+  const list = value.split(',').map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 1024)) {
+    throw new InvalidArgumentError(
+      'expected layer sizes from 1 to 1024, comma separated, e.g. 128 or 128,64',
+    );
+  }
+  return list;
+}
+
+function epochProgress(quiet: boolean): TrainEvents {
+  if (quiet) return {};
+  const line = (text: string): boolean => process.stderr.write(`${text}\n`);
+  const events: TrainEvents = {
+    note: (message) => line(message),
+    epochDone: (r) =>
+      line(
+        `epoch ${r.epoch} (${r.phase}): loss ${r.loss.toFixed(4)}, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, hidden rate ${(100 * r.hiddenRate).toFixed(1)}%, ${r.seconds.toFixed(0)} s`,
+      ),
+  };
+  if (!process.stderr.isTTY) return events;
+  const bar = new cliProgress.SingleBar(
+    {
+      format:
+        'epoch {epoch} {phase} |{bar}| {value}/{total} clips | loss {loss} | acc {acc} | ETA {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  return {
+    ...events,
+    epochStart: (epoch, total, phase, clips) =>
+      bar.start(clips, 0, { epoch: `${epoch + 1}/${total}`, phase, loss: '-', acc: '-' }),
+    batchDone: (done, loss, accuracy) =>
+      bar.update(done, { loss: loss.toFixed(3), acc: `${(100 * accuracy).toFixed(1)}%` }),
+    epochDone: (record) => {
+      bar.stop();
+      events.epochDone?.(record);
+    },
+  };
+}
+
+/** At most `limit` items picked evenly through the list (clips are sorted by class, so a prefix is not a sample). */
+function spread<T>(items: T[], limit: number | undefined): T[] {
+  if (limit === undefined || limit >= items.length) return items;
+  return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]);
+}
+
+function loadData(dataset: Dataset, sampleRateHz: number, limit: number | undefined) {
+  const train = dataset.clips('train');
+  const test = dataset.clips('test');
+  const trainClips = spread(train, limit);
+  const testClips = spread(test, limit);
+  const store = loadClips([...trainClips, ...testClips], sampleRateHz);
+  const silence = dataset.labels.indexOf('_silence_');
+  const trainIndices = Int32Array.from(trainClips, (_, i) => i);
+  return {
+    store,
+    train: trainIndices,
+    test: Int32Array.from(testClips, (_, i) => trainClips.length + i),
+    noise: silence < 0 ? [] : [...trainIndices].filter((i) => trainClips[i].label === silence),
+  };
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description(
+      'train a HetSynLIF network on a keyword data set with BPTT and export it to a fixed-point .hsm',
+    )
+    .requiredOption('--data <dir>', 'data set folder: FSDD (recordings/) or gsc12 (one folder per class)')
+    .requiredOption('-o, --output <file>', 'where to write the .hsm model')
+    .option('--name <name>', 'model name stored in the file (default: the output file name)')
+    .addOption(
+      new Option('--hidden <sizes>', 'recurrent hidden layer sizes, comma separated')
+        .default([128], '128')
+        .argParser(sizes),
+    )
+    .addOption(
+      new Option(
+        '--rho <granularity>',
+        'learn rho per synapse (HetSyn), per neuron, or per layer (vanilla LIF)',
+      )
+        .choices(RHO_GRANULARITIES)
+        .default('synapse'),
+    )
+    .addOption(
+      new Option('-k, --levels <K>', 'time-constant levels per layer in the exported model')
+        .default(16)
+        .argParser(parseIntInRange(1, 64)),
+    )
+    .addOption(new Option('--epochs <n>', 'float epochs').default(30).argParser(parseIntInRange(0, 10000)))
+    .addOption(
+      new Option('--finish-epochs <n>', 'quantization-aware epochs after them')
+        .default(3)
+        .argParser(parseIntInRange(0, 10000)),
+    )
+    .addOption(
+      new Option('--batch <n>', 'clips per optimizer step').default(32).argParser(parseIntInRange(1, 4096)),
+    )
+    .addOption(
+      new Option('--lr <rate>', 'AdamW learning rate (cosine decay to 1/20 of it)')
+        .default(3e-3)
+        .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option('--finish-lr <rate>', 'learning rate of the quantization-aware epochs')
+        .default(3e-4)
+        .argParser(positiveNumber),
+    )
+    .addOption(
+      new Option('--weight-decay <x>', 'AdamW decoupled weight decay (weights only)')
+        .default(1e-4)
+        .argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option('--seed <n>', 'random seed: same seed, data and workers give the same model')
+        .default(1)
+        .argParser(parseIntInRange(0, 2 ** 31 - 1)),
+    )
+    .addOption(
+      new Option('--workers <n>', 'worker threads')
+        .default(Math.min(2, availableParallelism()))
+        .argParser(parseIntInRange(1, 64)),
+    )
+    .addOption(
+      new Option('--skip-steps <n>', 'steps left out of the decision at the start of a clip')
+        .default(2)
+        .argParser(parseIntInRange(0, 1000)),
+    )
+    .addOption(
+      new Option('--reset-tau <steps>', 'time constant of the reset current, in steps')
+        .default(2)
+        .argParser(positiveNumber),
+    )
+    .addOption(new Option('--init-gain <x>', 'initial weight scale').default(2).argParser(positiveNumber))
+    .addOption(
+      new Option('--bands <B>', 'front-end mel bands (2B input channels)')
+        .default(32)
+        .argParser(parseIntInRange(1, 64)),
+    )
+    .addOption(
+      new Option('--threshold-db <dB>', 'front-end delta threshold').default(9).argParser(positiveNumber),
+    )
+    .option('--no-augment', 'train on the clips as recorded (no gain, shift or noise)')
+    .addOption(
+      new Option('--limit <n>', 'use only the first n train and test clips (quick trials)').argParser(
+        parseIntInRange(1, 1e9),
+      ),
+    )
+    .option('--checkpoint <file>', 'checkpoint written after every epoch (default: OUTPUT.ckpt.json)')
+    .option('--resume', 'continue from the checkpoint (same options required)')
+    .addOption(
+      new Option('--stop-after <n>', 'stop after this many epochs, checkpointed, to resume later').argParser(
+        parseIntInRange(1, 1e6),
+      ),
+    )
+    .option('--float-output <file>', 'also write the finished float model (docs/float-model.md) as JSON')
+    .option('--report <file>', 'write the training report (settings, history, accuracies, costs) as JSON')
+    .option('--json', 'print the training report as JSON on stdout')
+    .action(async (opts: TrainOptions) => {
+      const dataset = openDataset(opts.data);
+      const sampleRateHz = dataset.kind === 'fsdd' ? 8000 : 16000;
+      const frontend = {
+        ...defaultFrontend(sampleRateHz),
+        bands: opts.bands,
+        thresholdQ8: thresholdQ8FromDb(opts.thresholdDb),
+      };
+      const spec: NetworkSpec = {
+        inputCount: 2 * opts.bands,
+        layers: [
+          ...opts.hidden.map((size) => ({ kind: 'recurrent' as const, size })),
+          { kind: 'readout', size: dataset.labels.length },
+        ],
+        rho: opts.rho,
+        threshold: 1,
+        resetRho: Math.exp(-1 / opts.resetTau),
+        skipSteps: opts.skipSteps,
+      };
+      const settings: TrainSettings = {
+        spec,
+        frontend,
+        epochs: opts.epochs,
+        finishEpochs: opts.finishEpochs,
+        batchSize: opts.batch,
+        learningRate: opts.lr,
+        finishLearningRate: opts.finishLr,
+        weightDecay: opts.weightDecay,
+        levels: opts.levels,
+        seed: opts.seed,
+        initGain: opts.initGain,
+        augment: opts.augment ? AUGMENT_DEFAULT : AUGMENT_OFF,
+      };
+      const data = loadData(dataset, sampleRateHz, opts.limit);
+      const quiet = opts.json === true;
+      if (!quiet) {
+        process.stderr.write(
+          `${dataset.kind}: ${data.train.length} train clips, ${data.test.length} test clips; ${spec.inputCount} -> ${opts.hidden.map((n) => `r${n}`).join(' -> ')} -> ${dataset.labels.length}, rho per ${opts.rho}, K = ${opts.levels}, ${opts.workers} workers\n`,
+        );
+      }
+      const checkpoint = opts.checkpoint ?? `${opts.output}.ckpt.json`;
+      const started = performance.now();
+      const result = await train(settings, data, {
+        workers: opts.workers,
+        checkpointPath: checkpoint,
+        resumePath: opts.resume ? checkpoint : undefined,
+        stopAfter: opts.stopAfter,
+        events: epochProgress(quiet),
+      });
+      if (!result) {
+        process.stderr.write(
+          `stopped after epoch ${opts.stopAfter}; continue with the same options and --resume (checkpoint ${checkpoint})\n`,
+        );
+        return;
+      }
+      const name = opts.name ?? basename(opts.output, extname(opts.output));
+      const info = { name, labels: dataset.labels, frontend };
+      const floatModel = toFloatModel(spec, result.params, info, true);
+      const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
+      const engine = Engine.open();
+      const modelInfo = engine.loadOrThrow(bytes);
+      writeFileSync(opts.output, bytes);
+      if (opts.floatOutput) writeFileSync(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
+      const fixed = evaluate({ path: opts.output, info: modelInfo, engine }, dataset, 'test');
+      const report = {
+        model: opts.output,
+        data: dataset.kind,
+        settings,
+        hidden: opts.hidden,
+        workers: opts.workers,
+        trainClips: data.train.length,
+        testClips: data.test.length,
+        minutes: (performance.now() - started) / 60000,
+        floatAccuracy: result.floatTestAccuracy,
+        finishedFloatAccuracy: result.finishedTestAccuracy,
+        accuracy: fixed.accuracy,
+        levelCounts: result.levelCounts,
+        bytes: bytes.length,
+        cost: estimateCost(modelInfo),
+        quantization,
+        history: result.history,
+      };
+      if (opts.report) writeFileSync(opts.report, JSON.stringify(report, null, 2));
+      if (opts.json) printJson(report);
+      else {
+        const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+        process.stdout.write(
+          `wrote ${opts.output} (${bytes.length} bytes)\n` +
+            `test accuracy: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
+            `trained in ${report.minutes.toFixed(1)} min\n`,
+        );
+      }
+    });
+}

@@ -1,0 +1,288 @@
+/**
+ * Backpropagation through time for one clip of the float HetSynLIF network (docs/training.md,
+ * "Gradients"). The forward pass is the float reference's step order (docs/float-model.md): layer
+ * l > 0 sees layer l-1's spikes of the same step, a recurrent layer its own of the step before, the
+ * reset current R = rho_r R + theta z[t-1] is subtracted, and the readout is leaky with no spike.
+ *
+ * The loss is the cross-entropy of softmax(mean over the decision window of the readout scores):
+ * the argmax of that mean is exactly the board's decision (sum over the same window), so what the
+ * loss optimises is what the board reports.
+ *
+ * Every synapse keeps its own current, so each has its own adjoint
+ *   lambda_ji[t] = dL/dv_j[t] + rho_ji lambda_ji[t+1],
+ * and dL/dw_ji = sum_t lambda x_i[t], dL/drho_ji = sum_t lambda I_ji[t-1], dL/dx_i[t] = sum_j
+ * lambda w_ji. The currents of every step are kept for the rho gradient (recomputing them backwards
+ * would divide by rho).
+ */
+import type { EffectiveLayer, ParamLayout } from './network.js';
+import { addRhoGradient } from './network.js';
+
+/** A clip's input spikes: step t's channels are channels[offsets[t] .. offsets[t+1]). */
+export interface ClipSpikes {
+  steps: number;
+  offsets: Int32Array;
+  channels: Uint16Array;
+}
+
+/** dz/dv: a spike is a step function, so training uses a triangle of this height and half-width theta. */
+export const SURROGATE_HEIGHT = 0.3;
+
+export interface ClipResult {
+  /** NaN when the clip ends before the decision window opens. */
+  loss: number;
+  /** argmax of the summed window scores (lowest index on a tie), -1 with no window. */
+  predicted: number;
+  /** Spikes per spiking layer, summed over the clip. */
+  spikeCounts: number[];
+}
+
+export interface BpttOptions {
+  threshold: number;
+  resetRho: number;
+  skipSteps: number;
+  /**
+   * Replace the spike step by a sigmoid of (v - theta) / smooth, forward and backward: the model is
+   * then differentiable and its exact gradient can be checked against finite differences.
+   */
+  smooth?: number;
+}
+
+export class Bptt {
+  private capacity = 0;
+  private currents: Float64Array[] = [];
+  private membranes: Float64Array[] = [];
+  private spikes: Float64Array[] = [];
+  private readonly lambda: Float64Array[];
+  private readonly dRho: Float64Array[];
+  private readonly gz: Float64Array[];
+  private readonly gzNext: Float64Array[];
+  private readonly gR: Float64Array[];
+  private readonly gv: Float64Array[];
+  private readonly gx: Float64Array[];
+  private readonly reset: Float64Array[];
+  private readonly xs: Float64Array[];
+
+  constructor(
+    private readonly layout: ParamLayout,
+    private readonly options: BpttOptions,
+  ) {
+    const per = (f: (l: ParamLayout['layers'][number]) => number): Float64Array[] =>
+      layout.layers.map((l) => new Float64Array(f(l)));
+    this.lambda = per((l) => l.rows * l.size);
+    this.dRho = per((l) => l.rows * l.size);
+    this.gz = per((l) => l.size);
+    this.gzNext = per((l) => l.size);
+    this.gR = per((l) => l.size);
+    this.gv = per((l) => l.size);
+    this.gx = per((l) => l.rows);
+    this.reset = per((l) => l.size);
+    this.xs = per((l) => l.rows);
+  }
+
+  private ensure(steps: number): void {
+    if (steps <= this.capacity) return;
+    this.capacity = Math.max(steps, Math.ceil(this.capacity * 1.5));
+    const layers = this.layout.layers;
+    this.currents = layers.map((l) => new Float64Array(this.capacity * l.rows * l.size));
+    this.membranes = layers.map((l) => new Float64Array(this.capacity * l.size));
+    this.spikes = layers.map((l) => new Float64Array(this.capacity * l.size));
+  }
+
+  /** The presynaptic activity of layer l's row r at step t (input counts, or 0/1 spikes). */
+  private presynaptic(l: number, t: number, x: Float64Array, clip: ClipSpikes): void {
+    const shape = this.layout.layers[l];
+    if (l === 0) {
+      x.fill(0, 0, shape.inputCount);
+      for (let e = clip.offsets[t]; e < clip.offsets[t + 1]; e++) x[clip.channels[e]] += 1;
+    } else {
+      x.set(this.spikes[l - 1].subarray(t * shape.inputCount, (t + 1) * shape.inputCount));
+    }
+    if (shape.kind === 'recurrent') {
+      const n = shape.size;
+      if (t === 0) x.fill(0, shape.inputCount, shape.rows);
+      else x.set(this.spikes[l].subarray((t - 1) * n, t * n), shape.inputCount);
+    }
+  }
+
+  /**
+   * Runs the clip forward; with `grad`, also backward, adding dL/dparams into it (same layout as
+   * the parameters; rho at the layout's granularity).
+   */
+  run(net: EffectiveLayer[], clip: ClipSpikes, label: number, grad?: Float64Array): ClipResult {
+    const T = clip.steps;
+    const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
+    this.ensure(T);
+    const L = net.length;
+    const xs = this.xs;
+    const spikeCounts = new Array<number>(L - 1).fill(0);
+    for (const r of this.reset) r.fill(0);
+    const readout = net[L - 1];
+    const C = readout.size;
+    const window = Math.max(0, T - skipSteps);
+    const mean = new Float64Array(C);
+
+    for (let t = 0; t < T; t++) {
+      for (let l = 0; l < L; l++) {
+        const { rows, size: n, weight, rho, bias } = net[l];
+        const x = xs[l];
+        this.presynaptic(l, t, x, clip);
+        const cur = this.currents[l];
+        const now = t * rows * n;
+        const before = now - rows * n;
+        const v = this.membranes[l].subarray(t * n, (t + 1) * n);
+        v.set(bias);
+        // Branch-free inner loops (the hot path of training): the first step has no past, a silent
+        // row only decays.
+        for (let r = 0; r < rows; r++) {
+          const base = r * n;
+          const xr = x[r];
+          if (t === 0) {
+            for (let j = 0; j < n; j++) {
+              const c = weight[base + j] * xr;
+              cur[now + base + j] = c;
+              v[j] += c;
+            }
+          } else if (xr === 0) {
+            for (let j = 0; j < n; j++) {
+              const c = rho[base + j] * cur[before + base + j];
+              cur[now + base + j] = c;
+              v[j] += c;
+            }
+          } else {
+            for (let j = 0; j < n; j++) {
+              const c = rho[base + j] * cur[before + base + j] + weight[base + j] * xr;
+              cur[now + base + j] = c;
+              v[j] += c;
+            }
+          }
+        }
+        if (l === L - 1) {
+          if (t >= skipSteps) for (let j = 0; j < n; j++) mean[j] += v[j] / window;
+          continue;
+        }
+        const z = this.spikes[l].subarray(t * n, (t + 1) * n);
+        const zPrev = t > 0 ? this.spikes[l].subarray((t - 1) * n, t * n) : undefined;
+        const R = this.reset[l];
+        for (let j = 0; j < n; j++) {
+          R[j] = resetRho * R[j] + (zPrev ? theta * zPrev[j] : 0);
+          v[j] -= R[j];
+          z[j] = smooth ? 1 / (1 + Math.exp(-(v[j] - theta) / smooth)) : v[j] >= theta ? 1 : 0;
+          spikeCounts[l] += z[j];
+        }
+      }
+    }
+
+    if (window === 0) return { loss: NaN, predicted: -1, spikeCounts };
+    let predicted = 0;
+    for (let c = 1; c < C; c++) if (mean[c] > mean[predicted]) predicted = c;
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, mean[c]);
+    let total = 0;
+    const prob = new Float64Array(C);
+    for (let c = 0; c < C; c++) total += prob[c] = Math.exp(mean[c] - max);
+    for (let c = 0; c < C; c++) prob[c] /= total;
+    const loss = -Math.log(Math.max(prob[label], 1e-300));
+    if (grad) this.backward(net, clip, prob, label, window, grad);
+    return { loss, predicted, spikeCounts };
+  }
+
+  private backward(
+    net: EffectiveLayer[],
+    clip: ClipSpikes,
+    prob: Float64Array,
+    label: number,
+    window: number,
+    grad: Float64Array,
+  ): void {
+    const T = clip.steps;
+    const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
+    const L = net.length;
+    const layers = this.layout.layers;
+    for (let l = 0; l < L; l++) {
+      this.lambda[l].fill(0);
+      this.dRho[l].fill(0);
+      this.gz[l].fill(0);
+      this.gzNext[l].fill(0);
+      this.gR[l].fill(0);
+    }
+    const xs = this.xs;
+    const dLogit = new Float64Array(prob.length);
+    for (let c = 0; c < prob.length; c++) dLogit[c] = (prob[c] - (c === label ? 1 : 0)) / window;
+
+    for (let t = T - 1; t >= 0; t--) {
+      for (let l = L - 1; l >= 0; l--) {
+        const { rows, size: n, inputCount, weight, rho } = net[l];
+        const slots = layers[l];
+        const gv = this.gv[l];
+        if (l === L - 1) {
+          if (t >= skipSteps) gv.set(dLogit);
+          else gv.fill(0);
+          for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
+        } else {
+          // z[t] feeds the layer above (gz), its own recurrent rows at t+1 and the reset at t+1
+          // (both gathered into gzNext and gR while step t+1 was processed).
+          const v = this.membranes[l].subarray(t * n, (t + 1) * n);
+          const z = this.spikes[l].subarray(t * n, (t + 1) * n);
+          const gz = this.gz[l];
+          const gzNext = this.gzNext[l];
+          const gR = this.gR[l];
+          for (let j = 0; j < n; j++) {
+            const gzj = gz[j] + gzNext[j] + theta * gR[j];
+            let dz: number;
+            if (smooth) dz = (z[j] * (1 - z[j])) / smooth;
+            else {
+              const d = 1 - Math.abs(v[j] - theta) / theta;
+              dz = d > 0 ? SURROGATE_HEIGHT * d : 0;
+            }
+            gv[j] = gzj * dz;
+            gR[j] = -gv[j] + resetRho * gR[j];
+            gz[j] = 0;
+            gzNext[j] = 0;
+          }
+        }
+        const xl = xs[l];
+        this.presynaptic(l, t, xl, clip);
+        const lambda = this.lambda[l];
+        const dRho = this.dRho[l];
+        const gx = this.gx[l];
+        const cur = this.currents[l];
+        const before = (t - 1) * rows * n;
+        for (let r = 0; r < rows; r++) {
+          const base = r * n;
+          const xr = xl[r];
+          let g = 0;
+          if (t > 0) {
+            for (let j = 0; j < n; j++) {
+              const lam = gv[j] + rho[base + j] * lambda[base + j];
+              lambda[base + j] = lam;
+              dRho[base + j] += lam * cur[before + base + j];
+              g += lam * weight[base + j];
+            }
+          } else {
+            for (let j = 0; j < n; j++) {
+              const lam = gv[j] + rho[base + j] * lambda[base + j];
+              lambda[base + j] = lam;
+              g += lam * weight[base + j];
+            }
+          }
+          // Input rows of the first layer are data: their gradient is computed (it costs one
+          // multiply-add in a loop that runs anyway) but not used.
+          gx[r] = g;
+          if (xr !== 0) {
+            const w0 = slots.weight + base;
+            for (let j = 0; j < n; j++) grad[w0 + j] += lambda[base + j] * xr;
+          }
+        }
+        if (l > 0) {
+          const below = this.gz[l - 1];
+          for (let i = 0; i < inputCount; i++) below[i] += gx[i];
+        }
+        if (slots.kind === 'recurrent') {
+          const gzNext = this.gzNext[l];
+          for (let j = 0; j < n; j++) gzNext[j] += gx[inputCount + j];
+        }
+      }
+    }
+    for (let l = 0; l < L; l++) addRhoGradient(layers[l], this.dRho[l], grad);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The trainable HetSynLIF network (docs/training.md): its shape, its parameters in one flat
+ * Float64Array (so workers can share them and the optimizer sees one vector), and the "effective"
+ * per-synapse arrays the forward pass runs on.
+ *
+ * Synapse layout is the float model's (host/float/model.ts): synapse `row * size + j`, a layer's
+ * input rows first, then, when recurrent, its own neurons. So a trained network becomes a
+ * FloatModel without reordering.
+ */
+import type { LayerKind } from '../model/hsm.js';
+import { Prng } from '../float/prng.js';
+
+/** How finely rho is learned: the paper's per synapse, one per neuron, or one per layer (vanilla LIF). */
+export type RhoGranularity = 'synapse' | 'neuron' | 'layer';
+export const RHO_GRANULARITIES: readonly RhoGranularity[] = ['synapse', 'neuron', 'layer'];
+
+export interface NetworkSpec {
+  inputCount: number;
+  /** Hidden layers (spiking), then the readout last. */
+  layers: { kind: LayerKind; size: number }[];
+  rho: RhoGranularity;
+  /** Spike threshold of every spiking neuron. */
+  threshold: number;
+  /** Reset-current decay rho_r. */
+  resetRho: number;
+  /** Readout steps left out of the decision (and the loss) at the start of a clip. */
+  skipSteps: number;
+}
+
+export interface LayerShape {
+  kind: LayerKind;
+  inputCount: number;
+  size: number;
+  rows: number;
+}
+
+/** Where one layer's tensors sit in the flat parameter vector. */
+export interface LayerSlots extends LayerShape {
+  weight: number;
+  /** rows * size, size or 1 values, by granularity. */
+  rho: number;
+  rhoLength: number;
+  /** Readout only: a learned drive (bias); -1 for spiking layers, whose drive stays 0. */
+  bias: number;
+}
+
+export interface ParamLayout {
+  layers: LayerSlots[];
+  length: number;
+}
+
+export function layerShapes(spec: NetworkSpec): LayerShape[] {
+  let below = spec.inputCount;
+  return spec.layers.map(({ kind, size }) => {
+    const shape = { kind, inputCount: below, size, rows: below + (kind === 'recurrent' ? size : 0) };
+    below = size;
+    return shape;
+  });
+}
+
+export function paramLayout(spec: NetworkSpec): ParamLayout {
+  let at = 0;
+  const layers = layerShapes(spec).map((shape) => {
+    const weight = at;
+    at += shape.rows * shape.size;
+    const rhoLength =
+      spec.rho === 'synapse' ? shape.rows * shape.size : spec.rho === 'neuron' ? shape.size : 1;
+    const rho = at;
+    at += rhoLength;
+    let bias = -1;
+    if (shape.kind === 'readout') {
+      bias = at;
+      at += shape.size;
+    }
+    return { ...shape, weight, rho, rhoLength, bias };
+  });
+  return { layers, length: at };
+}
+
+/** Initial time constants are log-uniform over this range, in steps (20-250 ms at 10 ms). */
+export const INIT_TAU_STEPS: readonly [number, number] = [2, 25];
+
+/**
+ * Fresh parameters: weights uniform in +-gain / sqrt(rows) (the recurrent block smaller, so the
+ * untrained network is driven by its input rather than by itself), rho from log-uniform tau.
+ */
+export function initParams(spec: NetworkSpec, seed: number, gain = 1): Float64Array {
+  const layout = paramLayout(spec);
+  const p = new Float64Array(layout.length);
+  const rng = new Prng(seed);
+  const [tauLow, tauHigh] = INIT_TAU_STEPS;
+  for (const l of layout.layers) {
+    const inputScale = gain / Math.sqrt(l.inputCount);
+    const recurrentScale = (0.5 * gain) / Math.sqrt(Math.max(1, l.size));
+    for (let r = 0; r < l.rows; r++) {
+      const scale = r < l.inputCount ? inputScale : recurrentScale;
+      for (let j = 0; j < l.size; j++) {
+        // A recurrent neuron does not feed itself: its own spike already resets it.
+        const self = r - l.inputCount === j;
+        p[l.weight + r * l.size + j] = self ? 0 : (2 * rng.uniform() - 1) * scale;
+      }
+    }
+    for (let k = 0; k < l.rhoLength; k++) {
+      const tau = Math.exp(Math.log(tauLow) + rng.uniform() * Math.log(tauHigh / tauLow));
+      p[l.rho + k] = Math.exp(-1 / tau);
+    }
+  }
+  return p;
+}
+
+/** A layer as the forward pass runs it: one rho per synapse whatever the granularity. */
+export interface EffectiveLayer extends LayerShape {
+  weight: Float64Array;
+  rho: Float64Array;
+  bias: Float64Array;
+}
+
+/** Expands rho to per synapse; `weightOf` may fake-quantize the weights (quantization-aware finish). */
+export function effectiveLayers(
+  layout: ParamLayout,
+  params: Float64Array,
+  weightOf: (layer: number, weights: Float64Array) => Float64Array = (_, w) => w,
+): EffectiveLayer[] {
+  return layout.layers.map((l, index) => {
+    const synapses = l.rows * l.size;
+    const weight = weightOf(index, params.slice(l.weight, l.weight + synapses));
+    const rho = new Float64Array(synapses);
+    const source = params.subarray(l.rho, l.rho + l.rhoLength);
+    if (l.rhoLength === synapses) rho.set(source);
+    else if (l.rhoLength === l.size) for (let r = 0; r < l.rows; r++) rho.set(source, r * l.size);
+    else rho.fill(source[0]);
+    const bias = l.bias < 0 ? new Float64Array(l.size) : params.slice(l.bias, l.bias + l.size);
+    return { kind: l.kind, inputCount: l.inputCount, size: l.size, rows: l.rows, weight, rho, bias };
+  });
+}
+
+/** Folds per-synapse rho gradients into the parameter gradient at the layer's granularity. */
+export function addRhoGradient(slots: LayerSlots, perSynapse: Float64Array, grad: Float64Array): void {
+  const synapses = slots.rows * slots.size;
+  if (slots.rhoLength === synapses) {
+    for (let s = 0; s < synapses; s++) grad[slots.rho + s] += perSynapse[s];
+  } else if (slots.rhoLength === slots.size) {
+    for (let s = 0; s < synapses; s++) grad[slots.rho + (s % slots.size)] += perSynapse[s];
+  } else {
+    let sum = 0;
+    for (let s = 0; s < synapses; s++) sum += perSynapse[s];
+    grad[slots.rho] += sum;
+  }
+}
+
+/** Keeps every rho in [0, 1] (the model format's range) and recurrent self-synapses at 0. */
+export function clampParams(layout: ParamLayout, params: Float64Array): void {
+  for (const l of layout.layers) {
+    for (let k = l.rho; k < l.rho + l.rhoLength; k++) params[k] = Math.min(1, Math.max(0, params[k]));
+    if (l.kind === 'recurrent') {
+      for (let j = 0; j < l.size; j++) params[l.weight + (l.inputCount + j) * l.size + j] = 0;
+    }
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The training run (docs/training.md): float epochs of BPTT with AdamW on augmented clips, then
+ * the quantization-aware finish (rho snapped to K levels and frozen, weights on the fixed-point
+ * grid), checkpointing after every epoch. Batches run on a worker pool; the main thread owns the
+ * parameters and the optimizer.
+ */
+import { Prng } from '../float/prng.js';
+import type { FrontendConfig } from '../audio/frontend-config.js';
+import { adamState, adamwStep, ADAM_DEFAULTS } from './adamw.js';
+import type { AugmentOptions } from './augment.js';
+import type { ClipStore } from './clip-store.js';
+import {
+  readCheckpoint,
+  writeCheckpoint,
+  CheckpointError,
+  type Checkpoint,
+  type EpochRecord,
+} from './checkpoint.js';
+import { clampParams, initParams, paramLayout, type NetworkSpec } from './network.js';
+import { WorkerPool, type BatchOptions } from './pool.js';
+import { snapRho } from './quantize-aware.js';
+
+export interface TrainSettings {
+  spec: NetworkSpec;
+  frontend: FrontendConfig;
+  epochs: number;
+  finishEpochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Learning rate of the quantization-aware finish. */
+  finishLearningRate: number;
+  weightDecay: number;
+  levels: number;
+  seed: number;
+  /** Initial weight scale (see initParams). */
+  initGain: number;
+  augment: AugmentOptions;
+}
+
+export interface TrainData {
+  store: ClipStore;
+  train: Int32Array;
+  test: Int32Array;
+  noise: number[];
+}
+
+export interface TrainEvents {
+  epochStart?(epoch: number, total: number, phase: EpochRecord['phase'], clips: number): void;
+  batchDone?(clipsDone: number, loss: number, accuracy: number): void;
+  epochDone?(record: EpochRecord): void;
+  /** A message for the log (phase changes, evaluations). */
+  note?(message: string): void;
+}
+
+export interface TrainResult {
+  params: Float64Array;
+  history: EpochRecord[];
+  /** Float network before the finish, on the test clips. */
+  floatTestAccuracy: number;
+  /** The finished network (levels, weights on the grid) in float, on the test clips. */
+  finishedTestAccuracy: number;
+  levelCounts: number[];
+}
+
+/** The learning rate of float epoch `epoch`: cosine from `lr` down to lr / 20. */
+function cosineRate(lr: number, epoch: number, epochs: number): number {
+  const floor = lr / 20;
+  return floor + ((lr - floor) * (1 + Math.cos((Math.PI * epoch) / Math.max(1, epochs)))) / 2;
+}
+
+function shuffled(items: Int32Array, seed: number): Int32Array {
+  const rng = new Prng(seed);
+  const out = items.slice();
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export async function evaluateClips(
+  pool: WorkerPool,
+  store: ClipStore,
+  clips: Int32Array,
+  quantize: boolean,
+): Promise<number> {
+  if (clips.length === 0) return NaN;
+  const options: BatchOptions = { epoch: 0, seed: 0, augment: false, withGradient: false, quantize };
+  const { predictions } = await pool.run(clips, options);
+  let correct = 0;
+  predictions.forEach((p, k) => (correct += p === store.labels[clips[k]] ? 1 : 0));
+  return correct / clips.length;
+}
+
+export interface RunOptions {
+  workers: number;
+  /** Rewritten after every epoch. */
+  checkpointPath?: string;
+  /** Continue from this checkpoint; its settings must equal the run's. */
+  resumePath?: string;
+  /** Stop once this many epochs are done (a time-boxed run, resumed later); the result is then null. */
+  stopAfter?: number;
+  events?: TrainEvents;
+}
+
+export async function train(
+  settings: TrainSettings,
+  data: TrainData,
+  run: RunOptions,
+): Promise<TrainResult | null> {
+  const { workers, checkpointPath, resumePath, stopAfter, events = {} } = run;
+  const { spec } = settings;
+  const layout = paramLayout(spec);
+  const params = new Float64Array(new SharedArrayBuffer(8 * layout.length));
+  const adam = adamState(layout.length);
+  const frozen = new Uint8Array(layout.length);
+  const decayMask = new Uint8Array(layout.length);
+  for (const l of layout.layers) decayMask.fill(1, l.weight, l.weight + l.rows * l.size);
+  let history: EpochRecord[] = [];
+  let nextEpoch = 0;
+  let floatTestAccuracy: number | undefined;
+
+  if (resumePath) {
+    const c = readCheckpoint(resumePath);
+    // Every setting that has shaped the run so far must match. Before the finish has begun its own
+    // settings have shaped nothing, so one float run can be finished several ways (the K ablation).
+    const shaping = (s: TrainSettings): Partial<TrainSettings> =>
+      c.nextEpoch > s.epochs
+        ? s
+        : { ...s, levels: undefined, finishEpochs: undefined, finishLearningRate: undefined };
+    if (JSON.stringify(shaping(c.settings as TrainSettings)) !== JSON.stringify(shaping(settings))) {
+      throw new CheckpointError(
+        `${resumePath} was written by a run with other settings; resume with the same options`,
+      );
+    }
+    if (c.params.length !== layout.length)
+      throw new CheckpointError(`${resumePath} holds another network shape`);
+    params.set(c.params);
+    adam.m.set(c.m);
+    adam.v.set(c.v);
+    adam.step = c.adamStep;
+    frozen.set(c.frozen);
+    history = c.history;
+    nextEpoch = c.nextEpoch;
+    floatTestAccuracy = c.floatTestAccuracy;
+    events.note?.(`resumed from ${resumePath} at epoch ${nextEpoch + 1}`);
+  } else {
+    params.set(initParams(spec, settings.seed, settings.initGain));
+    clampParams(layout, params);
+  }
+
+  const pool = await WorkerPool.start(workers, {
+    spec,
+    frontend: settings.frontend,
+    augment: settings.augment,
+    store: data.store,
+    noiseIndices: data.noise,
+    params,
+  });
+  const total = settings.epochs + settings.finishEpochs;
+  let levelCounts: number[] = [];
+  try {
+    for (let epoch = nextEpoch; epoch < total; epoch++) {
+      const finishing = epoch >= settings.epochs;
+      if (finishing && floatTestAccuracy === undefined) {
+        floatTestAccuracy = await evaluateClips(pool, data.store, data.test, false);
+        events.note?.(`float network: ${(100 * floatTestAccuracy).toFixed(2)}% on the test clips`);
+      }
+      if (finishing && levelCounts.length === 0)
+        levelCounts = snapRho(layout, params, settings.levels, frozen);
+      const phase: EpochRecord['phase'] = finishing ? 'quantize-aware' : 'float';
+      const lr = finishing
+        ? settings.finishLearningRate
+        : cosineRate(settings.learningRate, epoch, settings.epochs);
+      const order = shuffled(data.train, settings.seed * 7919 + epoch);
+      events.epochStart?.(epoch, total, phase, order.length);
+      const started = performance.now();
+      let loss = 0;
+      let counted = 0;
+      let correct = 0;
+      let spikes = 0;
+      let neuronSteps = 0;
+      const hidden = spec.layers.slice(0, -1).reduce((n, l) => n + l.size, 0);
+      for (let at = 0; at < order.length; at += settings.batchSize) {
+        const items = order.subarray(at, at + settings.batchSize);
+        const result = await pool.run(items, {
+          epoch,
+          seed: settings.seed,
+          augment: true,
+          withGradient: true,
+          quantize: finishing,
+        });
+        const grad = result.grad;
+        if (grad && result.counted > 0) {
+          for (let k = 0; k < grad.length; k++) grad[k] /= result.counted;
+          adamwStep(params, grad, adam, lr, decayMask, frozen, {
+            ...ADAM_DEFAULTS,
+            weightDecay: settings.weightDecay,
+          });
+          clampParams(layout, params);
+        }
+        loss += result.loss;
+        counted += result.counted;
+        result.predictions.forEach((p, k) => (correct += p === data.store.labels[items[k]] ? 1 : 0));
+        spikes += result.spikeCounts.reduce((a, b) => a + b, 0);
+        neuronSteps += result.steps * hidden;
+        events.batchDone?.(at + items.length, loss / Math.max(1, counted), correct / (at + items.length));
+      }
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        phase,
+        loss: loss / Math.max(1, counted),
+        trainAccuracy: correct / order.length,
+        hiddenRate: spikes / Math.max(1, neuronSteps),
+        seconds: (performance.now() - started) / 1000,
+      };
+      history.push(record);
+      events.epochDone?.(record);
+      if (checkpointPath) {
+        const checkpoint: Checkpoint = {
+          settings,
+          nextEpoch: epoch + 1,
+          params,
+          adamStep: adam.step,
+          m: adam.m,
+          v: adam.v,
+          frozen,
+          history,
+          floatTestAccuracy,
+        };
+        writeCheckpoint(checkpointPath, checkpoint);
+      }
+      if (stopAfter !== undefined && epoch + 1 >= stopAfter && epoch + 1 < total) return null;
+    }
+    if (floatTestAccuracy === undefined) {
+      floatTestAccuracy = await evaluateClips(pool, data.store, data.test, false);
+    }
+    if (levelCounts.length === 0) levelCounts = snapRho(layout, params, settings.levels, frozen);
+    const finishedTestAccuracy = await evaluateClips(pool, data.store, data.test, true);
+    return { params: params.slice(), history, floatTestAccuracy, finishedTestAccuracy, levelCounts };
+  } finally {
+    await pool.close();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * A training worker: runs BPTT on its share of a batch and returns the summed gradient. The
+ * parameters are read from shared memory, which the main thread changes only between batches.
+ */
+import { parentPort } from 'node:worker_threads';
+import { Engine } from '../engine/wasm-engine.js';
+import { Bptt } from './bptt.js';
+import { effectiveLayers, paramLayout } from './network.js';
+import { augmentAudio, clipSeed } from './augment.js';
+import { clipAudio, encodeSpikes } from './clip-store.js';
+import { fakeQuantizeWeights } from './quantize-aware.js';
+import type { BatchReply, BatchRequest, WorkerInit } from './pool.js';
+
+if (!parentPort) throw new Error('host/train/worker.js runs as a worker thread of the trainer');
+const port = parentPort;
+let init: WorkerInit | undefined;
+let bptt: Bptt | undefined;
+const engine = Engine.open();
+
+function runBatch(request: BatchRequest): BatchReply {
+  if (!init || !bptt) throw new Error('training worker used before init');
+  const runner = bptt;
+  const { spec, frontend, augment, store, noiseIndices, params } = init;
+  const layout = paramLayout(spec);
+  const net = effectiveLayers(layout, params, request.quantize ? fakeQuantizeWeights : undefined);
+  const grad = request.withGradient ? new Float64Array(layout.length) : undefined;
+  const noises = noiseIndices.map((i) => clipAudio(store, i));
+  const predictions = new Int32Array(request.items.length);
+  const spikeCounts = new Float64Array(spec.layers.length - 1);
+  let loss = 0;
+  let counted = 0;
+  let steps = 0;
+  request.items.forEach((index, k) => {
+    let samples = clipAudio(store, index);
+    if (request.augment) {
+      samples = augmentAudio(
+        samples,
+        store.sampleRateHz,
+        augment,
+        clipSeed(request.seed, request.epoch, index),
+        noises,
+      );
+    }
+    const clip = encodeSpikes(engine, frontend, samples);
+    const result = runner.run(net, clip, store.labels[index], grad);
+    predictions[k] = result.predicted;
+    if (!Number.isNaN(result.loss)) {
+      loss += result.loss;
+      counted++;
+    }
+    steps += clip.steps;
+    result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
+  });
+  return { id: request.id, grad, loss, counted, predictions, spikeCounts, steps };
+}
+
+port.on('message', (message: { init?: WorkerInit; batch?: BatchRequest }) => {
+  if (message.init) {
+    init = message.init;
+    const { spec } = init;
+    bptt = new Bptt(paramLayout(spec), {
+      threshold: spec.threshold,
+      resetRho: spec.resetRho,
+      skipSteps: spec.skipSteps,
+    });
+    port.postMessage({ ready: true });
+    return;
+  }
+  if (message.batch) {
+    try {
+      const reply = runBatch(message.batch);
+      port.postMessage(reply, reply.grad ? [reply.grad.buffer as ArrayBuffer] : []);
+    } catch (error) {
+      port.postMessage({ id: message.batch.id, error: (error as Error).stack ?? String(error) });
+    }
+  }
+});

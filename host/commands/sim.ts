@@ -125,7 +125,9 @@ function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimO
     result.none > 0
       ? ['', `${result.none} of the clips ended before the decision window (column none): counted as wrong.`]
       : [];
-  process.stdout.write([title, accuracy, '', confusionTable(result), ...none].join('\n') + '\n');
+  const { activity } = result;
+  const rates = `activity: input ${percent(activity.inputRate)} of channels per step, spiking layers ${activity.layerRates.map(percent).join(' / ')} of neurons per step (${activity.steps} steps; hetsyn inspect --input-rate ${activity.inputRate.toFixed(3)} --hidden-rate ${activity.hiddenRate.toFixed(3)} for the operations)`;
+  process.stdout.write([title, accuracy, '', confusionTable(result), ...none, '', rates].join('\n') + '\n');
 }
 
 const DATA_HELP = `
@@ -135,7 +137,7 @@ Data sets (--data DIR):
   gsc12  DIR/<class>/*.wav for ${GSC12_LABELS.join(' ')};
          test or train by the sha1 of the speaker id (its SOURCE.md), validation a part of train
 With --data, --json prints {model, data, kind, split, count, correct, accuracy (0..1), labels,
-confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none}.`;
+confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate}}.`;
 
 export function simCommand(): Command {
   return new Command('sim')

@@ -300,7 +300,8 @@ export function trainCommand(): Command {
         accuracy: fixed.accuracy,
         levelCounts: result.levelCounts,
         bytes: bytes.length,
-        cost: estimateCost(modelInfo),
+        activity: fixed.activity,
+        cost: estimateCost(modelInfo, fixed.activity),
         quantization,
         history: result.history,
       };

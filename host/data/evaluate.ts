@@ -27,6 +27,18 @@ export interface Evaluation {
   recall: (number | null)[];
   /** Clips without a decision (the last column of `confusion`); they count as wrong. */
   none: number;
+  /** Measured over every step of every clip: what `hetsyn inspect` needs for a real operation count. */
+  activity: Activity;
+}
+
+export interface Activity {
+  steps: number;
+  /** Input spikes per input channel per step. */
+  inputRate: number;
+  /** Per spiking layer, spikes per neuron per step. */
+  layerRates: number[];
+  /** Over all spiking layers together. */
+  hiddenRate: number;
 }
 
 export interface EvaluatedModel {
@@ -71,8 +83,17 @@ export function evaluate(
 
   const noneColumn = labels.length;
   const confusion = labels.map(() => new Array<number>(labels.length + 1).fill(0));
+  const spiking = model.info.layers.filter((layer) => layer.kind !== 'readout');
+  const layerSpikes = spiking.map(() => 0);
+  let inputSpikes = 0;
+  let steps = 0;
   clips.forEach((clip, i) => {
-    simulate(model.engine, encodeWavAudio(readWav(clip.path), frontend, clip.path, model.engine));
+    const train = encodeWavAudio(readWav(clip.path), frontend, clip.path, model.engine);
+    for (const record of simulate(model.engine, train, { spikes: true })) {
+      record.spikes?.forEach((list, l) => (layerSpikes[l] += list.length));
+    }
+    for (const channels of train.steps) inputSpikes += channels.length;
+    steps += train.steps.length;
     const decision = model.engine.decision();
     confusion[clip.label][decision < 0 ? noneColumn : column[decision]]++;
     onClip?.(i + 1, clips.length);
@@ -91,5 +112,13 @@ export function evaluate(
       return clipsOfLabel === 0 ? null : correctOf[label] / clipsOfLabel;
     }),
     none: confusion.reduce((sum, row) => sum + row[noneColumn], 0),
+    activity: {
+      steps,
+      inputRate: inputSpikes / Math.max(1, steps * model.info.inputCount),
+      layerRates: spiking.map((layer, l) => layerSpikes[l] / Math.max(1, steps * layer.neuronCount)),
+      hiddenRate:
+        layerSpikes.reduce((a, b) => a + b, 0) /
+        Math.max(1, steps * spiking.reduce((n, layer) => n + layer.neuronCount, 0)),
+    },
   };
 }

@@ -66,6 +66,7 @@ interface DataResult {
   confusion: number[][];
   recall: (number | null)[];
   none: number;
+  activity: { steps: number; inputRate: number; layerRates: number[]; hiddenRate: number };
 }
 
 function runData(...args: string[]): DataResult {
@@ -75,19 +76,24 @@ function runData(...args: string[]): DataResult {
   return JSON.parse(run.stdout) as DataResult;
 }
 
-/** The confusion matrix built from one `sim MODEL clip.wav --json` per clip. */
-function perClipConfusion(model: string, labels: string[]): number[][] {
+/** The confusion matrix, steps and layer-0 spikes from one `sim MODEL clip.wav --json --spikes` per clip. */
+function perClip(model: string, labels: string[]): { confusion: number[][]; steps: number; spikes: number } {
   const confusion = labels.map(() => new Array<number>(labels.length + 1).fill(0));
+  let steps = 0;
+  let spikes = 0;
   for (const clip of openDataset(FSDD).clips('test')) {
-    const run = hetsyn('sim', model, clip.path, '--json');
+    const run = hetsyn('sim', model, clip.path, '--json', '--spikes');
     assert.equal(run.status, 0, run.stderr);
-    const { label } = JSON.parse(run.stdout) as { label: string | null };
+    const out = JSON.parse(run.stdout) as { label: string | null; steps: { spikes: number[][] }[] };
+    const { label } = out;
+    steps += out.steps.length;
+    for (const step of out.steps) spikes += step.spikes[0].length;
     const column = label === null ? labels.length : labels.indexOf(label);
     const row = confusion[clip.label];
     assert.ok(row && column >= 0, `${clip.path}: ${label}`);
     row[column] = (row[column] ?? 0) + 1;
   }
-  return confusion;
+  return { confusion, steps, spikes };
 }
 
 const sum = (rows: number[][]): number => rows.flat().reduce((a, b) => a + b, 0);
@@ -114,9 +120,12 @@ describe('hetsyn sim MODEL --data DIR', () => {
       out.recall,
       out.confusion.map((row, i) => (row[i] ?? 0) / 3),
     );
-    const perClip = perClipConfusion(model, FSDD_LABELS);
-    assert.equal(diagonal(perClip), out.correct);
-    assert.deepEqual(out.confusion, perClip);
+    const separate = perClip(model, FSDD_LABELS);
+    assert.equal(diagonal(separate.confusion), out.correct);
+    assert.deepEqual(out.confusion, separate.confusion);
+    assert.equal(out.activity.steps, separate.steps);
+    assert.ok(separate.spikes > 0);
+    assert.equal(Math.round(out.activity.layerRates[0] * out.activity.steps * 24), separate.spikes);
     assert.ok(
       new Set(out.confusion.flatMap((row) => row.flatMap((n, c) => (n > 0 ? [c] : [])))).size > 1,
       'not one class for every clip',

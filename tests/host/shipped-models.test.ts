@@ -1,0 +1,33 @@
+/**
+ * The shipped models score what their model cards say on the in-repo sample clips, in fixed point
+ * through the .wasm (no retraining here). The engine is bit-exact, so the counts are exact: a change
+ * to the engine, the front-end, the parser or a model file that moves one decision fails this test.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Engine } from '../../host/engine/wasm-engine.js';
+import { openDataset } from '../../host/data/dataset.js';
+import { evaluate } from '../../host/data/evaluate.js';
+import { REPO_ROOT } from './fixtures.js';
+
+const SHIPPED = [{ model: 'fsdd-digits', samples: 'fsdd', correct: 29, count: 30 }] as const;
+
+for (const { model, samples, correct, count } of SHIPPED) {
+  test(`${model} scores ${correct} of ${count} on models/samples/${samples}, as its card says`, () => {
+    const path = join(REPO_ROOT, 'models', `${model}.hsm`);
+    const engine = Engine.open();
+    const info = engine.loadOrThrow(readFileSync(path));
+    assert.equal(info.name, model);
+    const result = evaluate(
+      { path, info, engine },
+      openDataset(join(REPO_ROOT, 'models/samples', samples)),
+      'test',
+    );
+    assert.equal(result.count, count);
+    assert.equal(result.correct, correct);
+    const card = readFileSync(join(REPO_ROOT, 'models', `${model}.md`), 'utf8');
+    assert.ok(card.includes(`${correct} of ${count}`), `the card of ${model} states ${correct} of ${count}`);
+  });
+}

@@ -17,7 +17,7 @@ import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js
 import { toFloatModel, toHsm } from '../train/export.js';
 import { estimateCost } from '../model/cost.js';
 import { printJson } from '../cli/format.js';
-import { parseIntInRange } from '../cli/options.js';
+import { parseFraction, parseIntInRange } from '../cli/options.js';
 
 interface TrainOptions {
   data: string;
@@ -40,6 +40,10 @@ interface TrainOptions {
   bands: number;
   thresholdDb: number;
   augment: boolean;
+  gainDb: number;
+  shiftMs: number;
+  noiseProbability: number;
+  noiseLevel: number;
   limit?: number;
   checkpoint?: string;
   resume?: boolean;
@@ -208,7 +212,27 @@ export function trainCommand(): Command {
     )
     .option('--no-augment', 'train on the clips as recorded (no gain, shift or noise)')
     .addOption(
-      new Option('--limit <n>', 'use only the first n train and test clips (quick trials)').argParser(
+      new Option('--gain-db <dB>', 'augmentation: random gain within +-dB')
+        .default(AUGMENT_DEFAULT.gainDb)
+        .argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option('--shift-ms <ms>', 'augmentation: random time shift within +-ms')
+        .default(AUGMENT_DEFAULT.shiftMs)
+        .argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option('--noise-probability <p>', 'augmentation: chance of mixing in _silence_ noise (gsc12)')
+        .default(AUGMENT_DEFAULT.noiseProbability)
+        .argParser(parseFraction),
+    )
+    .addOption(
+      new Option('--noise-level <x>', 'augmentation: largest noise level, relative to the noise as recorded')
+        .default(AUGMENT_DEFAULT.noiseLevel)
+        .argParser(nonNegativeNumber),
+    )
+    .addOption(
+      new Option('--limit <n>', 'use only n train and n test clips, spread evenly through each split (quick trials)').argParser(
         parseIntInRange(1, 1e9),
       ),
     )
@@ -253,7 +277,14 @@ export function trainCommand(): Command {
         levels: opts.levels,
         seed: opts.seed,
         initGain: opts.initGain,
-        augment: opts.augment ? AUGMENT_DEFAULT : AUGMENT_OFF,
+        augment: opts.augment
+          ? {
+              gainDb: opts.gainDb,
+              shiftMs: opts.shiftMs,
+              noiseProbability: opts.noiseProbability,
+              noiseLevel: opts.noiseLevel,
+            }
+          : AUGMENT_OFF,
       };
       const data = loadData(dataset, sampleRateHz, opts.limit);
       const quiet = opts.json === true;

@@ -25,6 +25,8 @@
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
+#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
+#define SCB_ICSR_PENDSTSET (1u << 26)
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 #define SCB_AIRCR_SYSRESET 0x05FA0004u
 

@@ -13,7 +13,7 @@ import { State } from '../engine/state';
 
 const MAX_N: u32 = 512;
 const MAX_BANDS: u32 = 64;
-const SAMPLE_CAP: u32 = 1024; // samples the buffer holds (a window plus room for a push)
+const SAMPLE_CAP: u32 = MAX_N; // samples the buffer holds: the longest window (a bigger one cost a 16 kHz model its single 64 KiB page)
 const INPUT_SHIFT: u32 = 6; // windowed samples enter the FFT as x << 6 (|x| < 2^21)
 const FLOOR_Q16: u32 = 27 << 16; // log2 energy floor: silence and quiet noise sit here
 

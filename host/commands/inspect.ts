@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DEFAULT_WASM_PATH, type ModelInfo } from '../engine/wasm-engine.js';
-import { DEFAULT_ACTIVITY, estimateCost, type ModelCost } from '../model/cost.js';
+import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from '../model/cost.js';
 import { openModel } from '../cli/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
 import { parseFraction } from '../cli/options.js';
@@ -61,12 +61,18 @@ function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
   out.push(
     `RAM       ${bytes(cost.ramBytes)} of linear memory: model ${bytes(cost.flashBytes)} + state ${bytes(cost.stateBytes)}`,
   );
+  const staticBytes = cost.linearMemoryBytes - cost.ramBytes;
+  const pages = `${cost.pages} wasm page${cost.pages === 1 ? '' : 's'} (${bytes(cost.pages * WASM_PAGE_BYTES)})`;
+  out.push(
+    `          ${bytes(cost.linearMemoryBytes)} with the module's ${bytes(staticBytes)} of static data: ${pages}` +
+      (cost.pages > 1 ? '; growing to it needs WAMR pool room for the old and the new memory at once' : ''),
+  );
   out.push(
     `state     ${bytes(cost.dynamicStateBytes)} dynamic (per-synapse form: ${bytes(cost.perSynapseStateBytes)}, ${ratio.toFixed(1)}x more)`,
   );
   out.push(
     `ops/step  ~${count(ops.total)}: decay ${count(ops.decay)} + synaptic ~${count(ops.synaptic)} + membrane ${count(ops.membrane)}` +
-      ` (at ${cost.activity.inputRate * 100}% input, ${cost.activity.hiddenRate * 100}% hidden activity)`,
+      ` (at ${+(cost.activity.inputRate * 100).toFixed(2)}% input, ${+(cost.activity.hiddenRate * 100).toFixed(2)}% hidden activity)`,
   );
   return out.join('\n');
 }

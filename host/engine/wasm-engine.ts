@@ -109,6 +109,11 @@ export interface ModelInfo {
   modelBytes: number;
   /** Bytes of network state the engine carves after the model. */
   stateBytes: number;
+  /**
+   * Where the model starts in linear memory: the module's static data (buffers, tables), aligned.
+   * Linear memory must reach arenaStart + modelBytes + stateBytes.
+   */
+  arenaStart: number;
   /** The FRONTEND section: the audio front-end the model was trained with (format version 2). */
   frontend?: FrontendConfig;
   layers: LayerInfo[];
@@ -131,6 +136,7 @@ export class Engine {
   private readonly x: EngineExports;
   /** The engine's input list, viewed once per load (memory grows only while loading). */
   private inputView: Uint16Array | undefined;
+  private arenaStart = 0;
 
   private constructor(instance: WebAssembly.Instance) {
     this.x = instance.exports as unknown as EngineExports;
@@ -154,7 +160,10 @@ export class Engine {
   load(model: Uint8Array): number {
     this.inputView = undefined;
     const at = this.x.modelBuffer(model.length);
-    if (at !== 0) this.bytes.set(model, at);
+    if (at !== 0) {
+      this.bytes.set(model, at);
+      this.arenaStart = at;
+    }
     const code = this.x.modelLoad(model.length);
     if (code === 0) {
       this.inputView = new Uint16Array(
@@ -232,6 +241,7 @@ export class Engine {
       decisionSkipSteps: f(MODEL_FIELD.decisionSkipSteps),
       modelBytes: f(MODEL_FIELD.modelBytes),
       stateBytes: f(MODEL_FIELD.stateBytes),
+      arenaStart: this.arenaStart,
       ...(frontend ? { frontend } : {}),
       layers,
     };

@@ -16,6 +16,8 @@ export interface ActivityAssumption {
   hiddenRate: number;
 }
 
+export const WASM_PAGE_BYTES = 65536;
+
 export const DEFAULT_ACTIVITY: ActivityAssumption = { inputRate: 0.05, hiddenRate: 0.03 };
 
 export interface LayerCost {
@@ -32,6 +34,10 @@ export interface ModelCost {
   activity: ActivityAssumption;
   flashBytes: number;
   ramBytes: number;
+  /** Linear memory the module needs with this model: its static data + model + state. */
+  linearMemoryBytes: number;
+  /** Whole 64 KiB wasm pages of that (WAMR allocates whole pages unless the module is shrunk). */
+  pages: number;
   /** Everything the engine carves after the model: dynamic state plus output and input buffers. */
   stateBytes: number;
   dynamicStateBytes: number;
@@ -66,6 +72,8 @@ export function estimateCost(info: ModelInfo, activity: ActivityAssumption = DEF
     activity,
     flashBytes: info.modelBytes,
     ramBytes: info.modelBytes + info.stateBytes,
+    linearMemoryBytes: info.arenaStart + info.modelBytes + info.stateBytes,
+    pages: Math.ceil((info.arenaStart + info.modelBytes + info.stateBytes) / WASM_PAGE_BYTES),
     stateBytes: info.stateBytes,
     dynamicStateBytes: sum((l) => l.dynamicStateBytes),
     perSynapseStateBytes: sum((l) => l.perSynapseStateBytes),

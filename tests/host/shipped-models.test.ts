@@ -10,9 +10,13 @@ import { join } from 'node:path';
 import { Engine } from '../../host/engine/wasm-engine.js';
 import { openDataset } from '../../host/data/dataset.js';
 import { evaluate } from '../../host/data/evaluate.js';
+import { WASM_PAGE_BYTES, estimateCost } from '../../host/model/cost.js';
 import { REPO_ROOT } from './fixtures.js';
 
-const SHIPPED = [{ model: 'fsdd-digits', samples: 'fsdd', correct: 29, count: 30 }] as const;
+const SHIPPED = [
+  { model: 'fsdd-digits', samples: 'fsdd', correct: 29, count: 30 },
+  { model: 'gsc12-kws', samples: 'gsc12', correct: 21, count: 24 },
+] as const;
 
 for (const { model, samples, correct, count } of SHIPPED) {
   test(`${model} scores ${correct} of ${count} on models/samples/${samples}, as its card says`, () => {
@@ -29,5 +33,16 @@ for (const { model, samples, correct, count } of SHIPPED) {
     assert.equal(result.correct, correct);
     const card = readFileSync(join(REPO_ROOT, 'models', `${model}.md`), 'utf8');
     assert.ok(card.includes(`${correct} of ${count}`), `the card of ${model} states ${correct} of ${count}`);
+  });
+
+  // A second page costs a board the old and the new memory at once while it grows (docs/memory-budget.md).
+  test(`${model} fits one 64 KiB wasm page with the module's static data`, () => {
+    const engine = Engine.open();
+    const info = engine.loadOrThrow(readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`)));
+    const cost = estimateCost(info);
+    assert.ok(info.arenaStart > 0);
+    assert.equal(cost.linearMemoryBytes, info.arenaStart + info.modelBytes + info.stateBytes);
+    assert.ok(cost.linearMemoryBytes <= WASM_PAGE_BYTES, `${cost.linearMemoryBytes} B of linear memory`);
+    assert.equal(cost.pages, 1);
   });
 }

@@ -24,9 +24,16 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   version: string;
 };
 
+// A reader that stops early (`hetsyn sim ... | head`) closes the pipe: that ends the output, not
+// the program with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(ExitCode.ok);
+  handleError(error);
+});
+
 const program = new Command('hetsyn')
   .description(
-    'HetSynLIF spiking networks on microcontrollers: quantize, inspect, simulate and plot models; flash, stream to and monitor boards',
+    'HetSynLIF spiking networks on microcontrollers: train, quantize, inspect, simulate and plot models; flash, stream to and monitor boards',
   )
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')

@@ -5,7 +5,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -161,4 +161,17 @@ test('--help lists the commands and the exit codes', () => {
   for (const command of ['sim', 'inspect', 'quantize', 'synth'])
     assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
   assert.match(run.stdout, /4 {2}model rejected/);
+});
+
+test('a reader that closes the pipe early (| head) ends the output quietly, exit code 0', async () => {
+  const child = spawn(process.execPath, [CLI, 'sim', DEMO, DEMO_INPUT], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Closed before the first write, so every write the command makes meets a closed pipe.
+  child.stdout.destroy();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '');
+  assert.equal(code, 0);
 });

@@ -232,9 +232,10 @@ export function trainCommand(): Command {
         .argParser(nonNegativeNumber),
     )
     .addOption(
-      new Option('--limit <n>', 'use only n train and n test clips, spread evenly through each split (quick trials)').argParser(
-        parseIntInRange(1, 1e9),
-      ),
+      new Option(
+        '--limit <n>',
+        'use only n train and n test clips, spread evenly through each split (quick trials)',
+      ).argParser(parseIntInRange(1, 1e9)),
     )
     .option('--checkpoint <file>', 'checkpoint written after every epoch (default: OUTPUT.ckpt.json)')
     .option('--resume', 'continue from the checkpoint (same options required)')

@@ -45,14 +45,8 @@ export interface BatchReply {
 
 export type BatchOptions = Omit<BatchRequest, 'id' | 'items'>;
 
-export interface BatchResult {
-  grad?: Float64Array;
-  loss: number;
-  counted: number;
-  predictions: Int32Array;
-  spikeCounts: Float64Array;
-  steps: number;
-}
+/** A whole batch: the workers' replies summed, predictions in batch order. */
+export type BatchResult = Omit<BatchReply, 'id' | 'error'>;
 
 export class WorkerPool {
   private nextId = 0;

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compileModule, DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
 import { STATUS_CODES } from '../../host/model/errors.js';
 import type { BucketBits, HsmLayer, HsmModel, LayerKind } from '../../host/model/hsm.js';
+import { defaultFrontend } from '../../host/audio/frontend-config.js';
 
 /** The repository root: tests run from dist/tests/host/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -303,6 +304,27 @@ export function randomModel(
     labels: Array.from({ length: classes }, (_, c) => `class ${c}`),
     layers,
   };
+}
+
+/**
+ * A random model that takes audio: an 8 kHz front-end of `bands` bands feeding 2 * bands inputs,
+ * a recurrent layer of `hidden`, and a readout of one neuron per label.
+ */
+export function audioModel(
+  labels: string[],
+  options: { name?: string; bands?: number; hidden?: number; seed?: number } = {},
+): HsmModel {
+  const { name = 'audio', bands = 8, hidden = 12, seed = 11 } = options;
+  const model = randomModel(
+    new Rng(seed),
+    2 * bands,
+    [
+      { kind: 'recurrent', neuronCount: hidden, bucketBits: 4, levelCount: 4 },
+      { kind: 'readout', neuronCount: labels.length, bucketBits: 4, levelCount: 2 },
+    ],
+    name,
+  );
+  return { ...model, labels, frontend: { ...defaultFrontend(8000), bands, encoding: 'delta' } };
 }
 
 /** `steps` random input lists: each channel spikes with probability `rate`, in increasing order. */

@@ -18,14 +18,13 @@ import type { HsmFrontend, HsmModel } from '../../host/model/hsm.js';
 import { HsmWriteError, writeHsm } from '../../host/model/hsm-writer.js';
 import {
   assemble,
+  audioModel,
   edited,
   FILE_FIELD,
   peek,
   poke,
-  randomModel,
   rawInstance,
   REPO_ROOT,
-  Rng,
   sectionAt,
   splitSections,
   statusName,
@@ -47,22 +46,15 @@ const SECTION_FRONTEND = 3;
 
 const frontend: HsmFrontend = { ...defaultFrontend(8000), bands: 8, encoding: 'delta' };
 
-function audioModel(fe: HsmFrontend | null = frontend): HsmModel {
-  const model = randomModel(
-    new Rng(11),
-    16,
-    [
-      { kind: 'recurrent', neuronCount: 12, bucketBits: 4, levelCount: 4 },
-      { kind: 'readout', neuronCount: 3, bucketBits: 4, levelCount: 2 },
-    ],
-    'audio',
-  );
-  model.labels = ['yes', 'no', 'up'];
-  return fe ? { ...model, frontend: fe } : model;
+function withFrontend(fe: HsmFrontend | null = frontend): HsmModel {
+  const model = audioModel(['yes', 'no', 'up']);
+  if (fe) return { ...model, frontend: fe };
+  delete model.frontend;
+  return model;
 }
 
 const engine = Engine.open();
-const WITH = writeHsm(audioModel());
+const WITH = writeHsm(withFrontend());
 
 /** The sections of WITH: MODEL, LABELS, FRONTEND, the first LAYER, then the other layers. */
 function parts(): { m: RawSection; l: RawSection; f: RawSection; a: RawSection; rest: RawSection[] } {
@@ -131,7 +123,7 @@ describe('FRONTEND section (.hsm format 2)', () => {
   });
 
   it('writes format 1, byte for byte as before, for a model without a front-end', () => {
-    const plain = writeHsm(audioModel(null));
+    const plain = writeHsm(withFrontend(null));
     assert.equal(peek(plain, FILE_FIELD.formatVersion, 'u16'), 1);
     assert.equal(splitSections(plain).length, 2 + 2);
     const info = engine.loadOrThrow(plain);
@@ -147,7 +139,7 @@ describe('FRONTEND section (.hsm format 2)', () => {
   });
 
   it('the writer refuses a front-end whose channels differ from the inputs', () => {
-    assert.throws(() => writeHsm({ ...audioModel(), frontend: { ...frontend, bands: 7 } }), HsmWriteError);
+    assert.throws(() => writeHsm({ ...withFrontend(), frontend: { ...frontend, bands: 7 } }), HsmWriteError);
   });
 
   const cases: [string, () => Uint8Array, string][] = [
@@ -235,7 +227,7 @@ describe('hetsyn sim MODEL clip.wav', () => {
   const plainModel = join(dir, 'plain.hsm');
   const clip = join(dir, 'clip.wav');
   writeFileSync(model, WITH);
-  writeFileSync(plainModel, writeHsm(audioModel(null)));
+  writeFileSync(plainModel, writeHsm(withFrontend(null)));
   const samples = Int16Array.from({ length: 8000 }, (_, i) =>
     Math.round((i > 2000 && i < 6000 ? 12000 : 0) * Math.sin(i * i * 0.00004)),
   );

@@ -11,11 +11,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
 import { encodeWav } from '../../host/audio/wav.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { formatSpikeText, parseSpikeFile } from '../../host/spikes/spike-file.js';
-import { randomInputs, randomModel, REPO_ROOT, Rng } from './fixtures.js';
+import { audioModel, randomInputs, randomModel, REPO_ROOT, Rng } from './fixtures.js';
 
 const CLI = join(REPO_ROOT, 'dist/host/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'hetsyn-plot-'));
@@ -30,23 +29,12 @@ const LABELS = ['yes', 'no <up>', 'a & b'];
 const ESCAPED = ['yes', 'no &lt;up&gt;', 'a &amp; b'];
 
 const MODEL = join(dir, 'audio.hsm');
-const model = randomModel(
-  new Rng(11),
-  16,
-  [
-    { kind: 'recurrent', neuronCount: 12, bucketBits: 4, levelCount: 4 },
-    { kind: 'readout', neuronCount: 3, bucketBits: 4, levelCount: 2 },
-  ],
-  'audio <kws>',
-);
 writeFileSync(
   MODEL,
   writeHsm({
-    ...model,
+    ...audioModel(LABELS, { name: 'audio <kws>' }),
     timestepUs: 10_000,
-    labels: LABELS,
     decision: { mode: 'sum', skipSteps: 10 },
-    frontend: { ...defaultFrontend(8000), bands: 8, encoding: 'delta' },
   }),
 );
 

@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
 import { readWav } from '../../host/audio/wav.js';
 import { FSDD_LABELS, GSC12_LABELS, openDataset } from '../../host/data/dataset.js';
 import type { HsmModel } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
-import { randomModel, REPO_ROOT, Rng } from './fixtures.js';
+import { audioModel, REPO_ROOT } from './fixtures.js';
 
 const FSDD = join(REPO_ROOT, 'models/samples/fsdd');
 const dir = mkdtempSync(join(tmpdir(), 'hetsyn-sim-data-'));
@@ -31,24 +30,12 @@ function hetsyn(...args: string[]): { status: number | null; stdout: string; std
 
 let models = 0;
 /** An untrained 8 kHz model: 16 bands (32 inputs) -> recurrent 24 -> readout of the labels. */
-function audioModel(labels: string[], options: { frontend?: boolean; skipSteps?: number } = {}): string {
-  const base = randomModel(
-    new Rng(5),
-    32,
-    [
-      { kind: 'recurrent', neuronCount: 24, bucketBits: 4, levelCount: 4 },
-      { kind: 'readout', neuronCount: labels.length, bucketBits: 4, levelCount: 2 },
-    ],
-    'fsdd-untrained',
-  );
+function modelFile(labels: string[], options: { frontend?: boolean; skipSteps?: number } = {}): string {
   const model: HsmModel = {
-    ...base,
-    labels,
+    ...audioModel(labels, { name: 'fsdd-untrained', bands: 16, hidden: 24, seed: 5 }),
     decision: { mode: 'sum', skipSteps: options.skipSteps ?? 2 },
-    ...(options.frontend === false
-      ? {}
-      : { frontend: { ...defaultFrontend(8000), bands: 16, encoding: 'delta' } }),
   };
+  if (options.frontend === false) delete model.frontend;
   const path = join(dir, `model${models++}.hsm`);
   writeFileSync(path, writeHsm(model));
   return path;
@@ -100,7 +87,7 @@ const sum = (rows: number[][]): number => rows.flat().reduce((a, b) => a + b, 0)
 const diagonal = (rows: number[][]): number => rows.reduce((s, row, i) => s + (row[i] ?? 0), 0);
 
 describe('hetsyn sim MODEL --data DIR', () => {
-  const model = audioModel(FSDD_LABELS);
+  const model = modelFile(FSDD_LABELS);
   let cached: DataResult | undefined;
   const onSample = (): DataResult => (cached ??= runData(model, '--data', FSDD));
 
@@ -135,7 +122,7 @@ describe('hetsyn sim MODEL --data DIR', () => {
   it('matches labels by name, not by class index', () => {
     const reversed = [...FSDD_LABELS].reverse();
     const a = onSample();
-    const b = runData(audioModel(reversed), '--data', FSDD);
+    const b = runData(modelFile(reversed), '--data', FSDD);
     // The same network: class c is now called reversed[c], so the columns come out mirrored.
     assert.deepEqual(
       b.confusion,
@@ -152,7 +139,7 @@ describe('hetsyn sim MODEL --data DIR', () => {
     for (const clip of openDataset(FSDD).clips('test')) {
       if (steps(readWav(clip.path).samples.length) <= skipSteps) expectedNone[clip.label]++;
     }
-    const late = audioModel(FSDD_LABELS, { skipSteps });
+    const late = modelFile(FSDD_LABELS, { skipSteps });
     const out = runData(late, '--data', FSDD);
     assert.ok(out.none > 0 && out.none < out.count, `${out.none} of ${out.count}`);
     assert.deepEqual(
@@ -190,7 +177,7 @@ describe('hetsyn sim MODEL --data DIR', () => {
 });
 
 describe('hetsyn sim: usage and input errors', () => {
-  const model = audioModel(FSDD_LABELS);
+  const model = modelFile(FSDD_LABELS);
   const clip = openDataset(FSDD).clips('test')[0]?.path ?? '';
 
   const cases: [title: string, args: () => string[], status: number, message: RegExp][] = [
@@ -216,13 +203,13 @@ describe('hetsyn sim: usage and input errors', () => {
     ],
     [
       'a model without the data set labels',
-      () => [audioModel(['yes', 'no', 'zero']), '--data', FSDD],
+      () => [modelFile(['yes', 'no', 'zero']), '--data', FSDD],
       3,
       /has no class for one, two, .*nine: the fsdd labels are zero, one, .*; the model's are yes, no, zero/,
     ],
     [
       'a model without a front-end',
-      () => [audioModel(FSDD_LABELS, { frontend: false }), '--data', FSDD],
+      () => [modelFile(FSDD_LABELS, { frontend: false }), '--data', FSDD],
       3,
       /carries no audio front-end/,
     ],
@@ -237,7 +224,7 @@ describe('hetsyn sim: usage and input errors', () => {
   }
 
   it('--data of 16 kHz clips for an 8 kHz front-end says so', () => {
-    const rate = hetsyn('sim', audioModel(GSC12_LABELS), '--data', join(REPO_ROOT, 'models/samples/gsc12'));
+    const rate = hetsyn('sim', modelFile(GSC12_LABELS), '--data', join(REPO_ROOT, 'models/samples/gsc12'));
     assert.equal(rate.status, 3);
     assert.match(rate.stderr, /sampled at 16000 Hz; the front-end takes 8000 Hz/);
   });

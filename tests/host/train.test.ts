@@ -3,10 +3,10 @@
  * tones and differ only in their order, so only timing tells them apart. Real WAV files in the
  * FSDD layout, the real worker pool and .wasm front-end, and the exported .hsm judged by the .wasm.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../host/audio/wav.js';
@@ -44,6 +44,7 @@ function makeTask(): string {
 }
 
 const TASK = makeTask();
+after(() => rmSync(TASK, { recursive: true, force: true }));
 const SMALL = [
   '--name',
   'order',

@@ -20,6 +20,7 @@ import { encodeSpikeBinary } from '../host/spikes/spike-file.js';
 import type { LayerKind } from '../host/model/hsm.js';
 import { timeNative } from './native.js';
 import { benchSerial, type SerialBench } from './serial.js';
+import { benchTraining, CLIP_STEPS } from './train.js';
 import { FNV_OFFSET, fnv1aScores } from './checksum.js';
 import { hex32 } from '../host/model/crc32.js';
 
@@ -213,6 +214,8 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${shape.title} ...\n`);
       return benchShape(shape, dir);
     });
+    process.stderr.write('bench: training step (BPTT) ...\n');
+    const training = benchTraining(timePasses, INPUT_RATE);
     process.stderr.write('bench: serial path (hetsyn board on a pty) ...\n');
     const kwsSerial = kwsModelAndInput();
     const serial: SerialBench = await benchSerial(kwsSerial.bytes, kwsSerial.steps);
@@ -237,6 +240,9 @@ async function main(): Promise<void> {
       stream_rtt_ms_p99: round(serial.streamRttMsP99, 3),
       stream_steps_per_s: round(serial.streamStepsPerS, 0),
       stream_results_lost: serial.streamResultsLost,
+      train_bptt_ms_per_clip: round((training.bpttNsPerStep * CLIP_STEPS) / 1e6, 2),
+      train_bptt_over_reference_step: round(training.bpttNsPerStep / training.referenceNsPerStep, 2),
+      train_forward_over_reference_step: round(training.forwardNsPerStep / training.referenceNsPerStep, 2),
       steps: STEPS,
       input_rate: INPUT_RATE,
       levels: LEVELS,
@@ -267,6 +273,9 @@ async function main(): Promise<void> {
         '',
         `SHD state: ${shd.stateBytesBucketed} B bucketed vs ${shd.stateBytesPerSynapse} B per-synapse f32 (${summary.shd_state_ratio}x smaller)`,
         `native C and .wasm outputs identical: ${summary.native_c_matches_wasm ? 'yes' : 'NO'}`,
+        '',
+        `training (KWS shape, rho per synapse, one ${CLIP_STEPS}-step clip): BPTT ${summary.train_bptt_ms_per_clip} ms per clip, ` +
+          `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,
         '',
         `serial (pty, virtual board, KWS model of ${kwsSerial.bytes.length} B):`,
         `  flash: ${summary.flash_kib_per_s_pty} KiB/s, payload efficiency ${summary.flash_payload_efficiency} (model bytes / bytes on the wire)`,

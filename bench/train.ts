@@ -1,0 +1,70 @@
+/**
+ * Training throughput on the KWS shape (64 -> recurrent 128 -> readout 12, rho per synapse): one
+ * BPTT step (forward and backward, host/train/bptt.ts) and its forward pass alone, against the
+ * float per-synapse reference's step, the same per-synapse dynamics with no gradient to keep.
+ */
+import { randomNetwork, randomSpikeTrain } from '../host/float/random-network.js';
+import { FloatReference } from '../host/float/reference.js';
+import { Bptt, type ClipSpikes } from '../host/train/bptt.js';
+import { effectiveLayers, initParams, paramLayout, type NetworkSpec } from '../host/train/network.js';
+
+export interface TrainBench {
+  bpttNsPerStep: number;
+  forwardNsPerStep: number;
+  referenceNsPerStep: number;
+}
+
+/** A gsc12 clip is 98 steps at the reference front-end. */
+export const CLIP_STEPS = 98;
+
+function clipOf(steps: number[][]): ClipSpikes {
+  const offsets = new Int32Array(steps.length + 1);
+  steps.forEach((s, t) => (offsets[t + 1] = offsets[t] + s.length));
+  return { steps: steps.length, offsets, channels: Uint16Array.from(steps.flat()) };
+}
+
+export function benchTraining(
+  timePasses: (pass: () => void, budgetMs: number, minPasses: number) => number,
+  inputRate: number,
+): TrainBench {
+  const spec: NetworkSpec = {
+    inputCount: 64,
+    layers: [
+      { kind: 'recurrent', size: 128 },
+      { kind: 'readout', size: 12 },
+    ],
+    rho: 'synapse',
+    threshold: 1,
+    resetRho: Math.exp(-1 / 2),
+    skipSteps: 2,
+  };
+  const steps = randomSpikeTrain(98, spec.inputCount, CLIP_STEPS, inputRate);
+  const clip = clipOf(steps);
+  const layout = paramLayout(spec);
+  const net = effectiveLayers(layout, initParams(spec, 1, 2));
+  const bptt = new Bptt(layout, {
+    threshold: spec.threshold,
+    resetRho: spec.resetRho,
+    skipSteps: spec.skipSteps,
+  });
+  const grad = new Float64Array(layout.length);
+  const bpttMs = timePasses(() => bptt.run(net, clip, 0, grad), 1500, 3);
+  const forwardMs = timePasses(() => bptt.run(net, clip, 0), 1500, 3);
+  const reference = new FloatReference(
+    randomNetwork({ seed: 12, inputCount: spec.inputCount, layers: spec.layers, levels: 16, inputRate }),
+  );
+  const referenceMs = timePasses(
+    () => {
+      reference.reset();
+      for (const channels of steps) reference.step(channels);
+    },
+    1500,
+    3,
+  );
+  const perStep = (ms: number): number => (ms * 1e6) / CLIP_STEPS;
+  return {
+    bpttNsPerStep: perStep(bpttMs),
+    forwardNsPerStep: perStep(forwardMs),
+    referenceNsPerStep: perStep(referenceMs),
+  };
+}

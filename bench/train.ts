@@ -5,7 +5,8 @@
  */
 import { randomNetwork, randomSpikeTrain } from '../host/float/random-network.js';
 import { FloatReference } from '../host/float/reference.js';
-import { Bptt, type ClipSpikes } from '../host/train/bptt.js';
+import { Bptt } from '../host/train/bptt.js';
+import { flatSpikes } from '../host/train/clip-store.js';
 import { effectiveLayers, initParams, paramLayout, type NetworkSpec } from '../host/train/network.js';
 
 export interface TrainBench {
@@ -16,12 +17,6 @@ export interface TrainBench {
 
 /** A gsc12 clip is 98 steps at the reference front-end. */
 export const CLIP_STEPS = 98;
-
-function clipOf(steps: number[][]): ClipSpikes {
-  const offsets = new Int32Array(steps.length + 1);
-  steps.forEach((s, t) => (offsets[t + 1] = offsets[t] + s.length));
-  return { steps: steps.length, offsets, channels: Uint16Array.from(steps.flat()) };
-}
 
 export function benchTraining(
   timePasses: (pass: () => void, budgetMs: number, minPasses: number) => number,
@@ -39,7 +34,7 @@ export function benchTraining(
     skipSteps: 2,
   };
   const steps = randomSpikeTrain(98, spec.inputCount, CLIP_STEPS, inputRate);
-  const clip = clipOf(steps);
+  const clip = flatSpikes(steps);
   const layout = paramLayout(spec);
   const net = effectiveLayers(layout, initParams(spec, 1, 2));
   const bptt = new Bptt(layout, {

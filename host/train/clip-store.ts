@@ -62,7 +62,11 @@ export function clipAudio(store: ClipStore, index: number): Int16Array {
 /** The front-end's spikes for `samples`, in the trainer's flat form. */
 export function encodeSpikes(engine: Engine, frontend: FrontendConfig, samples: Int16Array): ClipSpikes {
   engine.frontendConfigure(frontend);
-  const steps = engine.encodeAudio(samples);
+  return flatSpikes(engine.encodeAudio(samples));
+}
+
+/** Per-step channel lists in the trainer's flat form. */
+export function flatSpikes(steps: number[][]): ClipSpikes {
   const offsets = new Int32Array(steps.length + 1);
   let total = 0;
   steps.forEach((s, t) => (offsets[t + 1] = total += s.length));

@@ -8,6 +8,18 @@ export function parseFraction(value: string): number {
   return x;
 }
 
+export function parsePositive(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return x;
+}
+
+export function parseNonNegative(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number of 0 or more');
+  return x;
+}
+
 export function parseIntInRange(min: number, max: number): (value: string) => number {
   return (value: string) => {
     const x = Number(value);

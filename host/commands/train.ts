@@ -17,7 +17,7 @@ import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js
 import { toFloatModel, toHsm } from '../train/export.js';
 import { estimateCost } from '../model/cost.js';
 import { printJson } from '../cli/format.js';
-import { parseFraction, parseIntInRange } from '../cli/options.js';
+import { parseFraction, parseIntInRange, parseNonNegative, parsePositive } from '../cli/options.js';
 
 interface TrainOptions {
   data: string;
@@ -51,18 +51,6 @@ interface TrainOptions {
   floatOutput?: string;
   report?: string;
   json?: boolean;
-}
-
-function positiveNumber(value: string): number {
-  const x = Number(value);
-  if (!Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a number above 0');
-  return x;
-}
-
-function nonNegativeNumber(value: string): number {
-  const x = Number(value);
-  if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number of 0 or more');
-  return x;
 }
 
 function sizes(value: string): number[] {
@@ -115,12 +103,12 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]);
 }
 
-function loadData(dataset: Dataset, sampleRateHz: number, limit: number | undefined) {
+function loadData(dataset: Dataset, limit: number | undefined) {
   const train = dataset.clips('train');
   const test = dataset.clips('test');
   const trainClips = spread(train, limit);
   const testClips = spread(test, limit);
-  const store = loadClips([...trainClips, ...testClips], sampleRateHz);
+  const store = loadClips([...trainClips, ...testClips], dataset.sampleRateHz);
   const silence = dataset.labels.indexOf('_silence_');
   const trainIndices = Int32Array.from(trainClips, (_, i) => i);
   return {
@@ -169,17 +157,17 @@ export function trainCommand(): Command {
     .addOption(
       new Option('--lr <rate>', 'AdamW learning rate (cosine decay to 1/20 of it)')
         .default(3e-3)
-        .argParser(positiveNumber),
+        .argParser(parsePositive),
     )
     .addOption(
       new Option('--finish-lr <rate>', 'learning rate of the quantization-aware epochs')
         .default(3e-4)
-        .argParser(positiveNumber),
+        .argParser(parsePositive),
     )
     .addOption(
       new Option('--weight-decay <x>', 'AdamW decoupled weight decay (weights only)')
         .default(1e-4)
-        .argParser(nonNegativeNumber),
+        .argParser(parseNonNegative),
     )
     .addOption(
       new Option('--seed <n>', 'random seed: same seed, data and workers give the same model')
@@ -199,27 +187,27 @@ export function trainCommand(): Command {
     .addOption(
       new Option('--reset-tau <steps>', 'time constant of the reset current, in steps')
         .default(2)
-        .argParser(positiveNumber),
+        .argParser(parsePositive),
     )
-    .addOption(new Option('--init-gain <x>', 'initial weight scale').default(2).argParser(positiveNumber))
+    .addOption(new Option('--init-gain <x>', 'initial weight scale').default(2).argParser(parsePositive))
     .addOption(
       new Option('--bands <B>', 'front-end mel bands (2B input channels)')
         .default(32)
         .argParser(parseIntInRange(1, 64)),
     )
     .addOption(
-      new Option('--threshold-db <dB>', 'front-end delta threshold').default(9).argParser(positiveNumber),
+      new Option('--threshold-db <dB>', 'front-end delta threshold').default(9).argParser(parsePositive),
     )
     .option('--no-augment', 'train on the clips as recorded (no gain, shift or noise)')
     .addOption(
       new Option('--gain-db <dB>', 'augmentation: random gain within +-dB')
         .default(AUGMENT_DEFAULT.gainDb)
-        .argParser(nonNegativeNumber),
+        .argParser(parseNonNegative),
     )
     .addOption(
       new Option('--shift-ms <ms>', 'augmentation: random time shift within +-ms')
         .default(AUGMENT_DEFAULT.shiftMs)
-        .argParser(nonNegativeNumber),
+        .argParser(parseNonNegative),
     )
     .addOption(
       new Option('--noise-probability <p>', 'augmentation: chance of mixing in _silence_ noise (gsc12)')
@@ -229,7 +217,7 @@ export function trainCommand(): Command {
     .addOption(
       new Option('--noise-level <x>', 'augmentation: largest noise level, relative to the noise as recorded')
         .default(AUGMENT_DEFAULT.noiseLevel)
-        .argParser(nonNegativeNumber),
+        .argParser(parseNonNegative),
     )
     .addOption(
       new Option(
@@ -249,9 +237,8 @@ export function trainCommand(): Command {
     .option('--json', 'print the training report as JSON on stdout')
     .action(async (opts: TrainOptions) => {
       const dataset = openDataset(opts.data);
-      const sampleRateHz = dataset.kind === 'fsdd' ? 8000 : 16000;
       const frontend = {
-        ...defaultFrontend(sampleRateHz),
+        ...defaultFrontend(dataset.sampleRateHz),
         bands: opts.bands,
         thresholdQ8: thresholdQ8FromDb(opts.thresholdDb),
       };
@@ -287,7 +274,7 @@ export function trainCommand(): Command {
             }
           : AUGMENT_OFF,
       };
-      const data = loadData(dataset, sampleRateHz, opts.limit);
+      const data = loadData(dataset, opts.limit);
       const quiet = opts.json === true;
       if (!quiet) {
         process.stderr.write(

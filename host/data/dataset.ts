@@ -33,6 +33,8 @@ export interface Clip {
 
 export interface Dataset {
   kind: 'fsdd' | 'gsc12';
+  /** Every clip's rate: FSDD is recorded at 8 kHz, gsc12 at 16 kHz. */
+  sampleRateHz: number;
   root: string;
   labels: string[];
   /** The split's clips, sorted by path. */
@@ -69,6 +71,7 @@ interface SplitClip {
   validation: boolean;
 }
 
+const SAMPLE_RATE_HZ: Record<Dataset['kind'], number> = { fsdd: 8000, gsc12: 16000 };
 const FSDD_NAME = /^([0-9])_([^_]+)_([0-9]+)\.wav$/;
 const FSDD_TEST_TAKES = 5;
 const FSDD_VALIDATION_TAKES = 10;
@@ -155,7 +158,13 @@ function inSplit(c: SplitClip, split: Split): boolean {
 function dataset(kind: Dataset['kind'], root: string, labels: string[], all: SplitClip[]): Dataset {
   if (all.length === 0) throw new DatasetError(`${root}: a ${kind} data set without any .wav clips`);
   all.sort((a, b) => (a.clip.path < b.clip.path ? -1 : a.clip.path > b.clip.path ? 1 : 0));
-  return { kind, root, labels, clips: (split) => all.filter((c) => inSplit(c, split)).map((c) => c.clip) };
+  return {
+    kind,
+    root,
+    labels,
+    sampleRateHz: SAMPLE_RATE_HZ[kind],
+    clips: (split) => all.filter((c) => inSplit(c, split)).map((c) => c.clip),
+  };
 }
 
 /**

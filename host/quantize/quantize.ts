@@ -90,6 +90,11 @@ export function roundHalfAway(x: number): number {
   return Math.sign(x) * (a - f >= 0.5 ? f + 1 : f);
 }
 
+/** A rounded weight held to the i8 range the file stores. */
+export function clampWeight(q: number): number {
+  return Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, q));
+}
+
 /** The largest e with roundHalfAway(maxAbs * 2^e) <= 127 (0 for an all-zero layer). */
 export function weightExponent(maxAbs: number): number {
   if (maxAbs === 0) return 0;
@@ -248,7 +253,7 @@ function quantizeLayer(
   let presentCount = 0;
   synapses.forEach((s, i) => {
     const q = roundHalfAway(weight[s] * scale);
-    const clamped = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, q));
+    const clamped = clampWeight(q);
     qWeight[i] = clamped;
     if (!isPresent(layer, s)) return;
     presentCount++;

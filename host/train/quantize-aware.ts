@@ -5,11 +5,9 @@
  * functions, so the exported model is on exactly the grid trained on.
  */
 import { chooseLevels } from '../quantize/levels.js';
-import { roundHalfAway, weightExponent } from '../quantize/quantize.js';
+import { clampWeight, roundHalfAway, weightExponent } from '../quantize/quantize.js';
 import { DECAY_ONE_Q16 } from '../model/hsm.js';
 import type { ParamLayout } from './network.js';
-
-const MAX_WEIGHT = 127;
 
 /** The weights as the .hsm stores them: round(w * 2^e) / 2^e with the layer's exponent e. */
 export function fakeQuantizeWeights(_layer: number, weights: Float64Array): Float64Array {
@@ -18,8 +16,7 @@ export function fakeQuantizeWeights(_layer: number, weights: Float64Array): Floa
   const scale = 2 ** weightExponent(maxAbs);
   const out = new Float64Array(weights.length);
   for (let s = 0; s < weights.length; s++) {
-    const q = Math.max(-MAX_WEIGHT, Math.min(MAX_WEIGHT, roundHalfAway(weights[s] * scale)));
-    out[s] = q / scale;
+    out[s] = clampWeight(roundHalfAway(weights[s] * scale)) / scale;
   }
   return out;
 }

@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Engine } from '../engine/wasm-engine.js';
 import { Bptt } from './bptt.js';
-import { effectiveLayers, paramLayout } from './network.js';
+import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
 import { fakeQuantizeWeights } from './quantize-aware.js';
@@ -13,18 +13,33 @@ import type { BatchReply, BatchRequest, WorkerInit } from './pool.js';
 
 if (!parentPort) throw new Error('host/train/worker.js runs as a worker thread of the trainer');
 const port = parentPort;
-let init: WorkerInit | undefined;
-let bptt: Bptt | undefined;
 const engine = Engine.open();
 
-function runBatch(request: BatchRequest): BatchReply {
-  if (!init || !bptt) throw new Error('training worker used before init');
-  const runner = bptt;
-  const { spec, frontend, augment, store, noiseIndices, params } = init;
+/** What init gives and what follows from it, derived once for every batch. */
+interface Session extends WorkerInit {
+  layout: ParamLayout;
+  bptt: Bptt;
+  noises: Int16Array[];
+}
+let session: Session | undefined;
+
+function startSession(init: WorkerInit): Session {
+  const { spec, store, noiseIndices } = init;
   const layout = paramLayout(spec);
+  const options = { threshold: spec.threshold, resetRho: spec.resetRho, skipSteps: spec.skipSteps };
+  return {
+    ...init,
+    layout,
+    bptt: new Bptt(layout, options),
+    noises: noiseIndices.map((i) => clipAudio(store, i)),
+  };
+}
+
+function runBatch(request: BatchRequest): BatchReply {
+  if (!session) throw new Error('training worker used before init');
+  const { spec, frontend, augment, store, params, layout, bptt, noises } = session;
   const net = effectiveLayers(layout, params, request.quantize ? fakeQuantizeWeights : undefined);
   const grad = request.withGradient ? new Float64Array(layout.length) : undefined;
-  const noises = noiseIndices.map((i) => clipAudio(store, i));
   const predictions = new Int32Array(request.items.length);
   const spikeCounts = new Float64Array(spec.layers.length - 1);
   let loss = 0;
@@ -42,7 +57,7 @@ function runBatch(request: BatchRequest): BatchReply {
       );
     }
     const clip = encodeSpikes(engine, frontend, samples);
-    const result = runner.run(net, clip, store.labels[index], grad);
+    const result = bptt.run(net, clip, store.labels[index], grad);
     predictions[k] = result.predicted;
     if (!Number.isNaN(result.loss)) {
       loss += result.loss;
@@ -56,13 +71,7 @@ function runBatch(request: BatchRequest): BatchReply {
 
 port.on('message', (message: { init?: WorkerInit; batch?: BatchRequest }) => {
   if (message.init) {
-    init = message.init;
-    const { spec } = init;
-    bptt = new Bptt(paramLayout(spec), {
-      threshold: spec.threshold,
-      resetRho: spec.resetRho,
-      skipSteps: spec.skipSteps,
-    });
+    session = startSession(message.init);
     port.postMessage({ ready: true });
     return;
   }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../../host/engine/wasm-engine.js';
+import type { HelloInfo } from '../../host/protocol/messages.js';
 import { parseSpikeFile, type SpikeTrain } from '../../host/spikes/spike-file.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';
 
@@ -96,19 +97,8 @@ export function startBoard(storage: string, extra: string[] = []): Promise<Board
   });
 }
 
-export interface BoardInfo {
-  modelLoaded: boolean;
-  uploading: boolean;
-  activeSlot: number;
-  generation: number;
-  modelBytes: number;
-  modelCrc: number;
-  modelName: string;
-  uploadOffset: number;
-  uploadSize: number;
-  maxFrame: number;
-  counters: { framesOk: number; badFrames: number; overruns: number };
-}
+/** What `hetsyn info --json` prints: the port and the board's INFO. */
+export type BoardInfo = HelloInfo & { port: string };
 
 export async function boardInfo(port: string): Promise<BoardInfo> {
   const run = await hetsyn(['info', '--port', port, '--json']);

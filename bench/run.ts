@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_WASM_PATH, Engine } from '../host/engine/wasm-engine.js';
+import { Engine } from '../host/wasm/engine.js';
+import { DEFAULT_WASM_PATH } from '../host/wasm/module.js';
 import { estimateCost } from '../host/model/cost.js';
 import { writeHsm } from '../host/model/hsm-writer.js';
 import { randomNetwork, randomSpikeTrain } from '../host/float/random-network.js';

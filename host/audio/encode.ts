@@ -1,9 +1,9 @@
 /** WAV audio to spike steps through the .wasm front-end: shared by `sim`, `encode` and the tests. */
 
-import { Engine } from '../engine/wasm-engine.js';
+import { Engine } from '../wasm/engine.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
-import { SimInputError } from '../sim/simulate.js';
-import type { FrontendConfig } from './frontend-config.js';
+import { InputError } from '../util/input-error.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 import type { WavAudio } from './wav.js';
 
 /** The spike train of `audio` under `config` (a fresh engine unless one is given; it is reconfigured). */
@@ -14,7 +14,7 @@ export function encodeWavAudio(
   engine?: Engine,
 ): SpikeTrain {
   if (audio.sampleRateHz !== config.sampleRateHz) {
-    throw new SimInputError(
+    throw new InputError(
       `${source} is sampled at ${audio.sampleRateHz} Hz; the front-end takes ${config.sampleRateHz} Hz (resample it, e.g. sox ${source} -r ${config.sampleRateHz} out.wav)`,
     );
   }

@@ -6,8 +6,9 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { InputError } from '../util/input-error.js';
 
-export class WavError extends Error {
+export class WavError extends InputError {
   constructor(source: string, problem: string) {
     super(`${source}: ${problem}`);
     this.name = 'WavError';

@@ -4,8 +4,8 @@
  * (`hetsyn board`) puts a pseudo-terminal behind the UART; the tests use ByteQueueUart.
  */
 
-import { compileModule, DEFAULT_WASM_PATH } from '../engine/wasm-engine.js';
-import { boardImports, type SlotStorage, type UartPort } from './board-imports.js';
+import { compileModule, DEFAULT_WASM_PATH } from '../wasm/module.js';
+import { boardImports, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
 
 export interface DeviceOptions {
   uart: UartPort;

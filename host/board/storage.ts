@@ -10,7 +10,7 @@
  */
 
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import type { SlotStorage } from './board-imports.js';
+import type { SlotStorage } from '../wasm/board-imports.js';
 
 export const ERASED = 0xff;
 /** Status of a write or read outside the slot, or of a bad slot number. */

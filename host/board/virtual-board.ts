@@ -15,7 +15,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Device, ByteQueueUart } from './device.js';
 import { FileStorage, PowerCutError } from './storage.js';
-import { Prng } from '../float/prng.js';
+import { Prng } from '../util/prng.js';
 import { createPtyPair, type PtyPair } from '../transport/pty.js';
 import { SerialTransport } from '../transport/serial.js';
 

@@ -1,37 +1,51 @@
 /**
- * What `hetsyn` exit codes mean. Scripts rely on them, so they only ever gain entries; the help
- * text and README print this table.
+ * What `hetsyn` exit codes mean: the one table that the code, the help text and the README's table
+ * are made from (a test holds the README to it). Scripts rely on the codes, so the table only ever
+ * gains rows.
  */
 
-export const ExitCode = {
-  ok: 0,
-  /** A bug or an unexpected failure (the message says where). */
-  internal: 1,
-  /** Bad command line: unknown option, missing argument, bad value. */
-  usage: 2,
-  /** An input file is missing, unreadable or malformed (spike file, float model JSON). */
-  input: 3,
-  /** The engine refused the model (the .hsm validator's status code is printed). */
-  model: 4,
-  /** Board or link failure: the port cannot be opened or went away, no reply, a garbled reply. */
-  link: 5,
-  /** The board refused a request (its error code name and meaning are printed). */
-  refused: 6,
-  /** `hetsyn board --power-cut-after`: the virtual board cut its own power, as asked. */
-  powerCut: 7,
-} as const;
+export const EXIT_CODES = [
+  { name: 'ok', code: 0, meaning: 'success' },
+  { name: 'internal', code: 1, meaning: 'internal error (a bug; please report it with the message)' },
+  { name: 'usage', code: 2, meaning: 'usage error (bad option or argument)' },
+  {
+    name: 'input',
+    code: 3,
+    meaning: 'input error (missing, unreadable or malformed input file, or one that does not fit the model)',
+  },
+  {
+    name: 'model',
+    code: 4,
+    meaning: "model rejected (the message gives the `.hsm` validator's code name and its meaning)",
+  },
+  {
+    name: 'link',
+    code: 5,
+    meaning:
+      'board or link error: the port cannot be opened or went away, or the board did not answer (or answered garbage)',
+  },
+  {
+    name: 'refused',
+    code: 6,
+    meaning:
+      'the board refused a request (its error name and meaning are printed, and what model it is left running)',
+  },
+  {
+    name: 'powerCut',
+    code: 7,
+    meaning: 'the virtual board cut its own power, as `hetsyn board --power-cut-after` asked',
+  },
+] as const;
 
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeRow = (typeof EXIT_CODES)[number];
+export type ExitCodeName = ExitCodeRow['name'];
+export type ExitCodeValue = ExitCodeRow['code'];
 
-export const EXIT_CODE_HELP = `Exit codes:
-  0  success
-  1  internal error (a bug: please report it with the message)
-  2  usage error (bad option or argument)
-  3  input error (missing, unreadable or malformed input file)
-  4  model rejected (the .hsm validator's code and meaning are printed)
-  5  board or link error (port missing or gone, no reply, garbled reply)
-  6  the board refused a request (its error code and meaning are printed)
-  7  the virtual board cut its own power (hetsyn board --power-cut-after)`;
+export const ExitCode = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as {
+  readonly [R in ExitCodeRow as R['name']]: R['code'];
+};
+
+export const EXIT_CODE_HELP = `Exit codes:\n${EXIT_CODES.map((row) => `  ${row.code}  ${row.meaning.replaceAll('`', '')}`).join('\n')}`;
 
 /** A failure the user can act on: printed as one line, exits with its code, no stack trace. */
 export class CliError extends Error {

@@ -5,23 +5,14 @@
 
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { EngineError } from '../model/errors.js';
-
-// Error classes of the input readers, by name, so this module needs no import of each reader.
-const INPUT_ERRORS = new Set([
-  'SpikeFileError',
-  'SimInputError',
-  'FloatModelError',
-  'QuantizeError',
-  'WavError',
-  'DatasetError',
-  'CheckpointError',
-  'ClipStoreError',
-]);
+import { LinkError } from '../transport/errors.js';
+import { InputError } from '../util/input-error.js';
 
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof EngineError) return ExitCode.model;
-  if (error instanceof Error && INPUT_ERRORS.has(error.name)) return ExitCode.input;
+  if (error instanceof InputError) return ExitCode.input;
+  if (error instanceof LinkError) return ExitCode.link;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return ExitCode.input;
   return ExitCode.internal;

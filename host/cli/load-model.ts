@@ -1,7 +1,8 @@
 /** Reading a .hsm file and loading it into a fresh engine, with failures phrased for the CLI. */
 
 import { readFileSync } from 'node:fs';
-import { Engine, type ModelInfo } from '../engine/wasm-engine.js';
+import { Engine } from '../wasm/engine.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { describeStatus } from '../model/errors.js';
 import { CliError, ExitCode } from './exit-codes.js';
 

@@ -7,10 +7,11 @@
 import { readInputFile } from './load-model.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { parseSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
-import { SimInputError } from '../sim/simulate.js';
+import { InputError } from '../util/input-error.js';
 import { looksLikeWav, parseWav } from '../audio/wav.js';
 import { encodeWavAudio } from '../audio/encode.js';
-import type { Engine, ModelInfo } from '../engine/wasm-engine.js';
+import type { Engine } from '../wasm/engine.js';
+import type { ModelInfo } from '../model/model-info.js';
 
 export interface InputModel {
   path: string;
@@ -32,7 +33,7 @@ export function readInputTrain(inputPath: string, model: InputModel | undefined)
   }
   const frontend = model.info.frontend;
   if (!frontend) {
-    throw new SimInputError(
+    throw new InputError(
       `${model.path} carries no audio front-end (no FRONTEND section), so it cannot take ${inputPath}: give it a spike file instead, e.g. from \`hetsyn encode ${inputPath} -o input.spikes --bands ${model.info.inputCount / 2}\``,
     );
   }

@@ -17,7 +17,7 @@ import {
   type VirtualBoardEnd,
 } from '../board/virtual-board.js';
 import { PtyUnavailableError } from '../transport/pty.js';
-import { LinkError } from '../protocol/errors.js';
+import { LinkError } from '../transport/errors.js';
 
 interface BoardOpts {
   storage: string;

@@ -2,7 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../audio/frontend-config.js';
+import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../model/frontend-config.js';
 import { encodeWavAudio } from '../audio/encode.js';
 import { parseWav } from '../audio/wav.js';
 import { openModel, readInputFile } from '../cli/load-model.js';

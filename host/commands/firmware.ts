@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { DEFAULT_WASM_PATH } from '../engine/wasm-engine.js';
+import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 
 /** The exports firmware-bindings' runner calls (include/hetsyn/hs_abi.h). */

@@ -2,7 +2,8 @@
 
 import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { DEFAULT_WASM_PATH, type ModelInfo } from '../engine/wasm-engine.js';
+import { DEFAULT_WASM_PATH } from '../wasm/module.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from '../model/cost.js';
 import { openModel } from '../cli/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';

@@ -15,7 +15,8 @@ import { count } from '../cli/format.js';
 import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { BoardClient } from '../protocol/client.js';
-import { describeLinkError, LinkError, ProtocolError } from '../protocol/errors.js';
+import { describeLinkError, ProtocolError } from '../protocol/errors.js';
+import { LinkError } from '../transport/errors.js';
 import { formatDeviceError, type BoardCounters } from '../protocol/messages.js';
 import {
   DEFAULT_WINDOW,

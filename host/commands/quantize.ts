@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { parseFloatModel } from '../float/model.js';
 import { formatReport, quantize } from '../quantize/quantize.js';
 import { writeHsm } from '../model/hsm-writer.js';
-import { Engine } from '../engine/wasm-engine.js';
+import { Engine } from '../wasm/engine.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { readInputFile } from '../cli/load-model.js';
 import { printJson } from '../cli/format.js';

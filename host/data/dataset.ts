@@ -20,6 +20,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { InputError } from '../util/input-error.js';
 
 export type Split = 'train' | 'validation' | 'test' | 'all';
 export const SPLITS: readonly Split[] = ['train', 'validation', 'test', 'all'];
@@ -57,7 +58,7 @@ export const GSC12_LABELS = [
   '_unknown_',
 ];
 
-export class DatasetError extends Error {
+export class DatasetError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'DatasetError';

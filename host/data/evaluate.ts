@@ -7,8 +7,10 @@
 
 import { readWav } from '../audio/wav.js';
 import { encodeWavAudio } from '../audio/encode.js';
-import type { Engine, ModelInfo } from '../engine/wasm-engine.js';
-import { SimInputError, simulate } from '../sim/simulate.js';
+import type { Engine } from '../wasm/engine.js';
+import type { ModelInfo } from '../model/model-info.js';
+import { simulate } from '../sim/simulate.js';
+import { InputError } from '../util/input-error.js';
 import type { Dataset, Split } from './dataset.js';
 
 export interface Evaluation {
@@ -56,7 +58,7 @@ function columnsOfClasses(dataset: Dataset, model: EvaluatedModel): { labels: st
   const modelLabels = model.info.labels;
   const missing = dataset.labels.filter((label) => !modelLabels.includes(label));
   if (missing.length > 0) {
-    throw new SimInputError(
+    throw new InputError(
       `${model.path} has no class for ${missing.join(', ')}: the ${dataset.kind} labels are ${dataset.labels.join(', ')}; the model's are ${modelLabels.join(', ') || '(none)'}`,
     );
   }
@@ -73,13 +75,13 @@ export function evaluate(
 ): Evaluation {
   const frontend = model.info.frontend;
   if (!frontend) {
-    throw new SimInputError(
+    throw new InputError(
       `${model.path} carries no audio front-end (no FRONTEND section), so it cannot take the WAV clips of ${dataset.root}`,
     );
   }
   const { labels, column } = columnsOfClasses(dataset, model);
   const clips = dataset.clips(split);
-  if (clips.length === 0) throw new SimInputError(`${dataset.root} has no clips in the ${split} split`);
+  if (clips.length === 0) throw new InputError(`${dataset.root} has no clips in the ${split} split`);
 
   const noneColumn = labels.length;
   const confusion = labels.map(() => new Array<number>(labels.length + 1).fill(0));

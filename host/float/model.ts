@@ -9,6 +9,7 @@
  * An absent synapse (mask 0) holds weight 0 and rho 0, so it never carries current.
  */
 import type { DecisionMode, LayerKind } from '../model/hsm.js';
+import { InputError } from '../util/input-error.js';
 
 export const FLOAT_MODEL_FORMAT = 'hetsyn-float';
 export const FLOAT_MODEL_VERSION = 1;
@@ -78,7 +79,7 @@ export interface FloatModelJson {
 }
 
 /** A float model that is not well formed; `path` is where in the JSON, e.g. `layers[1].rho[3][7]`. */
-export class FloatModelError extends Error {
+export class FloatModelError extends InputError {
   constructor(
     readonly path: string,
     detail: string,

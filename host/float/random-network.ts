@@ -11,7 +11,7 @@
 import type { LayerKind } from '../model/hsm.js';
 import { BucketedFloat } from './bucketed.js';
 import { DEFAULT_RESET_RHO, DEFAULT_TIMESTEP_US, type FloatLayer, type FloatModel } from './model.js';
-import { Prng } from './prng.js';
+import { Prng } from '../util/prng.js';
 
 export type RhoMode = 'synapse' | 'neuron' | 'layer';
 

@@ -7,7 +7,7 @@
  * depend on activity, so they are estimated at a stated input and hidden spike rate.
  */
 
-import type { ModelInfo } from '../engine/wasm-engine.js';
+import type { ModelInfo } from './model-info.js';
 
 export interface ActivityAssumption {
   /** Fraction of input channels spiking per step. */

@@ -3,7 +3,7 @@
  * (docs/model-format.md), before packing. The quantizer produces it, the writer packs it.
  */
 
-import type { FrontendConfig } from '../audio/frontend-config.js';
+import type { FrontendConfig } from './frontend-config.js';
 
 /** The newest format version (2: FRONTEND section). The writer writes 1 for a model without a front-end. */
 export const FORMAT_VERSION = 2;

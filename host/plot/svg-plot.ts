@@ -14,7 +14,7 @@
  * 200-neuron raster stays near 80 KB even at 45% activity, and a layer's spikes are its `M`s.
  */
 
-import type { LayerInfo, ModelInfo } from '../engine/wasm-engine.js';
+import type { LayerInfo, ModelInfo } from '../model/model-info.js';
 import type { StepRecord } from '../sim/simulate.js';
 
 export interface PlotInput {

@@ -9,7 +9,8 @@
  */
 
 import { encodeFrame, FrameDecoder, FRAME_DELIMITER, type Frame, type FrameDecoderStats } from './frame.js';
-import { LinkClosedError, LinkTimeoutError, ProtocolError } from './errors.js';
+import { LinkTimeoutError, ProtocolError } from './errors.js';
+import { LinkClosedError } from '../transport/errors.js';
 import {
   decodeError,
   describeType,

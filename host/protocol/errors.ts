@@ -4,12 +4,7 @@
  * broke: no reply after the retries, the port went away, or the board speaks something else.
  */
 
-export class LinkError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LinkError';
-  }
-}
+import { LinkClosedError, LinkError } from '../transport/errors.js';
 
 /** No valid reply after every retry: `attempts` tries over `waitedMs`. */
 export class LinkTimeoutError extends LinkError {
@@ -22,14 +17,6 @@ export class LinkTimeoutError extends LinkError {
       `no reply to ${requestName} after ${attempts} ${attempts === 1 ? 'try' : 'tries'} over ${Math.round(waitedMs)} ms`,
     );
     this.name = 'LinkTimeoutError';
-  }
-}
-
-/** The transport closed (port unplugged, virtual board stopped) or could not be opened. */
-export class LinkClosedError extends LinkError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LinkClosedError';
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type LayerKind,
 } from '../model/hsm.js';
 import { chooseLevels, q16ToTau, rhoToQ16, type LevelChoice } from './levels.js';
+import { InputError } from '../util/input-error.js';
 
 export type SparseMode = 'auto' | 'always' | 'never';
 
@@ -62,7 +63,7 @@ export interface QuantizeReport {
 }
 
 /** A float model that the `.hsm` format cannot hold, or options out of range. */
-export class QuantizeError extends Error {
+export class QuantizeError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'QuantizeError';

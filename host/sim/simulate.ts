@@ -3,8 +3,9 @@
  * produced. The CLI, the golden test and the benchmarks all run the engine through here.
  */
 
-import type { Engine } from '../engine/wasm-engine.js';
+import type { Engine } from '../wasm/engine.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
+import { InputError } from '../util/input-error.js';
 
 export interface StepRecord {
   t: number;
@@ -16,27 +17,20 @@ export interface StepRecord {
   decision: number;
 }
 
-export class SimInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SimInputError';
-  }
-}
-
 /** Refuses a train the model cannot take, before any step runs, naming the first bad channel. */
 export function checkTrainFits(train: SpikeTrain, inputCount: number): void {
   if (train.channelCount !== undefined && train.channelCount > inputCount) {
-    throw new SimInputError(
+    throw new InputError(
       `the spike file declares ${train.channelCount} channels; the model has ${inputCount} inputs`,
     );
   }
   train.steps.forEach((channels, t) => {
     const bad = channels.find((c) => c >= inputCount);
     if (bad !== undefined) {
-      throw new SimInputError(`step ${t}: channel ${bad} is not below the model's ${inputCount} inputs`);
+      throw new InputError(`step ${t}: channel ${bad} is not below the model's ${inputCount} inputs`);
     }
     if (channels.length > inputCount) {
-      throw new SimInputError(`step ${t}: ${channels.length} spikes for ${inputCount} inputs`);
+      throw new InputError(`step ${t}: ${channels.length} spikes for ${inputCount} inputs`);
     }
   });
 }

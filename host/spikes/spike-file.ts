@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { InputError } from '../util/input-error.js';
 
 export interface SpikeTrain {
   /** Declared channel count, when the file declares one. */
@@ -12,7 +13,7 @@ export interface SpikeTrain {
   steps: number[][];
 }
 
-export class SpikeFileError extends Error {
+export class SpikeFileError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'SpikeFileError';

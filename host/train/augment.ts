@@ -3,7 +3,7 @@
  * gain, a time shift and background noise mixed in from `_silence_` clips. It works on the PCM
  * so that the spikes the network trains on are ones the front-end can really produce.
  */
-import { Prng } from '../float/prng.js';
+import { Prng } from '../util/prng.js';
 
 export interface AugmentOptions {
   /** Gain drawn uniformly in +-gainDb. */

@@ -4,6 +4,7 @@
  * mid-write leaves the previous checkpoint whole.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { InputError } from '../util/input-error.js';
 
 export const CHECKPOINT_FORMAT = 'hetsyn-train-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -31,7 +32,7 @@ export interface Checkpoint {
   floatTestAccuracy?: number;
 }
 
-export class CheckpointError extends Error {
+export class CheckpointError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'CheckpointError';

@@ -2,10 +2,11 @@
  * Training audio held once in shared memory (every worker reads the same buffers) and its
  * encoding into spikes by the .wasm front-end: the very code a board runs on its microphone.
  */
-import type { Engine } from '../engine/wasm-engine.js';
-import type { FrontendConfig } from '../audio/frontend-config.js';
+import type { Engine } from '../wasm/engine.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 import { readWav } from '../audio/wav.js';
 import type { ClipSpikes } from './bptt.js';
+import { InputError } from '../util/input-error.js';
 
 export interface ClipStore {
   sampleRateHz: number;
@@ -16,7 +17,7 @@ export interface ClipStore {
   labels: Int32Array;
 }
 
-export class ClipStoreError extends Error {
+export class ClipStoreError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'ClipStoreError';

@@ -1,6 +1,6 @@
 /** A trained network to the float model (docs/float-model.md) and on to a fixed-point .hsm. */
 import type { FloatLayer, FloatModel } from '../float/model.js';
-import type { FrontendConfig } from '../audio/frontend-config.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 import { quantize, type QuantizeReport } from '../quantize/quantize.js';
 import { writeHsm } from '../model/hsm-writer.js';
 import { effectiveLayers, paramLayout, type NetworkSpec } from './network.js';

@@ -8,7 +8,7 @@
  * FloatModel without reordering.
  */
 import type { LayerKind } from '../model/hsm.js';
-import { Prng } from '../float/prng.js';
+import { Prng } from '../util/prng.js';
 
 /** How finely rho is learned: the paper's per synapse, one per neuron, or one per layer (vanilla LIF). */
 export type RhoGranularity = 'synapse' | 'neuron' | 'layer';

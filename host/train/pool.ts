@@ -3,7 +3,7 @@
  * gradients are summed in worker order, so a run is reproducible for a given seed and worker count.
  */
 import { Worker } from 'node:worker_threads';
-import type { FrontendConfig } from '../audio/frontend-config.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 import type { AugmentOptions } from './augment.js';
 import type { ClipStore } from './clip-store.js';
 import type { NetworkSpec } from './network.js';

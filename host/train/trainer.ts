@@ -4,8 +4,8 @@
  * grid), checkpointing after every epoch. Batches run on a worker pool; the main thread owns the
  * parameters and the optimizer.
  */
-import { Prng } from '../float/prng.js';
-import type { FrontendConfig } from '../audio/frontend-config.js';
+import { Prng } from '../util/prng.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 import { adamState, adamwStep, ADAM_DEFAULTS } from './adamw.js';
 import type { AugmentOptions } from './augment.js';
 import type { ClipStore } from './clip-store.js';

@@ -3,7 +3,7 @@
  * parameters are read from shared memory, which the main thread changes only between batches.
  */
 import { parentPort } from 'node:worker_threads';
-import { Engine } from '../engine/wasm-engine.js';
+import { Engine } from '../wasm/engine.js';
 import { Bptt } from './bptt.js';
 import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';

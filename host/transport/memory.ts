@@ -4,7 +4,7 @@
  * corrupt or hold back bytes to script a bad link.
  */
 
-import { LinkClosedError } from '../protocol/errors.js';
+import { LinkClosedError } from './errors.js';
 import { TransportEvents, type Transport } from './transport.js';
 
 /** Returns the bytes to deliver (possibly changed or empty). */

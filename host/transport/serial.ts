@@ -4,7 +4,7 @@
  */
 
 import { SerialPort } from 'serialport';
-import { LinkClosedError } from '../protocol/errors.js';
+import { LinkClosedError } from './errors.js';
 import { TransportEvents, type Transport } from './transport.js';
 
 export const DEFAULT_BAUD_RATE = 115200;

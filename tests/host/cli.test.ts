@@ -10,13 +10,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { parseSpikeFile } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { quantize } from '../../host/quantize/quantize.js';
 import { randomNetwork } from '../../host/float/random-network.js';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { defaultFrontend } from '../../host/model/frontend-config.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'dist/host/cli.js');

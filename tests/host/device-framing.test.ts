@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { BoardAbiError, boardImports, BOARD_IMPORTS } from '../../host/board/board-imports.js';
+import { BoardAbiError, boardImports, BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
 import { ByteQueueUart } from '../../host/board/device.js';
 import {
   FileStorage,

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Device, ByteQueueUart, type ByteQueueUartOptions } from '../../host/board/device.js';
 import { MemoryStorage, type StorageOptions } from '../../host/board/storage.js';
-import type { SlotStorage } from '../../host/board/board-imports.js';
+import type { SlotStorage } from '../../host/wasm/board-imports.js';
 import { DEVICE_ERROR_CODES, MessageType } from '../../host/protocol/messages.js';
 
 // ---------------------------------------------------------------------------------------------

@@ -7,9 +7,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SlotStorage } from '../../host/board/board-imports.js';
+import type { SlotStorage } from '../../host/wasm/board-imports.js';
 import { MemoryStorage, PowerCutError } from '../../host/board/storage.js';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { simulate } from '../../host/sim/simulate.js';
 import {

@@ -12,7 +12,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import type { HsmLayer, HsmModel } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { randomInputs, randomModel, Rng, tinyModel, type LayerSpec } from './fixtures.js';

@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
+import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import {
   formatType,
   readWasmInterface,

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
+import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import {
   embedC,
   formatType,

@@ -11,7 +11,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { stateWidth, type HsmLayer } from '../../host/model/hsm.js';
 import { FloatReference } from '../../host/float/reference.js';

@@ -5,13 +5,13 @@
  */
 
 import { crc32 } from '../../host/model/crc32.js';
-import { boardImports } from '../../host/board/board-imports.js';
-import { Prng } from '../../host/float/prng.js';
+import { boardImports } from '../../host/wasm/board-imports.js';
+import { Prng } from '../../host/util/prng.js';
 import { fileURLToPath } from 'node:url';
-import { compileModule, DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
+import { compileModule, DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import { STATUS_CODES } from '../../host/model/errors.js';
 import type { BucketBits, HsmLayer, HsmModel, LayerKind } from '../../host/model/hsm.js';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { defaultFrontend } from '../../host/model/frontend-config.js';
 
 /** The repository root: tests run from dist/tests/host/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));

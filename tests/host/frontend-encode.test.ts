@@ -6,8 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/engine/wasm-engine.js';
-import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../../host/audio/frontend-config.js';
+import { Engine } from '../../host/wasm/engine.js';
+import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../../host/model/frontend-config.js';
 import { Rng } from './fixtures.js';
 
 const engine = Engine.open();

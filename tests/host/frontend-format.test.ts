@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { defaultFrontend } from '../../host/model/frontend-config.js';
 import { encodeWav } from '../../host/audio/wav.js';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import type { HsmFrontend, HsmModel } from '../../host/model/hsm.js';
 import { HsmWriteError, writeHsm } from '../../host/model/hsm-writer.js';
 import {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { readSpikeFile } from '../../host/spikes/spike-file.js';
 import { REPO_ROOT } from './fixtures.js';
 

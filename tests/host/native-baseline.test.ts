@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import type { HsmModel } from '../../host/model/hsm.js';
 import {

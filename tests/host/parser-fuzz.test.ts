@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import type { BucketBits, HsmModel, LayerKind } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import {

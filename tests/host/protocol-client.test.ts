@@ -7,7 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { BoardClient } from '../../host/protocol/client.js';
-import { LinkClosedError, LinkTimeoutError, ProtocolError } from '../../host/protocol/errors.js';
+import { LinkTimeoutError, ProtocolError } from '../../host/protocol/errors.js';
+import { LinkClosedError } from '../../host/transport/errors.js';
 import type { Frame } from '../../host/protocol/frame.js';
 import { formatDeviceError, MessageType, PROTOCOL_VERSION } from '../../host/protocol/messages.js';
 import { crc32 } from '../../host/model/crc32.js';
@@ -21,7 +22,7 @@ import {
 import { planFrames, runStream, StreamInputError, type StreamStep } from '../../host/protocol/stream.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { Bytes, FakeBoard, sleep } from './protocol-fake-board.js';
-import { Prng } from '../../host/float/prng.js';
+import { Prng } from '../../host/util/prng.js';
 
 /** Timeouts shrunk 10x: 500 ms -> 50 ms, 5 s -> 500 ms. */
 const FAST = { timeScale: 0.1, firstSeq: 0 };

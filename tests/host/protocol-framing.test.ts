@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { cobsDecode, cobsEncode, cobsMaxEncodedBytes } from '../../host/protocol/cobs.js';
 import { crc16, CRC16_CHECK_VALUE } from '../../host/protocol/crc16.js';
 import { encodeFrame, frameBody, FrameDecoder, type FrameError } from '../../host/protocol/frame.js';
-import { Prng } from '../../host/float/prng.js';
+import { Prng } from '../../host/util/prng.js';
 
 const bytes = (...values: number[]): Uint8Array => Uint8Array.from(values);
 const range = (from: number, to: number): number[] =>

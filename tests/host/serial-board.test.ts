@@ -26,7 +26,7 @@ import { hex32 } from '../../host/model/crc32.js';
 import { flashPort } from '../../host/commands/flash.js';
 import { randomNetwork } from '../../host/float/random-network.js';
 import { quantize } from '../../host/quantize/quantize.js';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { defaultFrontend } from '../../host/model/frontend-config.js';
 import { encodeWav } from '../../host/audio/wav.js';
 
 const { dir, remove } = tempDir('hetsyn-serial-');

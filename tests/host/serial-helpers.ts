@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import type { HelloInfo } from '../../host/protocol/messages.js';
 import { parseSpikeFile, type SpikeTrain } from '../../host/spikes/spike-file.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';

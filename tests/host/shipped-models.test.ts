@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../host/engine/wasm-engine.js';
+import { Engine } from '../../host/wasm/engine.js';
 import { openDataset } from '../../host/data/dataset.js';
 import { evaluate } from '../../host/data/evaluate.js';
 import { WASM_PAGE_BYTES, estimateCost } from '../../host/model/cost.js';

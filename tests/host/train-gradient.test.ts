@@ -14,7 +14,7 @@ import {
   type NetworkSpec,
   type RhoGranularity,
 } from '../../host/train/network.js';
-import { Prng } from '../../host/float/prng.js';
+import { Prng } from '../../host/util/prng.js';
 
 function randomClip(seed: number, channels: number, steps: number): ClipSpikes {
   const rng = new Prng(seed);

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../host/audio/wav.js';
-import { Prng } from '../../host/float/prng.js';
+import { Prng } from '../../host/util/prng.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const CLI = join(REPO_ROOT, 'dist/host/cli.js');

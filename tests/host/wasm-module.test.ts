@@ -10,8 +10,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
-import { BOARD_IMPORTS } from '../../host/board/board-imports.js';
-import { DEFAULT_WASM_PATH } from '../../host/engine/wasm-engine.js';
+import { BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
+import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const MAX_WASM_BYTES = 16384;

@@ -4,14 +4,12 @@
  * nothing here re-implements the engine.
  */
 
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { boardImports } from '../board/board-imports.js';
+import { boardImports } from './board-imports.js';
+import { compileModule, DEFAULT_WASM_PATH } from './module.js';
 import { EngineError } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
-import type { FrontendConfig } from '../audio/frontend-config.js';
-
-export const DEFAULT_WASM_PATH = fileURLToPath(new URL('../../../build/hetsyn.wasm', import.meta.url));
+import type { FrontendConfig } from '../model/frontend-config.js';
+import type { LayerInfo, ModelInfo } from '../model/model-info.js';
 
 interface EngineExports {
   memory: WebAssembly.Memory;
@@ -79,58 +77,7 @@ const LAYER_FIELD = {
 } as const;
 const BAD_INPUT = 22;
 const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
-
-export interface LayerInfo {
-  kind: LayerKind;
-  inputCount: number;
-  neuronCount: number;
-  levelCount: number;
-  bucketBits: number;
-  sparse: boolean;
-  synapseCount: number;
-  weightShift: number;
-  stateFracBits: number;
-  resetDecayQ16: number;
-  stateWidth: number;
-  levelDecayQ16: number[];
-}
-
-export interface ModelInfo {
-  formatVersion: number;
-  engineVersion: number;
-  name: string;
-  labels: string[];
-  inputCount: number;
-  classCount: number;
-  timestepUs: number;
-  decisionMode: number;
-  decisionSkipSteps: number;
-  /** Bytes of the model file, which the engine runs from in place. */
-  modelBytes: number;
-  /** Bytes of network state the engine carves after the model. */
-  stateBytes: number;
-  /**
-   * Where the model starts in linear memory: the module's static data (buffers, tables), aligned.
-   * Linear memory must reach arenaStart + modelBytes + stateBytes.
-   */
-  arenaStart: number;
-  /** The FRONTEND section: the audio front-end the model was trained with (format version 2). */
-  frontend?: FrontendConfig;
-  layers: LayerInfo[];
-}
-
-const modules = new Map<string, WebAssembly.Module>();
 const utf8 = new TextDecoder('utf-8', { fatal: false });
-
-/** The compiled module for a .wasm file, compiled once per process (engines and devices share it). */
-export function compileModule(wasmPath: string): WebAssembly.Module {
-  let module = modules.get(wasmPath);
-  if (!module) {
-    module = new WebAssembly.Module(readFileSync(wasmPath));
-    modules.set(wasmPath, module);
-  }
-  return module;
-}
 
 export class Engine {
   private readonly x: EngineExports;

@@ -1,0 +1,46 @@
+/**
+ * What the engine reports about a loaded model (its modelInfo/layerInfo exports, read by
+ * host/wasm/engine.ts): the shape the cost model, the CLI and the protocol describe a model by.
+ */
+
+import type { FrontendConfig } from './frontend-config.js';
+import type { LayerKind } from './hsm.js';
+
+export interface LayerInfo {
+  kind: LayerKind;
+  inputCount: number;
+  neuronCount: number;
+  levelCount: number;
+  bucketBits: number;
+  sparse: boolean;
+  synapseCount: number;
+  weightShift: number;
+  stateFracBits: number;
+  resetDecayQ16: number;
+  stateWidth: number;
+  levelDecayQ16: number[];
+}
+
+export interface ModelInfo {
+  formatVersion: number;
+  engineVersion: number;
+  name: string;
+  labels: string[];
+  inputCount: number;
+  classCount: number;
+  timestepUs: number;
+  decisionMode: number;
+  decisionSkipSteps: number;
+  /** Bytes of the model file, which the engine runs from in place. */
+  modelBytes: number;
+  /** Bytes of network state the engine carves after the model. */
+  stateBytes: number;
+  /**
+   * Where the model starts in linear memory: the module's static data (buffers, tables), aligned.
+   * Linear memory must reach arenaStart + modelBytes + stateBytes.
+   */
+  arenaStart: number;
+  /** The FRONTEND section: the audio front-end the model was trained with (format version 2). */
+  frontend?: FrontendConfig;
+  layers: LayerInfo[];
+}

@@ -1,7 +1,7 @@
 /**
  * The board ABI of docs/board-abi.md in JavaScript: the `env` imports of build/hetsyn.wasm, over a
  * UART port and a slot storage. The virtual board and the device tests run the module on these;
- * host simulation (host/engine/wasm-engine.ts) gets inert ones (no UART, no storage).
+ * host simulation (host/wasm/engine.ts) gets inert ones (no UART, no storage).
  *
  * Pointers from the module are bounds-checked here as WAMR checks `*~` arguments: a buffer outside
  * linear memory throws BoardAbiError out of the call, like WAMR's out-of-bounds exception.

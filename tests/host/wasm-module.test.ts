@@ -38,11 +38,11 @@ function declaredImports(): Set<string> {
   return declared;
 }
 
-/** The members of the EngineExports interface in host/engine/wasm-engine.ts. */
+/** The members of the EngineExports interface in host/wasm/engine.ts. */
 function wrapperExports(): string[] {
-  const source = readFileSync(join(REPO_ROOT, 'host/engine/wasm-engine.ts'), 'utf8');
+  const source = readFileSync(join(REPO_ROOT, 'host/wasm/engine.ts'), 'utf8');
   const body = /interface EngineExports \{([^}]*)\}/.exec(source)?.[1];
-  assert.ok(body, 'no EngineExports interface in host/engine/wasm-engine.ts');
+  assert.ok(body, 'no EngineExports interface in host/wasm/engine.ts');
   return [...body.matchAll(/^\s*(\w+)\s*[(:]/gm)].map((m) => String(m[1]));
 }
 
@@ -154,7 +154,7 @@ describe('build/hetsyn.wasm', () => {
     assert.deepEqual(
       [...documented.keys()].sort(),
       [...BOARD_IMPORTS].sort(),
-      'docs/board-abi.md and host/board/board-imports.ts list the same imports',
+      'docs/board-abi.md and host/wasm/board-imports.ts list the same imports',
     );
     const imported = importedSignatures();
     for (const [name, signature] of imported) {

@@ -56,7 +56,7 @@ for (const command of [
   boardCommand(),
   firmwareCommand(),
 ]) {
-  program.addCommand(command.exitOverride());
+  program.addCommand(command.exitOverride().addHelpText('after', `\n${EXIT_CODE_HELP}`));
 }
 
 try {

@@ -1,6 +1,7 @@
 /**
  * Host-side text for the engine's status codes (assembly/model/errors.ts). The device returns only
- * the number; the words live here and in docs/model-format.md, and a test keeps all three equal.
+ * the number; the words are those of docs/model-format.md's table, and a test holds the engine's
+ * codes, these names and these meanings equal to it.
  */
 
 export interface StatusCode {
@@ -11,57 +12,77 @@ export interface StatusCode {
 
 export const STATUS_CODES: readonly StatusCode[] = [
   { code: 0, name: 'OK', message: 'model loaded' },
-  { code: 1, name: 'TRUNCATED', message: 'the file is shorter than its header says' },
-  { code: 2, name: 'BAD_MAGIC', message: 'not a .hsm model file (bad magic)' },
-  { code: 3, name: 'BAD_VERSION', message: 'a .hsm format version this engine does not read' },
+  { code: 1, name: 'TRUNCATED', message: 'fewer bytes than the header says, or than a header and CRC need' },
+  { code: 2, name: 'BAD_MAGIC', message: 'not a .hsm file (magic is not "HSYN")' },
+  { code: 3, name: 'BAD_VERSION', message: 'a format version this engine does not read' },
   {
     code: 4,
     name: 'BAD_LENGTH',
-    message: 'the header length does not match the file, or reserved header flags are set',
+    message: 'fileBytes does not match the bytes given, or header flags are set',
   },
   { code: 5, name: 'BAD_CRC', message: 'CRC-32 mismatch: the file is corrupted' },
   {
     code: 6,
     name: 'BAD_SECTION',
-    message: 'a section runs past the end of the file or its size does not match its contents',
+    message:
+      'a section runs past the end (also when sectionCount claims more sections than the file holds), has reserved bits set, or its payloadBytes does not match its contents',
   },
-  { code: 7, name: 'UNKNOWN_SECTION', message: 'a section type this format version does not define' },
-  { code: 8, name: 'SECTION_ORDER', message: 'sections are missing, repeated or out of order' },
+  { code: 7, name: 'UNKNOWN_SECTION', message: 'a section id this version does not define' },
+  {
+    code: 8,
+    name: 'SECTION_ORDER',
+    message:
+      'sections missing, repeated or out of order, or sectionCount too small for MODEL, LABELS and every layer',
+  },
   {
     code: 9,
     name: 'BAD_MODEL',
-    message: 'model header out of range (inputs, layer count, timestep or name)',
+    message: 'MODEL fields out of range (no inputs, 0 or more than 16 layers, timestep 0, name too long)',
   },
   { code: 10, name: 'BAD_DECISION', message: 'unknown decision mode' },
   {
     code: 11,
     name: 'BAD_LABELS',
-    message: 'labels do not match the readout size, or a label is empty or too long',
+    message:
+      'label count differs from the readout size, a label is empty or too long, or the labels run past their section',
   },
-  { code: 12, name: 'BAD_LAYER', message: 'a layer has an unknown kind or flags, or a field out of range' },
+  {
+    code: 12,
+    name: 'BAD_LAYER',
+    message:
+      'unknown kind or flags, reserved bits set, weightShift or stateFracBits out of range, a readout with a reset decay',
+  },
   {
     code: 13,
     name: 'LAYER_MISMATCH',
-    message: "a layer's input count differs from the size of the layer before it",
+    message: "a layer's inputCount differs from the size of what feeds it",
   },
-  { code: 14, name: 'READOUT_POSITION', message: 'the last layer must be the readout, and only the last' },
-  { code: 15, name: 'BAD_LEVELS', message: 'bad time-constant level count or level packing' },
-  { code: 16, name: 'BAD_DECAY', message: 'a decay multiplier above 1.0 (65536)' },
-  { code: 17, name: 'BAD_THRESHOLD', message: 'a threshold below 1' },
   {
-    code: 18,
-    name: 'LEVEL_INDEX',
-    message: 'a synapse or neuron names a time-constant level that does not exist',
+    code: 14,
+    name: 'READOUT_POSITION',
+    message: 'the last layer is not a readout, or a readout is not last',
   },
-  { code: 19, name: 'BAD_SPARSE', message: 'synapse count or sparse rows/columns are inconsistent' },
-  { code: 20, name: 'TOO_LARGE', message: 'the model and its state do not fit in engine memory' },
-  { code: 21, name: 'NO_MODEL', message: 'no model is loaded' },
-  { code: 22, name: 'BAD_INPUT', message: 'an input spike names a channel the model does not have' },
+  { code: 15, name: 'BAD_LEVELS', message: 'bucketBits not 0, 4 or 8, or levelCount 0 or over its limit' },
+  { code: 16, name: 'BAD_DECAY', message: 'a decay above 65536 (1.0)' },
+  { code: 17, name: 'BAD_THRESHOLD', message: 'a threshold below 1' },
+  { code: 18, name: 'LEVEL_INDEX', message: 'a level index >= levelCount (or a non-zero unused nibble)' },
+  {
+    code: 19,
+    name: 'BAD_SPARSE',
+    message: 'synapseCount wrong for a dense layer, or row starts / columns inconsistent',
+  },
+  { code: 20, name: 'TOO_LARGE', message: "the model and its state do not fit the engine's memory" },
+  { code: 21, name: 'NO_MODEL', message: 'a step or query needs a loaded model' },
+  {
+    code: 22,
+    name: 'BAD_INPUT',
+    message: "a step's input list is longer than inputCount or names a channel >= inputCount",
+  },
   {
     code: 23,
     name: 'BAD_FRONTEND',
     message:
-      'audio front-end parameters out of range (rate, bands, window, hop, threshold, encoding), or none in the model',
+      'a FRONTEND field out of range (sample rate, bands or 2 * bands != inputCount, window, hop, threshold, encoding, reserved byte), front-end parameters out of range at frontendConfigure, or frontendConfigureFromModel on a model without a FRONTEND section',
   },
 ];
 

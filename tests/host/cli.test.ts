@@ -17,6 +17,7 @@ import { writeHsm } from '../../host/model/hsm-writer.js';
 import { quantize } from '../../host/quantize/quantize.js';
 import { randomNetwork } from '../../host/float/random-network.js';
 import { defaultFrontend } from '../../host/model/frontend-config.js';
+import { EXIT_CODE_HELP, EXIT_CODES } from '../../host/cli/exit-codes.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(ROOT, 'dist/host/cli.js');
@@ -155,12 +156,34 @@ test('exit codes: usage 2, unreadable or malformed input 3, rejected model 4', (
   assert.equal(hetsyn('quantize', join(dir, 'bad.json'), '-o', 'x.hsm').status, 3);
 });
 
-test('--help lists the commands and the exit codes', () => {
+test('--help lists the commands and the exit codes, and so does every command', () => {
   const run = hetsyn('--help');
   assert.equal(run.status, 0);
   for (const command of ['sim', 'inspect', 'quantize', 'synth'])
     assert.match(run.stdout, new RegExp(`^  ${command} `, 'm'));
+  assert.ok(run.stdout.includes(EXIT_CODE_HELP), run.stdout);
   assert.match(run.stdout, /4 {2}model rejected/);
+  for (const command of ['sim', 'flash', 'board']) {
+    const sub = hetsyn(command, '--help');
+    assert.equal(sub.status, 0);
+    assert.ok(sub.stdout.includes(EXIT_CODE_HELP), `${command} --help:\n${sub.stdout}`);
+  }
+});
+
+test("the README's exit code table is the CLI's table", () => {
+  const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
+  const header = lines.findIndex((line) => /^\|\s*code\s*\|\s*meaning\s*\|$/.test(line.trim()));
+  assert.ok(header >= 0, 'README.md: no "| code | meaning |" table');
+  const rows: [number, string][] = [];
+  for (const line of lines.slice(header + 2)) {
+    const match = /^\|\s*(\d+)\s*\|\s*(.*?)\s*\|$/.exec(line.trim());
+    if (!match) break;
+    rows.push([Number(match[1]), String(match[2])]);
+  }
+  assert.deepEqual(
+    rows,
+    EXIT_CODES.map((row) => [row.code, row.meaning]),
+  );
 });
 
 test('a reader that closes the pipe early (| head) ends the output quietly, exit code 0', async () => {

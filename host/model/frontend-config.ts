@@ -19,7 +19,7 @@ export function thresholdQ8FromDb(db: number): number {
   return Math.round(((db * Math.log2(10)) / 10) * 256);
 }
 
-/** The reference front-end (DESIGN.md section 11): 32 bands, 25 ms window, 10 ms hop, 9 dB. */
+/** The default front-end, the shipped models' (docs/frontend.md): 32 bands, 25 ms window, 10 ms hop, 9 dB. */
 export function defaultFrontend(sampleRateHz: number): FrontendConfig {
   return { sampleRateHz, bands: 32, windowMs: 25, hopMs: 10, thresholdQ8: thresholdQ8FromDb(9) };
 }

@@ -1,6 +1,7 @@
 /**
- * The messages of docs/protocol.md: the doc's tables and the code's are the same tables (STYLE
- * lesson 2), and every reply decodes as laid out there, refusing a payload of the wrong length.
+ * The messages of docs/protocol.md: the doc's tables and the code's are the same tables (a spec and
+ * its code mirror each other), and every reply decodes as laid out there, refusing a payload of the
+ * wrong length.
  */
 
 import { strict as assert } from 'node:assert';

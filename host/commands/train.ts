@@ -286,8 +286,8 @@ export function trainCommand(): Command {
       const result = await train(settings, data, {
         workers: opts.workers,
         checkpointPath: checkpoint,
-        resumePath: opts.resume ? checkpoint : undefined,
-        stopAfter: opts.stopAfter,
+        ...(opts.resume ? { resumePath: checkpoint } : {}),
+        ...(opts.stopAfter === undefined ? {} : { stopAfter: opts.stopAfter }),
         events: epochProgress(quiet),
       });
       if (!result) {

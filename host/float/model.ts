@@ -30,9 +30,9 @@ export interface FloatLayer {
   /** rows * size, each in [0, 1]. */
   rho: Float64Array;
   /** rows * size, 1 = synapse present; undefined = dense. */
-  mask?: Uint8Array;
+  mask?: Uint8Array | undefined;
   /** Spiking layers only, each > 0. */
-  threshold?: Float64Array;
+  threshold?: Float64Array | undefined;
   drive: Float64Array;
   /** Reset-current decay; 0 for a readout. */
   resetRho: number;
@@ -305,7 +305,18 @@ function parseLayer(value: unknown, path: string, inputCount: number, isLast: bo
     : json.resetRho === undefined
       ? DEFAULT_RESET_RHO
       : unitInterval(json.resetRho, field(path, 'resetRho'));
-  return { kind, inputCount, size, rows, weight, rho, mask, threshold, drive, resetRho };
+  return {
+    kind,
+    inputCount,
+    size,
+    rows,
+    weight,
+    rho,
+    mask,
+    threshold,
+    drive,
+    resetRho,
+  };
 }
 
 function parseLabels(value: unknown, readoutSize: number): string[] {

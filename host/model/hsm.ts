@@ -59,17 +59,17 @@ export interface HsmLayer {
   /** State LSB = 2^-stateFracBits float units (reports and comparisons only). */
   stateFracBits: number;
   /** Spiking layers only, state LSB, each >= 1. */
-  threshold?: Int32Array;
+  threshold?: Int32Array | undefined;
   /** State LSB. */
   drive: Int32Array;
   /** bucketBits 0 only: the level of each neuron. */
-  neuronLevel?: Uint8Array;
+  neuronLevel?: Uint8Array | undefined;
   /** Absent: dense, synapse s = row * neuronCount + j. */
-  sparse?: HsmSparseRows;
+  sparse?: HsmSparseRows | undefined;
   /** One per synapse, rows in order (inputs, then a recurrent layer's own neurons). */
   weight: Int8Array;
   /** bucketBits 4 or 8 only: the level of each synapse, one byte each (the writer packs nibbles). */
-  synapseLevel?: Uint8Array;
+  synapseLevel?: Uint8Array | undefined;
 }
 
 /** The FRONTEND section: the audio front-end the model was trained with (docs/frontend.md). */

@@ -52,8 +52,8 @@ export interface LayerQuantizeReport {
   /** Weights beyond +-127 after scaling (0 with the max-based scale; counted, not assumed). */
   weightsClipped: number;
   /** Smallest and largest threshold in state LSB (spiking layers). */
-  thresholdMin?: number;
-  thresholdMax?: number;
+  thresholdMin?: number | undefined;
+  thresholdMax?: number | undefined;
 }
 
 export interface QuantizeReport {

@@ -82,7 +82,7 @@ export function readCheckpoint(path: string): Checkpoint {
     nextEpoch: Number(json.nextEpoch),
     adamStep: Number(json.adamStep),
     history: json.history as EpochRecord[],
-    floatTestAccuracy: json.floatTestAccuracy as number | undefined,
+    ...(typeof json.floatTestAccuracy === 'number' ? { floatTestAccuracy: json.floatTestAccuracy } : {}),
     params: f64(json.params, 'params'),
     m: f64(json.m, 'm'),
     v: f64(json.v, 'v'),

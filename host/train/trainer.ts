@@ -124,7 +124,7 @@ export async function train(
     const c = readCheckpoint(resumePath);
     // Every setting that has shaped the run so far must match. Before the finish has begun its own
     // settings have shaped nothing, so one float run can be finished several ways (the K ablation).
-    const shaping = (s: TrainSettings): Partial<TrainSettings> =>
+    const shaping = (s: TrainSettings): object =>
       c.nextEpoch > s.epochs
         ? s
         : { ...s, levels: undefined, finishEpochs: undefined, finishLearningRate: undefined };
@@ -226,7 +226,7 @@ export async function train(
           v: adam.v,
           frozen,
           history,
-          floatTestAccuracy,
+          ...(floatTestAccuracy === undefined ? {} : { floatTestAccuracy }),
         };
         writeCheckpoint(checkpointPath, checkpoint);
       }

@@ -66,7 +66,7 @@ function runBatch(request: BatchRequest): BatchReply {
     steps += clip.steps;
     result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
   });
-  return { id: request.id, grad, loss, counted, predictions, spikeCounts, steps };
+  return { id: request.id, ...(grad ? { grad } : {}), loss, counted, predictions, spikeCounts, steps };
 }
 
 port.on('message', (message: { init?: WorkerInit; batch?: BatchRequest }) => {

@@ -2,7 +2,7 @@
  * bench/native/engine.c: a native C implementation of the hetsyn fixed-point engine.
  *
  * It is written from docs/fixed-point.md (arithmetic spec version 1), docs/model-format.md
- * (format version 1) and docs/spike-format.md alone, and serves two purposes:
+ * (format versions 1 and 2) and docs/spike-format.md alone, and serves two purposes:
  *
  *   1. the speed baseline `hetsyn bench` compares build/hetsyn.wasm against: the same integer
  *      algorithm, plain portable C11 (no intrinsics, no SIMD), built with `gcc -O2`;
@@ -53,6 +53,11 @@
  * Exit codes: 0 success; 1 usage error (usage on stderr); 2 a bad or unreadable model or spike file
  * (a message on stderr naming the file, the byte offset and what is wrong).
  *
+ * Format version 2 adds an optional FRONTEND section (id 3, between LABELS and the first LAYER)
+ * describing the audio front-end the model was trained with. This engine takes spike files, not
+ * audio, so it validates that section as the spec says (its size, every field's range, 2 * bands =
+ * inputCount) and otherwise ignores it; the network and its arithmetic are those of version 1.
+ *
  * Like the device, the engine runs from the model file's bytes: weights, level indices, row starts,
  * columns, thresholds and drives are read in place (little-endian loads written byte by byte, which
  * gcc turns into single loads). The only copies are the K level decays of each layer and the
@@ -91,6 +96,9 @@
 _Static_assert((-1 >> 1) == -1 && ((int64_t)-3 >> 1) == -2, "needs an arithmetic right shift");
 
 #define MAX_LAYERS 16
+#define FORMAT_VERSION_MAX 2       /* reads versions 1 .. FORMAT_VERSION_MAX */
+#define FIRST_FRONTEND_VERSION 2   /* the first version with a FRONTEND section */
+enum { SECTION_MODEL = 1, SECTION_LABELS = 2, SECTION_FRONTEND = 3, SECTION_LAYER = 8 };
 #define Q16_ONE 65536u
 
 /* ------------------------------------------------------------------------------------------ */
@@ -219,6 +227,7 @@ typedef struct {
     const char *path;
     const uint8_t *b;             /* whole file */
     uint64_t end;                 /* offset of the CRC: sections must end exactly here */
+    uint32_t version;             /* formatVersion, 1 .. FORMAT_VERSION_MAX */
 } Parser;
 
 static uint64_t pad4(uint64_t n) { return (n + 3) & ~(uint64_t)3; }
@@ -245,8 +254,10 @@ static uint64_t section_header(const Parser *p, uint64_t *io_off, uint32_t i_ind
 
 static void expect_section(const Parser *p, uint64_t i_at, uint32_t i_index, uint32_t i_id, uint32_t i_want,
                            const char *i_name) {
-    if (i_id != 1 && i_id != 2 && i_id != 8)
-        bad_file(p->path, i_at, "section %" PRIu32 ": unknown section id %" PRIu32, i_index, i_id);
+    const int frontend = i_id == SECTION_FRONTEND && p->version >= FIRST_FRONTEND_VERSION;
+    if (i_id != SECTION_MODEL && i_id != SECTION_LABELS && i_id != SECTION_LAYER && !frontend)
+        bad_file(p->path, i_at, "section %" PRIu32 ": unknown section id %" PRIu32 " in format version %" PRIu32, i_index,
+                 i_id, p->version);
     if (i_id != i_want)
         bad_file(p->path, i_at, "section %" PRIu32 ": id %" PRIu32 " out of order, expected %s (id %" PRIu32 ")", i_index,
                  i_id, i_name, i_want);
@@ -289,6 +300,27 @@ static uint32_t parse_labels_section(const Parser *p, uint64_t at, uint32_t payl
     if (q != payload)
         bad_file(p->path, at - 4, "LABELS payloadBytes %" PRIu32 " != %" PRIu64 " bytes of labels", payload, q);
     return labelCount;
+}
+
+/* FRONTEND (format version 2): checked field by field, then ignored (this engine takes spikes). */
+static void parse_frontend_section(const Parser *p, uint64_t at, uint32_t payload, uint32_t i_inputCount) {
+    const uint8_t *s = p->b + at;
+    if (payload != 12) bad_file(p->path, at - 4, "FRONTEND payloadBytes %" PRIu32 " != 12", payload);
+    uint32_t sampleRateHz = ld_u32(s);
+    uint32_t bands = ld_u16(s + 4);
+    uint32_t windowMs = s[6], hopMs = s[7];
+    uint32_t thresholdQ8 = ld_u16(s + 8);
+    if (sampleRateHz != 8000 && sampleRateHz != 16000)
+        bad_file(p->path, at, "FRONTEND sampleRateHz %" PRIu32 " is not 8000 or 16000", sampleRateHz);
+    if (bands < 1 || bands > 64) bad_file(p->path, at + 4, "FRONTEND bands %" PRIu32 " not in 1..64", bands);
+    if (2 * bands != i_inputCount)
+        bad_file(p->path, at + 4, "FRONTEND 2 * bands = %" PRIu32 " != the model's inputCount %" PRIu32, 2 * bands, i_inputCount);
+    if (windowMs < 1 || windowMs > 32) bad_file(p->path, at + 6, "FRONTEND windowMs %" PRIu32 " not in 1..32", windowMs);
+    if (hopMs < 1 || hopMs > windowMs)
+        bad_file(p->path, at + 7, "FRONTEND hopMs %" PRIu32 " not in 1..windowMs (%" PRIu32 ")", hopMs, windowMs);
+    if (thresholdQ8 < 1) bad_file(p->path, at + 8, "FRONTEND thresholdQ8 is 0");
+    if (s[10] != 0) bad_file(p->path, at + 10, "FRONTEND encoding %u unknown (0 = per-band up/down delta)", s[10]);
+    if (s[11] != 0) bad_file(p->path, at + 11, "FRONTEND reserved byte is %u", s[11]);
 }
 
 static void parse_layer_section(const Parser *p, uint64_t at, uint32_t payload, uint32_t i_index,
@@ -424,11 +456,13 @@ static void parse_layer_section(const Parser *p, uint64_t at, uint32_t payload, 
 
 /* Parses and fully validates the model bytes; allocates and resets the state. Exits 2 on a bad file. */
 static void load_model(Net *o_net, const uint8_t *i_bytes, size_t i_size, const char *i_path) {
-    Parser p = {i_path, i_bytes, 0};
+    Parser p = {i_path, i_bytes, 0, 0};
     memset(o_net, 0, sizeof *o_net);
     if (i_size < 20) bad_file(i_path, 0, "truncated: %zu bytes, a header and CRC need 20", i_size);
     if (memcmp(i_bytes, "HSYN", 4) != 0) bad_file(i_path, 0, "bad magic (not a .hsm model file)");
-    if (ld_u16(i_bytes + 4) != 1) bad_file(i_path, 4, "formatVersion %" PRIu32 " (this engine reads 1)", ld_u16(i_bytes + 4));
+    p.version = ld_u16(i_bytes + 4);
+    if (p.version < 1 || p.version > FORMAT_VERSION_MAX)
+        bad_file(i_path, 4, "formatVersion %" PRIu32 " is not one this engine reads (1 to %d)", p.version, FORMAT_VERSION_MAX);
     if (ld_u16(i_bytes + 6) != 0) bad_file(i_path, 6, "header flags 0x%04" PRIx32 " set (reserved)", ld_u16(i_bytes + 6));
     uint32_t fileBytes = ld_u32(i_bytes + 8);
     if (fileBytes > i_size) bad_file(i_path, 8, "truncated: fileBytes is %" PRIu32 " but the file has %zu", fileBytes, i_size);
@@ -442,23 +476,39 @@ static void load_model(Net *o_net, const uint8_t *i_bytes, size_t i_size, const 
     uint64_t off = 16;
     uint32_t id, payload;
     uint64_t at = section_header(&p, &off, 0, &id, &payload);
-    expect_section(&p, at - 8, 0, id, 1, "MODEL");
+    expect_section(&p, at - 8, 0, id, SECTION_MODEL, "MODEL");
     parse_model_section(&p, at, payload, o_net);
-    if ((uint64_t)sectionCount != 2 + (uint64_t)o_net->layerCount)
-        bad_file(i_path, 12, "sectionCount %" PRIu32 " != 2 + layerCount (%" PRIu32 ")", sectionCount, 2 + o_net->layerCount);
 
     at = section_header(&p, &off, 1, &id, &payload);
-    expect_section(&p, at - 8, 1, id, 2, "LABELS");
+    expect_section(&p, at - 8, 1, id, SECTION_LABELS, "LABELS");
     uint32_t labelCount = parse_labels_section(&p, at, payload);
     uint64_t labelsAt = at;
 
+    /* an optional FRONTEND right after LABELS (version 2); anywhere else, or in version 1, the
+     * section checks below reject it as out of order or unknown */
+    uint32_t frontends = 0;
+    if (p.version >= FIRST_FRONTEND_VERSION && off + 8 <= p.end && ld_u16(i_bytes + off) == SECTION_FRONTEND) {
+        at = section_header(&p, &off, 2, &id, &payload);
+        parse_frontend_section(&p, at, payload, o_net->inputCount);
+        frontends = 1;
+    }
+
     for (uint32_t l = 0; l < o_net->layerCount; l++) {
-        at = section_header(&p, &off, 2 + l, &id, &payload);
-        expect_section(&p, at - 8, 2 + l, id, 8, "LAYER");
+        at = section_header(&p, &off, 2 + frontends + l, &id, &payload);
+        expect_section(&p, at - 8, 2 + frontends + l, id, SECTION_LAYER, "LAYER");
         uint32_t feeds = l == 0 ? o_net->inputCount : o_net->layer[l - 1].neuronCount;
         parse_layer_section(&p, at, payload, l, feeds, l + 1 == o_net->layerCount, &o_net->layer[l]);
     }
-    if (off != p.end) bad_file(i_path, off, "%" PRIu64 " bytes between the last section and the CRC", p.end - off);
+    const uint32_t sections = 2 + frontends + o_net->layerCount;
+    if (off != p.end) {
+        if (off + 8 <= p.end) /* most likely a section out of order, e.g. a FRONTEND after the layers */
+            bad_file(i_path, off, "%" PRIu64 " bytes between the last LAYER and the CRC (a section %" PRIu32 " with id %" PRIu32 "?)",
+                     p.end - off, sections, ld_u16(i_bytes + off));
+        bad_file(i_path, off, "%" PRIu64 " bytes between the last section and the CRC", p.end - off);
+    }
+    if (sectionCount != sections)
+        bad_file(i_path, 12, "sectionCount %" PRIu32 " != %" PRIu32 " (MODEL, LABELS, %s%" PRIu32 " layers)", sectionCount, sections,
+                 frontends ? "FRONTEND, " : "", o_net->layerCount);
     o_net->classes = o_net->layer[o_net->layerCount - 1].neuronCount;
     if (labelCount != o_net->classes)
         bad_file(i_path, labelsAt, "labelCount %" PRIu32 " != readout neuronCount %" PRIu32, labelCount, o_net->classes);

@@ -2,13 +2,15 @@
  * bench/native/engine.c is a second implementation of docs/fixed-point.md, written from the spec
  * alone. Its step-by-step dump must equal the .wasm engine's, line for line, on every layout the
  * format allows and on a network driven into saturation (both engines skip saturation checks while
- * a bound proves them unneeded, so the saturating path has to be shown to agree too). It also keeps
- * the benchmark honest: the baseline computes exactly what the .wasm computes.
+ * a bound proves them unneeded, so the saturating path has to be shown to agree too), and on the
+ * shipped format-version-2 models (FRONTEND section) with spikes of their own front-end. It also
+ * keeps the benchmark honest: the baseline computes exactly what the .wasm computes.
  */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine } from '../../host/wasm/engine.js';
@@ -22,19 +24,25 @@ import {
 import { quantize, type SparseMode } from '../../host/quantize/quantize.js';
 import { encodeSpikeBinary } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
-import { dumpNative, formatDumpLine } from '../../bench/native.js';
+import { encodeWavAudio } from '../../host/audio/encode.js';
+import { readWav } from '../../host/audio/wav.js';
+import { buildNative, dumpNative, formatDumpLine } from '../../bench/native.js';
+import { FILE_FIELD, poke, REPO_ROOT, resealCrc, sectionAt, statusName } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hetsyn-native-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 function assertSameDump(name: string, model: HsmModel, steps: number[][]): void {
+  assertSameDumpOfFile(name, writeHsm(model), steps);
+}
+
+function assertSameDumpOfFile(name: string, bytes: Uint8Array, steps: number[][]): void {
   const modelPath = join(dir, `${name}.hsm`);
   const spikesPath = join(dir, `${name}.spk`);
-  const bytes = writeHsm(model);
   writeFileSync(modelPath, bytes);
-  writeFileSync(spikesPath, encodeSpikeBinary({ steps }, model.inputCount));
   const engine = Engine.open();
-  engine.loadOrThrow(bytes);
+  const info = engine.loadOrThrow(bytes);
+  writeFileSync(spikesPath, encodeSpikeBinary({ steps }, info.inputCount));
   const wasm = simulate(engine, { steps }, { spikes: true }).map(formatDumpLine);
   const native = dumpNative(modelPath, spikesPath);
   assert.equal(native.length, wasm.length);
@@ -170,4 +178,121 @@ test('native C baseline equals the .wasm when sums saturate at both limits', () 
   assert.equal(engine.membrane(0, 1), -2147483648, 'neuron 1 sticks at i32 min');
   assert.ok(neuron0.includes(2147483647), 'neuron 0 reached i32 max');
   assert.equal(spikes0, 1, 'neuron 0 fired once, at saturation, and its reset current holds it below');
+});
+
+// The shipped models are format version 2: a FRONTEND section sits between LABELS and the first
+// LAYER. The C engine takes spike files, so the clip is encoded by the .wasm front-end the model
+// describes (as `hetsyn encode CLIP.wav --model MODEL.hsm` does) and both engines run the spikes.
+const SHIPPED_CLIPS = [
+  { model: 'gsc12-kws', clips: ['gsc12/yes/2c6d3924_nohash_0.wav', 'gsc12/_silence_/1037.wav'] },
+  { model: 'fsdd-digits', clips: ['fsdd/recordings/0_george_0.wav'] },
+] as const;
+
+for (const { model, clips } of SHIPPED_CLIPS) {
+  test(`native C baseline equals the .wasm bit for bit on the shipped ${model} (format 2)`, () => {
+    const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
+    assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
+    const info = Engine.open().loadOrThrow(bytes);
+    const frontend = info.frontend;
+    assert.ok(frontend, `${model}.hsm carries a FRONTEND section`);
+    for (const [c, clip] of clips.entries()) {
+      const wav = join(REPO_ROOT, 'models/samples', clip);
+      const { steps } = encodeWavAudio(readWav(wav), frontend, wav);
+      assert.ok(steps.length > 20, `${wav}: ${steps.length} steps`);
+      assert.ok(
+        steps.some((s) => s.length > 0),
+        `${wav} has input spikes`,
+      );
+      assertSameDumpOfFile(`${model}-${c}`, bytes, steps);
+    }
+  });
+}
+
+/** Runs the C engine on a model file; its exit status and stderr. */
+function runNative(name: string, bytes: Uint8Array): { status: number | null; stderr: string } {
+  const modelPath = join(dir, `${name}.hsm`);
+  const spikesPath = join(dir, `${name}.spk`);
+  writeFileSync(modelPath, bytes);
+  writeFileSync(spikesPath, encodeSpikeBinary({ steps: [[]] }, 64));
+  const run = spawnSync(buildNative(), [modelPath, spikesPath, '--dump'], { encoding: 'utf8' });
+  return { status: run.status, stderr: run.stderr };
+}
+
+test('native C baseline rejects a format version it does not read (3), saying so', () => {
+  // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
+  const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
+  assert.equal(runNative('v2', shipped).status, 0, 'the version 2 file itself loads');
+  for (const version of [3, 0]) {
+    const bytes = shipped.slice();
+    poke(bytes, FILE_FIELD.formatVersion, 'u16', version);
+    const sealed = resealCrc(bytes);
+    assert.equal(
+      statusName(Engine.open().load(sealed)),
+      'BAD_VERSION',
+      `the .wasm rejects version ${version} too`,
+    );
+    const { status, stderr } = runNative(`v${version}`, sealed);
+    assert.equal(status, 2, `version ${version}: exit status 2 (a bad model file); stderr: ${stderr}`);
+    assert.match(
+      stderr,
+      new RegExp(
+        `v${version}\\.hsm: bad file at byte 4: formatVersion ${version} is not one this engine reads \\(1 to 2\\)`,
+      ),
+    );
+  }
+});
+
+test('native C baseline validates the FRONTEND section and keeps it out of version 1 files', () => {
+  // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
+  const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
+  const frontend = sectionAt(shipped, 2);
+  assert.equal(frontend.id, 3, 'the third section of gsc12-kws.hsm is its FRONTEND');
+  // Each edit, the .wasm's verdict on it, and the C engine's message.
+  const cases: [string, (bytes: Uint8Array) => void, string, RegExp][] = [
+    [
+      'version 1 with a FRONTEND',
+      (b) => poke(b, FILE_FIELD.formatVersion, 'u16', 1),
+      'UNKNOWN_SECTION',
+      /section 2: unknown section id 3 in format version 1/,
+    ],
+    [
+      'sample rate',
+      (b) => poke(b, frontend.payload, 'u32', 44100),
+      'BAD_FRONTEND',
+      /FRONTEND sampleRateHz 44100 is not 8000 or 16000/,
+    ],
+    [
+      'bands',
+      (b) => poke(b, frontend.payload + 4, 'u16', 16),
+      'BAD_FRONTEND',
+      /FRONTEND 2 \* bands = 32 != the model's inputCount 64/,
+    ],
+    [
+      'hop over window',
+      (b) => poke(b, frontend.payload + 7, 'u8', 26),
+      'BAD_FRONTEND',
+      /FRONTEND hopMs 26 not in 1\.\.windowMs \(25\)/,
+    ],
+    [
+      'encoding',
+      (b) => poke(b, frontend.payload + 10, 'u8', 1),
+      'BAD_FRONTEND',
+      /FRONTEND encoding 1 unknown/,
+    ],
+    [
+      'section count',
+      (b) => poke(b, FILE_FIELD.sectionCount, 'u32', 4),
+      'SECTION_ORDER',
+      /sectionCount 4 != 5 \(MODEL, LABELS, FRONTEND, 2 layers\)/,
+    ],
+  ];
+  for (const [name, edit, wasmVerdict, message] of cases) {
+    const bytes = shipped.slice();
+    edit(bytes);
+    const sealed = resealCrc(bytes);
+    assert.equal(statusName(Engine.open().load(sealed)), wasmVerdict, `${name}: the .wasm's verdict`);
+    const { status, stderr } = runNative('frontend-edit', sealed);
+    assert.equal(status, 2, `${name}: exit status 2; stderr: ${stderr}`);
+    assert.match(stderr, message, name);
+  }
 });

@@ -39,8 +39,8 @@ import { fakeQuantizeWeights } from '../../host/train/quantize-aware.js';
 import { FloatReference } from '../../host/float/reference.js';
 import { floatModelToJson, parseFloatModel, type FloatModel } from '../../host/float/model.js';
 import { randomSpikeTrain } from '../../host/float/random-network.js';
-import { Prng } from '../../host/float/prng.js';
-import { defaultFrontend } from '../../host/audio/frontend-config.js';
+import { Prng } from '../../host/util/prng.js';
+import { defaultFrontend } from '../../host/model/frontend-config.js';
 
 const STEPS = 300;
 

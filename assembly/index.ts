@@ -50,7 +50,7 @@ export function step(count: u32): i32 {
   if (!Model.loaded) return E.NO_MODEL;
   if (count > Model.inputCount) return E.BAD_INPUT;
   for (let e: u32 = 0; e < count; e++) {
-    if (<u32>load<u16>(State.inputList + (<usize>e << 1)) >= Model.inputCount) return E.BAD_INPUT;
+    if (<u32>load<u16>(State.inputList + ((<usize>e) << 1)) >= Model.inputCount) return E.BAD_INPUT;
   }
   stepNetwork(count);
   return E.OK;
@@ -104,26 +104,45 @@ export function membrane(layer: i32, neuron: u32): i32 {
 export function modelInfo(field: i32): u32 {
   if (!Model.loaded) return 0;
   switch (field) {
-    case 0: return FileFormat.version;
-    case 1: return Model.inputCount;
-    case 2: return <u32>Model.layerCount;
-    case 3: return Model.labelCount;
-    case 4: return Model.timestepUs;
-    case 5: return Model.decisionMode;
-    case 6: return Model.decisionSkipSteps;
-    case 7: return Model.bytes;
-    case 8: return Model.stateBytes;
-    case 9: return Model.nameBytes;
-    case 10: return <u32>Model.name;
-    case 11: return <u32>Model.labels;
+    case 0:
+      return FileFormat.version;
+    case 1:
+      return Model.inputCount;
+    case 2:
+      return <u32>Model.layerCount;
+    case 3:
+      return Model.labelCount;
+    case 4:
+      return Model.timestepUs;
+    case 5:
+      return Model.decisionMode;
+    case 6:
+      return Model.decisionSkipSteps;
+    case 7:
+      return Model.bytes;
+    case 8:
+      return Model.stateBytes;
+    case 9:
+      return Model.nameBytes;
+    case 10:
+      return <u32>Model.name;
+    case 11:
+      return <u32>Model.labels;
     // The FRONTEND section (all 0 when the model has none).
-    case 12: return <u32>ModelFrontend.present;
-    case 13: return ModelFrontend.sampleRateHz;
-    case 14: return ModelFrontend.bands;
-    case 15: return ModelFrontend.windowMs;
-    case 16: return ModelFrontend.hopMs;
-    case 17: return ModelFrontend.thresholdQ8;
-    default: return 0;
+    case 12:
+      return <u32>ModelFrontend.present;
+    case 13:
+      return ModelFrontend.sampleRateHz;
+    case 14:
+      return ModelFrontend.bands;
+    case 15:
+      return ModelFrontend.windowMs;
+    case 16:
+      return ModelFrontend.hopMs;
+    case 17:
+      return ModelFrontend.thresholdQ8;
+    default:
+      return 0;
   }
 }
 
@@ -131,19 +150,32 @@ export function layerInfo(layer: i32, field: i32): u32 {
   if (!validLayer(layer)) return 0;
   const L = layerAt(layer);
   switch (field) {
-    case 0: return L.kind;
-    case 1: return L.inputCount;
-    case 2: return L.neuronCount;
-    case 3: return L.levelCount;
-    case 4: return L.bucketBits;
-    case 5: return <u32>L.sparse;
-    case 6: return L.synapseCount;
-    case 7: return L.weightShift;
-    case 8: return L.stateFracBits;
-    case 9: return L.resetDecayQ16;
-    case 10: return L.stateWidth;
-    case 11: return <u32>L.levelDecayQ16;
-    default: return 0;
+    case 0:
+      return L.kind;
+    case 1:
+      return L.inputCount;
+    case 2:
+      return L.neuronCount;
+    case 3:
+      return L.levelCount;
+    case 4:
+      return L.bucketBits;
+    case 5:
+      return <u32>L.sparse;
+    case 6:
+      return L.synapseCount;
+    case 7:
+      return L.weightShift;
+    case 8:
+      return L.stateFracBits;
+    case 9:
+      return L.resetDecayQ16;
+    case 10:
+      return L.stateWidth;
+    case 11:
+      return <u32>L.levelDecayQ16;
+    default:
+      return 0;
   }
 }
 

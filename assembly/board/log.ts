@@ -18,7 +18,7 @@ export function logValue(text: string, value: i32): void {
   for (let rest = magnitude / 10; rest != 0; rest /= 10) digits++;
   n += digits;
   for (let at = n; at > n - digits; at--) {
-    store<u8>(LINE + at - 1, 0x30 + magnitude % 10);
+    store<u8>(LINE + at - 1, 0x30 + (magnitude % 10));
     magnitude /= 10;
   }
   logBytes(LINE, n);

@@ -30,7 +30,7 @@ export function stepNetwork(inputCount: u32): void {
   for (let i = 0; i < Model.layerCount; i++) {
     const L = layerAt(i);
     const recurrent = L.kind == KIND_RECURRENT ? L.spikeCount : 0;
-    const growth = <u64>(count + recurrent) * (<u64>128 << L.weightShift);
+    const growth = <u64>(count + recurrent) * ((<u64>128) << L.weightShift);
     if (L.absBound + growth > I32_MAX) L.absBound = measureAbsMax(L);
     if (L.absBound + growth <= I32_MAX) {
       accumulateRows(L, list, count, 0, true);
@@ -55,7 +55,7 @@ export function stepNetwork(inputCount: u32): void {
 
 function measureAbsMax(L: Layer): u64 {
   let max: u64 = 0;
-  const end = L.sums + (<usize>(L.neuronCount * L.stateWidth) << 2);
+  const end = L.sums + ((<usize>(L.neuronCount * L.stateWidth)) << 2);
   for (let slot = L.sums; slot < end; slot += 4) {
     const x = <i64>load<i32>(slot);
     const magnitude = <u64>(x < 0 ? -x : x);
@@ -93,7 +93,7 @@ function accumulateRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact
 
 @inline
 function addWeight(slot: usize, weight: usize, shift: u32, exact: bool): void {
-  const w = <i32>load<i8>(weight) << shift;
+  const w = (<i32>load<i8>(weight)) << shift;
   store<i32>(slot, exact ? load<i32>(slot) + w : addSat(load<i32>(slot), w));
 }
 
@@ -103,7 +103,7 @@ function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exa
   const shift = L.weightShift;
   const sums = L.sums;
   for (let e: u32 = 0; e < count; e++) {
-    const row = <usize>load<u16>(list + (<usize>e << 1)) + rowOffset;
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const weights = L.weight + row * n;
     for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift, exact);
   }
@@ -113,14 +113,14 @@ function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exa
 function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
-  const stride = <usize>L.stateWidth << 2;
+  const stride = (<usize>L.stateWidth) << 2;
   for (let e: u32 = 0; e < count; e++) {
-    const row = <usize>load<u16>(list + (<usize>e << 1)) + rowOffset;
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const weights = L.weight + row * n;
     const levels = L.synapseLevel + row * n;
     let slot = L.sums;
     for (let j: usize = 0; j < n; j++) {
-      addWeight(slot + (<usize>load<u8>(levels + j) << 2), weights + j, shift, exact);
+      addWeight(slot + ((<usize>load<u8>(levels + j)) << 2), weights + j, shift, exact);
       slot += stride;
     }
   }
@@ -131,16 +131,16 @@ function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact
 function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
-  const stride = <usize>L.stateWidth << 2;
+  const stride = (<usize>L.stateWidth) << 2;
   for (let e: u32 = 0; e < count; e++) {
-    const row = <usize>load<u16>(list + (<usize>e << 1)) + rowOffset;
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const first = row * n;
     let weights = L.weight + first;
     let levels = L.synapseLevel + (first >> 1);
     let slot = L.sums;
     let j: usize = 0;
     if ((first & 1) != 0) {
-      addWeight(slot + ((<usize>load<u8>(levels) >> 4) << 2), weights, shift, exact);
+      addWeight(slot + (((<usize>load<u8>(levels)) >> 4) << 2), weights, shift, exact);
       levels++;
       weights++;
       slot += stride;
@@ -154,20 +154,20 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exa
       weights += 2;
       slot += stride << 1;
     }
-    if (j < n) addWeight(slot + ((<usize>load<u8>(levels) & 15) << 2), weights, shift, exact);
+    if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift, exact);
   }
 }
 
 @inline
 function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32, exact: bool): void {
   const shift = L.weightShift;
-  const stride = <usize>L.stateWidth << 2;
+  const stride = (<usize>L.stateWidth) << 2;
   for (let e: u32 = 0; e < count; e++) {
-    const row = <usize>load<u16>(list + (<usize>e << 1)) + rowOffset;
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const end = <usize>load<u32>(L.rowStart + ((row + 1) << 2));
     for (let s = <usize>load<u32>(L.rowStart + (row << 2)); s < end; s++) {
       let level: usize = 0;
-      if (bits == 4) level = (<usize>load<u8>(L.synapseLevel + (s >> 1)) >> ((s & 1) << 2)) & 15;
+      if (bits == 4) level = ((<usize>load<u8>(L.synapseLevel + (s >> 1))) >> ((s & 1) << 2)) & 15;
       else if (bits == 8) level = <usize>load<u8>(L.synapseLevel + s);
       const j = <usize>load<u16>(L.column + (s << 1));
       addWeight(L.sums + j * stride + (level << 2), L.weight + s, shift, exact);
@@ -180,18 +180,18 @@ function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32
 function sumThenDecay(L: Layer, j: u32): i64 {
   const alphas = L.levelDecayQ16;
   if (L.bucketBits == 0) {
-    const slot = L.sums + (<usize>j << 2);
+    const slot = L.sums + ((<usize>j) << 2);
     const x = load<i32>(slot);
-    store<i32>(slot, decay(x, load<u32>(alphas + (<usize>load<u8>(L.neuronLevel + j) << 2))));
+    store<i32>(slot, decay(x, load<u32>(alphas + ((<usize>load<u8>(L.neuronLevel + j)) << 2))));
     return <i64>x;
   }
   const width = L.stateWidth;
-  let slot = L.sums + (<usize>(j * width) << 2);
+  let slot = L.sums + ((<usize>(j * width)) << 2);
   let sum: i64 = 0;
   for (let k: u32 = 0; k < width; k++) {
     const x = load<i32>(slot);
     sum += <i64>x;
-    store<i32>(slot, decay(x, load<u32>(alphas + (<usize>k << 2))));
+    store<i32>(slot, decay(x, load<u32>(alphas + ((<usize>k) << 2))));
     slot += 4;
   }
   return sum;
@@ -203,7 +203,7 @@ function fire(L: Layer): void {
   const resetDecay = L.resetDecayQ16;
   let count: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
-    const at = <usize>j << 2;
+    const at = (<usize>j) << 2;
     const theta = load<i32>(L.threshold + at);
     const r = addSat(decay(load<i32>(L.reset + at), resetDecay), load<u8>(L.spikes + j) != 0 ? theta : 0);
     store<i32>(L.reset + at, r);
@@ -212,7 +212,7 @@ function fire(L: Layer): void {
     const spike = v >= theta;
     store<u8>(L.spikes + j, <u8>spike);
     if (spike) {
-      store<u16>(L.spikeList + (<usize>count << 1), <u16>j);
+      store<u16>(L.spikeList + ((<usize>count) << 1), <u16>j);
       count++;
     }
   }
@@ -221,7 +221,7 @@ function fire(L: Layer): void {
 
 function writeScores(L: Layer): void {
   for (let j: u32 = 0; j < L.neuronCount; j++) {
-    const at = <usize>j << 2;
+    const at = (<usize>j) << 2;
     store<i32>(State.scores + at, sat32(sumThenDecay(L, j) + <i64>load<i32>(L.drive + at)));
   }
 }
@@ -229,8 +229,8 @@ function writeScores(L: Layer): void {
 function accumulateDecision(): void {
   if (State.stepCount < Model.decisionSkipSteps) return;
   for (let j: u32 = 0; j < Model.labelCount; j++) {
-    const at = State.accumulators + (<usize>j << 3);
-    store<i64>(at, load<i64>(at) + <i64>load<i32>(State.scores + (<usize>j << 2)));
+    const at = State.accumulators + ((<usize>j) << 3);
+    store<i64>(at, load<i64>(at) + <i64>load<i32>(State.scores + ((<usize>j) << 2)));
   }
 }
 
@@ -240,7 +240,7 @@ export function decide(): i32 {
   let best: i32 = 0;
   let bestScore = load<i64>(State.accumulators);
   for (let j: u32 = 1; j < Model.labelCount; j++) {
-    const score = load<i64>(State.accumulators + (<usize>j << 3));
+    const score = load<i64>(State.accumulators + ((<usize>j) << 3));
     if (score > bestScore) {
       best = <i32>j;
       bestScore = score;
@@ -252,6 +252,6 @@ export function decide(): i32 {
 /** A layer's membrane potential (a readout's score) for neuron j at the last step. */
 export function membraneOf(layer: i32, j: u32): i32 {
   const L = layerAt(layer);
-  const at = <usize>j << 2;
+  const at = (<usize>j) << 2;
   return load<i32>(L.kind == KIND_READOUT ? State.scores + at : L.potentials + at);
 }

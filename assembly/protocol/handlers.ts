@@ -155,7 +155,9 @@ function hello(seq: u32): i32 {
   putU16(FORMAT_VERSION);
   putU16(Link.maxFrame);
   putU16(
-    (Model.loaded ? P.FLAG_MODEL : 0) | (streaming() ? P.FLAG_STREAMING : 0) | (uploading ? P.FLAG_UPLOAD : 0),
+    (Model.loaded ? P.FLAG_MODEL : 0) |
+      (streaming() ? P.FLAG_STREAMING : 0) |
+      (uploading ? P.FLAG_UPLOAD : 0),
   );
   putU32(storageBytes());
   putU8(active == S.NO_SLOT ? 0xff : <u32>active);

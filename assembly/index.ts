@@ -10,11 +10,11 @@
 import './runtime/abort';
 import * as E from './model/errors';
 import { FileFormat } from './model/parse';
-import { ModelFrontend } from './frontend/frontend';
-import { layerAt, Model, KIND_READOUT } from './engine/network';
+import { ModelFrontend } from './model/frontend-section';
+import { layerAt, Model, KIND_READOUT } from './model/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
-import { ENGINE_VERSION, loadModel, modelArena } from './board/model-load';
+import { ENGINE_VERSION, loadModel, modelArena } from './engine/model-load';
 
 // The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
 // --max-frame option lower the frame limit with the third.

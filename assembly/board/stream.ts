@@ -6,9 +6,9 @@
 // down (and, through the host's window, the host) instead of dropping results. While a frame is
 // being run the board reads no new request; its bytes stay in FRAME.
 
-import { clockUs } from './abi';
-import { ModelLoads } from './model-load';
-import { Model, layerAt, KIND_READOUT } from '../engine/network';
+import { clockUs } from '../abi/imports';
+import { ModelLoads } from '../engine/model-load';
+import { Model, layerAt, KIND_READOUT } from '../model/network';
 import { State, resetState } from '../engine/state';
 import { stepNetwork, decide } from '../engine/step';
 import * as E from '../model/errors';

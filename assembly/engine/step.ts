@@ -17,7 +17,7 @@
 //     can saturate, and plain additions give the same result. When the bound runs out it is
 //     re-measured; only a state really near 2^31 takes the saturating path.
 
-import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from './network';
+import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from '../model/network';
 import { State } from './state';
 import { addSat, decay, sat32 } from './fixed';
 

@@ -8,11 +8,11 @@
 // frequency log2(1 + f / 700) (mel / 781.17), in which the filterbank's triangles are equal.
 
 import * as E from '../model/errors';
-import { Model } from '../engine/network';
+import { MAX_BANDS, ModelFrontend, validConfig } from '../model/frontend-section';
+import { Model } from '../model/network';
 import { State } from '../engine/state';
 
-const MAX_N: u32 = 512;
-const MAX_BANDS: u32 = 64;
+const MAX_N: u32 = 512; // the FFT size of validConfig's longest window, 32 ms at 16 kHz
 const SAMPLE_CAP: u32 = MAX_N; // samples the buffer holds: the longest window (a bigger one cost a 16 kHz model its single 64 KiB page)
 const INPUT_SHIFT: u32 = 6; // windowed samples enter the FFT as x << 6 (|x| < 2^21)
 const FLOOR_Q16: u32 = 27 << 16; // log2 energy floor: silence and quiet noise sit here
@@ -46,16 +46,6 @@ const BIN_RISE = memory.data(((MAX_N >> 1) + 1) << 1, 4); // u16 Q15: weight of 
 const ENERGY = memory.data(MAX_BANDS << 3, 8); // u64 per band
 const REF = memory.data(MAX_BANDS << 2, 4); // u32 Q16 per band: the encoder's reference level
 const SPIKES = memory.data(MAX_BANDS << 2, 4); // u16: the channels of the last step
-
-/** The FRONTEND section of the loaded model, set by the parser (present = false when it has none). */
-export class ModelFrontend {
-  static present: bool = false;
-  static sampleRateHz: u32 = 0;
-  static bands: u32 = 0;
-  static windowMs: u32 = 0;
-  static hopMs: u32 = 0;
-  static thresholdQ8: u32 = 0;
-}
 
 /** Configures the front-end from the loaded model's FRONTEND section. */
 export function configureFromModel(): i32 {
@@ -113,20 +103,6 @@ export function log2Q16(x: u64): u32 {
 @inline
 function roundShift(p: i64, s: i64): i64 {
   return (p + ((<i64>1) << (s - 1)) - <i64>(p < 0)) >> s;
-}
-
-/** Whether these parameters are in range (the FRONTEND section is checked with the same rule). */
-export function validConfig(
-  sampleRateHz: u32,
-  bands: u32,
-  windowMs: u32,
-  hopMs: u32,
-  thresholdQ8: u32,
-): bool {
-  if (sampleRateHz != 8000 && sampleRateHz != 16000) return false;
-  // The FFT holds 256 samples at 8 kHz and 512 at 16 kHz: 32 ms either way.
-  if (bands == 0 || bands > MAX_BANDS || windowMs == 0 || windowMs > 32) return false;
-  return hopMs != 0 && hopMs <= windowMs && thresholdQ8 != 0 && thresholdQ8 <= 0xffff;
 }
 
 /**

@@ -6,8 +6,8 @@
 
 import * as E from './errors';
 import { crc32 } from './crc32';
-import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from '../engine/network';
-import { ModelFrontend, validConfig } from '../frontend/frontend';
+import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from './network';
+import { ModelFrontend, validConfig } from './frontend-section';
 
 /** The newest format version this parser reads; it reads every version from 1 up to it. */
 export const FORMAT_VERSION: u32 = 2;

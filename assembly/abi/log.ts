@@ -1,7 +1,7 @@
 // Debug log lines for the board (log import): a short ASCII text and a number. The text is a
 // static AssemblyScript string (UTF-16), narrowed byte by byte: nothing is allocated.
 
-import { logBytes } from './abi';
+import { logBytes } from './imports';
 
 const LINE_BYTES: u32 = 64;
 const LINE = memory.data(LINE_BYTES);

@@ -19,9 +19,7 @@
 
 import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from '../model/network';
 import { State } from './state';
-import { addSat, decay, sat32 } from './fixed';
-
-const I32_MAX: u64 = 0x7fffffff;
+import { I32_MAX, addSat, decay, sat32 } from './fixed';
 
 /** Runs one step on the `inputCount` channels in State.inputList (validated by the caller). */
 export function stepNetwork(inputCount: u32): void {
@@ -31,15 +29,15 @@ export function stepNetwork(inputCount: u32): void {
     const L = layerAt(i);
     const recurrent = L.kind == KIND_RECURRENT ? L.spikeCount : 0;
     const growth = <u64>(count + recurrent) * ((<u64>128) << L.weightShift);
-    if (L.absBound + growth > I32_MAX) L.absBound = measureAbsMax(L);
-    if (L.absBound + growth <= I32_MAX) {
-      accumulateRows(L, list, count, 0, true);
-      accumulateRows(L, L.spikeList, recurrent, L.inputCount, true);
+    if (L.absBound + growth > <u64>I32_MAX) L.absBound = measureAbsMax(L);
+    if (L.absBound + growth <= <u64>I32_MAX) {
+      exactRows(L, list, count, 0);
+      exactRows(L, L.spikeList, recurrent, L.inputCount);
       L.absBound += growth;
     } else {
-      accumulateRows(L, list, count, 0, false);
-      accumulateRows(L, L.spikeList, recurrent, L.inputCount, false);
-      L.absBound = I32_MAX + 1;
+      saturatingRows(L, list, count, 0);
+      saturatingRows(L, L.spikeList, recurrent, L.inputCount);
+      L.absBound = <u64>I32_MAX + 1;
     }
     if (L.kind == KIND_READOUT) {
       writeScores(L);
@@ -64,30 +62,32 @@ function measureAbsMax(L: Layer): u64 {
   return max;
 }
 
-/** Adds the weights of every synapse in the listed rows (row = list entry + rowOffset). */
-function accumulateRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+/** Adds the weights of every synapse in the listed rows (row = list entry + rowOffset), with plain
+ *  additions: the caller's L.absBound proves none can overflow. */
+function exactRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
+  addRows(L, list, count, rowOffset, true);
+}
+
+/** exactRows with saturating additions, for when L.absBound cannot rule out an overflow. */
+function saturatingRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
+  addRows(L, list, count, rowOffset, false);
+}
+
+// One function per mode: the literal `exact` and the layout's literals specialise each @inline loop
+// below. (Inlined twice into one function, this dispatcher's copies get folded back into one with
+// the mode tested per synapse.)
+@inline
+function addRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
   if (count == 0) return;
-  // Literal arguments let each @inline loop below be specialised for its layout and mode.
-  if (exact) {
-    if (L.sparse) {
-      if (L.bucketBits == 0) sparseRows(L, list, count, rowOffset, 0, true);
-      else if (L.bucketBits == 4) sparseRows(L, list, count, rowOffset, 4, true);
-      else sparseRows(L, list, count, rowOffset, 8, true);
-    } else {
-      if (L.bucketBits == 0) denseRowsOneSlot(L, list, count, rowOffset, true);
-      else if (L.bucketBits == 4) denseRowsNibbles(L, list, count, rowOffset, true);
-      else denseRowsBytes(L, list, count, rowOffset, true);
-    }
+  const bits = L.bucketBits;
+  if (L.sparse) {
+    if (bits == 0) sparseRows(L, list, count, rowOffset, 0, exact);
+    else if (bits == 4) sparseRows(L, list, count, rowOffset, 4, exact);
+    else sparseRows(L, list, count, rowOffset, 8, exact);
   } else {
-    if (L.sparse) {
-      if (L.bucketBits == 0) sparseRows(L, list, count, rowOffset, 0, false);
-      else if (L.bucketBits == 4) sparseRows(L, list, count, rowOffset, 4, false);
-      else sparseRows(L, list, count, rowOffset, 8, false);
-    } else {
-      if (L.bucketBits == 0) denseRowsOneSlot(L, list, count, rowOffset, false);
-      else if (L.bucketBits == 4) denseRowsNibbles(L, list, count, rowOffset, false);
-      else denseRowsBytes(L, list, count, rowOffset, false);
-    }
+    if (bits == 0) denseRowsOneSlot(L, list, count, rowOffset, exact);
+    else if (bits == 4) denseRowsNibbles(L, list, count, rowOffset, exact);
+    else denseRowsBytes(L, list, count, rowOffset, exact);
   }
 }
 
@@ -175,11 +175,16 @@ function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32
   }
 }
 
-/** sum_k S[j][k] in 64 bits, then each S[j][k] decayed for the next step (spec step 1, early). */
+/**
+ * sum_k S[j][k] in 64 bits, then each S[j][k] decayed for the next step (spec step 1, early).
+ * `oneSlot` is L.bucketBits == 0 (one slot per neuron, decayed by the neuron's level), read by
+ * the caller once per layer. What stays per neuron is a test of that local: a neuron loop
+ * specialised per layout, like the row loops, would cost the module ~270 bytes.
+ */
 @inline
-function sumThenDecay(L: Layer, j: u32): i64 {
+function sumThenDecay(L: Layer, j: u32, oneSlot: bool): i64 {
   const alphas = L.levelDecayQ16;
-  if (L.bucketBits == 0) {
+  if (oneSlot) {
     const slot = L.sums + ((<usize>j) << 2);
     const x = load<i32>(slot);
     store<i32>(slot, decay(x, load<u32>(alphas + ((<usize>load<u8>(L.neuronLevel + j)) << 2))));
@@ -201,13 +206,14 @@ function sumThenDecay(L: Layer, j: u32): i64 {
 function fire(L: Layer): void {
   const n = L.neuronCount;
   const resetDecay = L.resetDecayQ16;
+  const oneSlot = L.bucketBits == 0;
   let count: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const at = (<usize>j) << 2;
     const theta = load<i32>(L.threshold + at);
     const r = addSat(decay(load<i32>(L.reset + at), resetDecay), load<u8>(L.spikes + j) != 0 ? theta : 0);
     store<i32>(L.reset + at, r);
-    const v = sat32(sumThenDecay(L, j) + <i64>load<i32>(L.drive + at) - <i64>r);
+    const v = sat32(sumThenDecay(L, j, oneSlot) + <i64>load<i32>(L.drive + at) - <i64>r);
     store<i32>(L.potentials + at, v);
     const spike = v >= theta;
     store<u8>(L.spikes + j, <u8>spike);
@@ -220,9 +226,10 @@ function fire(L: Layer): void {
 }
 
 function writeScores(L: Layer): void {
+  const oneSlot = L.bucketBits == 0;
   for (let j: u32 = 0; j < L.neuronCount; j++) {
     const at = (<usize>j) << 2;
-    store<i32>(State.scores + at, sat32(sumThenDecay(L, j) + <i64>load<i32>(L.drive + at)));
+    store<i32>(State.scores + at, sat32(sumThenDecay(L, j, oneSlot) + <i64>load<i32>(L.drive + at)));
   }
 }
 

@@ -1,5 +1,5 @@
 // The field numbers of the modelInfo(field) and layerInfo(layer, field) exports of index.ts. Fields
-// by number keep the export list (and the module) small. host/engine/wasm-engine.ts mirrors these
+// by number keep the export list (and the module) small. host/wasm/engine.ts mirrors these
 // numbers (MODEL_FIELD, LAYER_FIELD; NAME_IN_SNAKE_CASE here is nameInCamelCase there) and a host
 // test reads this file to tie the two, so keep to one `export const ..._INFO_...: i32 = n;` a line.
 // Pointers (..._PTR) are addresses in the module's memory.

@@ -69,8 +69,9 @@ export function parseModel(base: usize, bytes: u32): i32 {
     const payload = at + SECTION_HEADER_BYTES;
     if (<u64>payload + <u64>payloadBytes > <u64>end) return E.BAD_SECTION;
     const frontend = id == SECTION_FRONTEND && version >= FIRST_FRONTEND_VERSION;
-    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend)
+    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend) {
       return E.UNKNOWN_SECTION;
+    }
     // FRONTEND is optional, at most once, between LABELS and the first LAYER.
     if (frontend ? expected != SECTION_LAYER || layerIndex != 0 || ModelFrontend.present : id != expected) {
       return E.SECTION_ORDER;
@@ -139,8 +140,9 @@ function parseFrontendSection(p: usize, n: u32): i32 {
       ModelFrontend.hopMs,
       ModelFrontend.thresholdQ8,
     )
-  )
+  ) {
     return E.BAD_FRONTEND;
+  }
   if (ModelFrontend.bands << 1 != Model.inputCount) return E.BAD_FRONTEND;
   ModelFrontend.present = true;
   return E.OK;
@@ -178,8 +180,9 @@ function parseLayerSection(p: usize, n: u32, index: i32): i32 {
   const resetDecay = load<u32>(p, 12);
   const synapseCount = load<u32>(p, 16);
 
-  if (kind > KIND_READOUT || (flags & ~1) != 0 || load<u16>(p, 10) != 0 || neuronCount == 0)
+  if (kind > KIND_READOUT || (flags & ~1) != 0 || load<u16>(p, 10) != 0 || neuronCount == 0) {
     return E.BAD_LAYER;
+  }
   if (weightShift > MAX_WEIGHT_SHIFT || stateFracBits > MAX_STATE_FRAC_BITS) return E.BAD_LAYER;
   if (kind == KIND_READOUT && resetDecay != 0) return E.BAD_LAYER;
   if ((kind == KIND_READOUT) != (index == Model.layerCount - 1)) return E.READOUT_POSITION;
@@ -275,8 +278,9 @@ function checkSparseRows(
   neuronCount: u32,
   synapseCount: u32,
 ): i32 {
-  if (load<u32>(rowStart) != 0 || load<u32>(rowStart + ((<usize>rows) << 2)) != synapseCount)
+  if (load<u32>(rowStart) != 0 || load<u32>(rowStart + ((<usize>rows) << 2)) != synapseCount) {
     return E.BAD_SPARSE;
+  }
   for (let r: u32 = 0; r < rows; r++) {
     const first = load<u32>(rowStart + ((<usize>r) << 2));
     const last = load<u32>(rowStart + ((<usize>(r + 1)) << 2));

@@ -9,12 +9,13 @@
 // The module's own abort, named by --use abort=... in asconfig.json, must be part of the program.
 import './runtime/abort';
 import * as E from './model/errors';
+import * as F from './model-info-fields';
 import { FileFormat } from './model/parse';
-import { ModelFrontend } from './frontend/frontend';
-import { layerAt, Model, KIND_READOUT } from './engine/network';
+import { ModelFrontend } from './model/frontend-section';
+import { layerAt, Model, KIND_READOUT } from './model/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
-import { ENGINE_VERSION, loadModel, modelArena } from './board/model-load';
+import { ENGINE_VERSION, loadModel, modelArena } from './engine/model-load';
 
 // The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
 // --max-frame option lower the frame limit with the third.
@@ -50,7 +51,7 @@ export function step(count: u32): i32 {
   if (!Model.loaded) return E.NO_MODEL;
   if (count > Model.inputCount) return E.BAD_INPUT;
   for (let e: u32 = 0; e < count; e++) {
-    if (<u32>load<u16>(State.inputList + (<usize>e << 1)) >= Model.inputCount) return E.BAD_INPUT;
+    if (<u32>load<u16>(State.inputList + ((<usize>e) << 1)) >= Model.inputCount) return E.BAD_INPUT;
   }
   stepNetwork(count);
   return E.OK;
@@ -99,31 +100,49 @@ export function membrane(layer: i32, neuron: u32): i32 {
   return validLayer(layer) && neuron < layerAt(layer).neuronCount ? membraneOf(layer, neuron) : 0;
 }
 
-// Model description, for `hetsyn inspect` and the host wrapper. Fields by number keep the export
-// list (and the module) small; host/engine/wasm-engine.ts names them.
+// Model description, for `hetsyn inspect` and the host wrapper; the field numbers are in
+// model-info-fields.ts.
 export function modelInfo(field: i32): u32 {
   if (!Model.loaded) return 0;
   switch (field) {
-    case 0: return FileFormat.version;
-    case 1: return Model.inputCount;
-    case 2: return <u32>Model.layerCount;
-    case 3: return Model.labelCount;
-    case 4: return Model.timestepUs;
-    case 5: return Model.decisionMode;
-    case 6: return Model.decisionSkipSteps;
-    case 7: return Model.bytes;
-    case 8: return Model.stateBytes;
-    case 9: return Model.nameBytes;
-    case 10: return <u32>Model.name;
-    case 11: return <u32>Model.labels;
-    // The FRONTEND section (all 0 when the model has none).
-    case 12: return <u32>ModelFrontend.present;
-    case 13: return ModelFrontend.sampleRateHz;
-    case 14: return ModelFrontend.bands;
-    case 15: return ModelFrontend.windowMs;
-    case 16: return ModelFrontend.hopMs;
-    case 17: return ModelFrontend.thresholdQ8;
-    default: return 0;
+    case F.MODEL_INFO_FORMAT_VERSION:
+      return FileFormat.version;
+    case F.MODEL_INFO_INPUT_COUNT:
+      return Model.inputCount;
+    case F.MODEL_INFO_LAYER_COUNT:
+      return <u32>Model.layerCount;
+    case F.MODEL_INFO_CLASS_COUNT:
+      return Model.labelCount;
+    case F.MODEL_INFO_TIMESTEP_US:
+      return Model.timestepUs;
+    case F.MODEL_INFO_DECISION_MODE:
+      return Model.decisionMode;
+    case F.MODEL_INFO_DECISION_SKIP_STEPS:
+      return Model.decisionSkipSteps;
+    case F.MODEL_INFO_MODEL_BYTES:
+      return Model.bytes;
+    case F.MODEL_INFO_STATE_BYTES:
+      return Model.stateBytes;
+    case F.MODEL_INFO_NAME_BYTES:
+      return Model.nameBytes;
+    case F.MODEL_INFO_NAME_PTR:
+      return <u32>Model.name;
+    case F.MODEL_INFO_LABELS_PTR:
+      return <u32>Model.labels;
+    case F.MODEL_INFO_FRONTEND_PRESENT:
+      return <u32>ModelFrontend.present;
+    case F.MODEL_INFO_FRONTEND_SAMPLE_RATE_HZ:
+      return ModelFrontend.sampleRateHz;
+    case F.MODEL_INFO_FRONTEND_BANDS:
+      return ModelFrontend.bands;
+    case F.MODEL_INFO_FRONTEND_WINDOW_MS:
+      return ModelFrontend.windowMs;
+    case F.MODEL_INFO_FRONTEND_HOP_MS:
+      return ModelFrontend.hopMs;
+    case F.MODEL_INFO_FRONTEND_THRESHOLD_Q8:
+      return ModelFrontend.thresholdQ8;
+    default:
+      return 0;
   }
 }
 
@@ -131,19 +150,32 @@ export function layerInfo(layer: i32, field: i32): u32 {
   if (!validLayer(layer)) return 0;
   const L = layerAt(layer);
   switch (field) {
-    case 0: return L.kind;
-    case 1: return L.inputCount;
-    case 2: return L.neuronCount;
-    case 3: return L.levelCount;
-    case 4: return L.bucketBits;
-    case 5: return <u32>L.sparse;
-    case 6: return L.synapseCount;
-    case 7: return L.weightShift;
-    case 8: return L.stateFracBits;
-    case 9: return L.resetDecayQ16;
-    case 10: return L.stateWidth;
-    case 11: return <u32>L.levelDecayQ16;
-    default: return 0;
+    case F.LAYER_INFO_KIND:
+      return L.kind;
+    case F.LAYER_INFO_INPUT_COUNT:
+      return L.inputCount;
+    case F.LAYER_INFO_NEURON_COUNT:
+      return L.neuronCount;
+    case F.LAYER_INFO_LEVEL_COUNT:
+      return L.levelCount;
+    case F.LAYER_INFO_BUCKET_BITS:
+      return L.bucketBits;
+    case F.LAYER_INFO_SPARSE:
+      return <u32>L.sparse;
+    case F.LAYER_INFO_SYNAPSE_COUNT:
+      return L.synapseCount;
+    case F.LAYER_INFO_WEIGHT_SHIFT:
+      return L.weightShift;
+    case F.LAYER_INFO_STATE_FRAC_BITS:
+      return L.stateFracBits;
+    case F.LAYER_INFO_RESET_DECAY_Q16:
+      return L.resetDecayQ16;
+    case F.LAYER_INFO_STATE_WIDTH:
+      return L.stateWidth;
+    case F.LAYER_INFO_LEVEL_DECAY_PTR:
+      return <u32>L.levelDecayQ16;
+    default:
+      return 0;
   }
 }
 

@@ -6,7 +6,7 @@
 import { slotsInit } from './slots';
 import { Stream, runSteps } from './stream';
 import { Link, TX_RESERVE, flushTx, receiveFrame, setMaxFrame, txFree } from '../protocol/link';
-import { handleFrame } from '../protocol/handlers';
+import { handleFrame } from './handlers';
 
 /** Finds and loads the newest valid stored model: 0 (also when none is stored), the engine's code
  *  for a stored model it refused, or a negative storage status. */

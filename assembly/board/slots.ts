@@ -9,10 +9,10 @@
 // Fail.detail, as the handlers answer them.
 
 import { CRC32_START, crc32Update, crc32Finish } from '../model/crc32';
-import { storageBytes, storageErase, storageRead, storageWrite } from './abi';
-import { logValue } from './log';
-import { modelArena, loadModel } from './model-load';
-import { Model } from '../engine/network';
+import { storageBytes, storageErase, storageRead, storageWrite } from '../abi/imports';
+import { logValue } from '../abi/log';
+import { modelArena, loadModel } from '../engine/model-load';
+import { Model } from '../model/network';
 import * as E from '../model/errors';
 import * as P from '../protocol/codes';
 

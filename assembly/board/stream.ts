@@ -6,9 +6,9 @@
 // down (and, through the host's window, the host) instead of dropping results. While a frame is
 // being run the board reads no new request; its bytes stay in FRAME.
 
-import { clockUs } from './abi';
-import { ModelLoads } from './model-load';
-import { Model, layerAt, KIND_READOUT } from '../engine/network';
+import { clockUs } from '../abi/imports';
+import { ModelLoads } from '../engine/model-load';
+import { Model, layerAt, KIND_READOUT } from '../model/network';
 import { State, resetState } from '../engine/state';
 import { stepNetwork, decide } from '../engine/step';
 import * as E from '../model/errors';
@@ -125,9 +125,9 @@ function runStep(): void {
   const count = <u32>load<u8>(Stream.cursor);
   const channels = Stream.cursor + 1;
   for (let e: u32 = 0; e < count; e++) {
-    store<u16>(State.inputList + (<usize>e << 1), load<u16>(channels + (<usize>e << 1)));
+    store<u16>(State.inputList + ((<usize>e) << 1), load<u16>(channels + ((<usize>e) << 1)));
   }
-  Stream.cursor = channels + (<usize>count << 1);
+  Stream.cursor = channels + ((<usize>count) << 1);
   Stream.stepsLeft--;
   const started = clockUs();
   stepNetwork(count);
@@ -140,12 +140,12 @@ function runStep(): void {
   putU32(stepUs);
   putU8(report);
   if ((report & P.REPORT_SCORES) != 0) {
-    for (let j: u32 = 0; j < Model.labelCount; j++) putU32(load<u32>(State.scores + (<usize>j << 2)));
+    for (let j: u32 = 0; j < Model.labelCount; j++) putU32(load<u32>(State.scores + ((<usize>j) << 2)));
   }
   if ((report & P.REPORT_SPIKES) != 0) {
     const L = layerAt(Stream.layer);
     putU16(L.spikeCount);
-    for (let i: u32 = 0; i < L.spikeCount; i++) putU16(<u32>load<u16>(L.spikeList + (<usize>i << 1)));
+    for (let i: u32 = 0; i < L.spikeCount; i++) putU16(<u32>load<u16>(L.spikeList + ((<usize>i) << 1)));
   }
   // Larger than maxFrame only when maxFrame was lowered during the stream.
   if (bodyLength() + 2 > Link.maxFrame || !sendFrame()) Link.resultsDropped++;

@@ -6,7 +6,7 @@ const MAX_ARENA_BYTES: u64 = 1 << 30;
 
 @inline
 export function arenaStart(): usize {
-  return (__heap_base + 15) & ~<usize>15;
+  return (__heap_base + 15) & ~(<usize>15);
 }
 
 @inline
@@ -17,7 +17,7 @@ export function align8(x: u64): u64 {
 /** Makes sure memory reaches `end` (an address), growing it if needed. */
 export function reserveTo(end: u64): bool {
   if (end - <u64>arenaStart() > MAX_ARENA_BYTES) return false;
-  const have = <u64>memory.size() << 16;
+  const have = (<u64>memory.size()) << 16;
   if (end <= have) return true;
   return memory.grow(<i32>((end - have + 0xffff) >> 16)) >= 0;
 }

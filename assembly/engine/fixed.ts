@@ -1,15 +1,19 @@
 // The named integer operations of docs/fixed-point.md. Every state update goes through these.
 
+/** The range sat32 and addSat clamp to. */
+export const I32_MAX: i32 = 0x7fffffff;
+export const I32_MIN: i32 = -I32_MAX - 1;
+
 /** sat32(a + b) without 64-bit arithmetic: overflow happened iff a and b share a sign r lacks. */
 @inline
 export function addSat(a: i32, b: i32): i32 {
   const r = a + b;
-  return ((a ^ r) & (b ^ r)) < 0 ? (a >> 31) ^ 0x7fffffff : r;
+  return ((a ^ r) & (b ^ r)) < 0 ? (a >> 31) ^ I32_MAX : r;
 }
 
 @inline
 export function sat32(x: i64): i32 {
-  return x > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : x < <i64>i32.MIN_VALUE ? i32.MIN_VALUE : <i32>x;
+  return x > <i64>I32_MAX ? I32_MAX : x < <i64>I32_MIN ? I32_MIN : <i32>x;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Carves the network state out of the arena after the model bytes, in the order
 // docs/model-format.md ("Memory") gives, and clears it. Runs once per load, after validation.
 
-import { Layer, layerAt, Model, KIND_READOUT } from './network';
+import { Layer, layerAt, Model, KIND_READOUT } from '../model/network';
 import { align8, reserveTo, zero8 } from './arena';
 
 export class State {

@@ -8,33 +8,33 @@
 // frequency log2(1 + f / 700) (mel / 781.17), in which the filterbank's triangles are equal.
 
 import * as E from '../model/errors';
-import { Model } from '../engine/network';
+import { MAX_BANDS, ModelFrontend, validConfig } from '../model/frontend-section';
+import { Model } from '../model/network';
 import { State } from '../engine/state';
 
-const MAX_N: u32 = 512;
-const MAX_BANDS: u32 = 64;
+const MAX_N: u32 = 512; // the FFT size of validConfig's longest window, 32 ms at 16 kHz
 const SAMPLE_CAP: u32 = MAX_N; // samples the buffer holds: the longest window (a bigger one cost a 16 kHz model its single 64 KiB page)
 const INPUT_SHIFT: u32 = 6; // windowed samples enter the FFT as x << 6 (|x| < 2^21)
 const FLOOR_Q16: u32 = 27 << 16; // log2 energy floor: silence and quiet noise sit here
 
 // sin(2 pi k / 512) in Q15 (rounded, 32767 at k = 128), k = 0..128: the FFT twiddles and the window.
 @lazy const SIN_Q15 = memory.data<i16>([
-  0, 402, 804, 1206, 1608, 2009, 2410, 2811, 3212, 3612, 4011, 4410, 4808, 5205, 5602, 5998, 6393,
-  6786, 7179, 7571, 7962, 8351, 8739, 9126, 9512, 9896, 10278, 10659, 11039, 11417, 11793, 12167,
-  12539, 12910, 13279, 13645, 14010, 14372, 14732, 15090, 15446, 15800, 16151, 16499, 16846, 17189,
-  17530, 17869, 18204, 18537, 18868, 19195, 19519, 19841, 20159, 20475, 20787, 21096, 21403, 21705,
-  22005, 22301, 22594, 22884, 23170, 23452, 23731, 24007, 24279, 24547, 24811, 25072, 25329, 25582,
-  25832, 26077, 26319, 26556, 26790, 27019, 27245, 27466, 27683, 27896, 28105, 28310, 28510, 28706,
-  28898, 29085, 29268, 29447, 29621, 29791, 29956, 30117, 30273, 30424, 30571, 30714, 30852, 30985,
-  31113, 31237, 31356, 31470, 31580, 31685, 31785, 31880, 31971, 32057, 32137, 32213, 32285, 32351,
-  32412, 32469, 32521, 32567, 32609, 32646, 32678, 32705, 32728, 32745, 32757, 32765, 32767,
+  0, 402, 804, 1206, 1608, 2009, 2410, 2811, 3212, 3612, 4011, 4410, 4808, 5205, 5602, 5998, 6393, 6786, 7179,
+  7571, 7962, 8351, 8739, 9126, 9512, 9896, 10278, 10659, 11039, 11417, 11793, 12167, 12539, 12910, 13279,
+  13645, 14010, 14372, 14732, 15090, 15446, 15800, 16151, 16499, 16846, 17189, 17530, 17869, 18204, 18537,
+  18868, 19195, 19519, 19841, 20159, 20475, 20787, 21096, 21403, 21705, 22005, 22301, 22594, 22884, 23170,
+  23452, 23731, 24007, 24279, 24547, 24811, 25072, 25329, 25582, 25832, 26077, 26319, 26556, 26790, 27019,
+  27245, 27466, 27683, 27896, 28105, 28310, 28510, 28706, 28898, 29085, 29268, 29447, 29621, 29791, 29956,
+  30117, 30273, 30424, 30571, 30714, 30852, 30985, 31113, 31237, 31356, 31470, 31580, 31685, 31785, 31880,
+  31971, 32057, 32137, 32213, 32285, 32351, 32412, 32469, 32521, 32567, 32609, 32646, 32678, 32705, 32728,
+  32745, 32757, 32765, 32767,
 ]);
 
 // log2(1 + i / 32) in Q16 (rounded), i = 0..32: the mantissa of log2Q16, interpolated linearly.
 @lazy const LOG2_Q16 = memory.data<u32>([
-  0, 2909, 5732, 8473, 11136, 13727, 16248, 18704, 21098, 23433, 25711, 27936, 30109, 32234, 34312,
-  36346, 38336, 40286, 42196, 44068, 45904, 47705, 49472, 51207, 52911, 54584, 56229, 57845, 59434,
-  60997, 62534, 64047, 65536,
+  0, 2909, 5732, 8473, 11136, 13727, 16248, 18704, 21098, 23433, 25711, 27936, 30109, 32234, 34312, 36346,
+  38336, 40286, 42196, 44068, 45904, 47705, 49472, 51207, 52911, 54584, 56229, 57845, 59434, 60997, 62534,
+  64047, 65536,
 ]);
 
 const SAMPLES = memory.data(SAMPLE_CAP << 1, 4); // i16, host-written
@@ -47,22 +47,18 @@ const ENERGY = memory.data(MAX_BANDS << 3, 8); // u64 per band
 const REF = memory.data(MAX_BANDS << 2, 4); // u32 Q16 per band: the encoder's reference level
 const SPIKES = memory.data(MAX_BANDS << 2, 4); // u16: the channels of the last step
 
-/** The FRONTEND section of the loaded model, set by the parser (present = false when it has none). */
-export class ModelFrontend {
-  static present: bool = false;
-  static sampleRateHz: u32 = 0;
-  static bands: u32 = 0;
-  static windowMs: u32 = 0;
-  static hopMs: u32 = 0;
-  static thresholdQ8: u32 = 0;
-}
-
 /** Configures the front-end from the loaded model's FRONTEND section. */
 export function configureFromModel(): i32 {
   if (!Model.loaded) return E.NO_MODEL;
   if (!ModelFrontend.present) return E.BAD_FRONTEND;
   const rate = ModelFrontend.sampleRateHz;
-  return configure(rate, ModelFrontend.bands, ModelFrontend.windowMs, ModelFrontend.hopMs, ModelFrontend.thresholdQ8);
+  return configure(
+    rate,
+    ModelFrontend.bands,
+    ModelFrontend.windowMs,
+    ModelFrontend.hopMs,
+    ModelFrontend.thresholdQ8,
+  );
 }
 
 export class Frontend {
@@ -79,7 +75,9 @@ export class Frontend {
 /** cos(2 pi a / 512) in Q15 for a in [0, 256]. */
 @inline
 function cos512(a: u32): i32 {
-  return a <= 128 ? <i32>load<i16>(SIN_Q15 + ((128 - a) << 1)) : -<i32>load<i16>(SIN_Q15 + ((a - 128) << 1));
+  return a <= 128
+    ? <i32>load<i16>(SIN_Q15 + ((128 - a) << 1))
+    : -(<i32>load<i16>(SIN_Q15 + ((a - 128) << 1)));
 }
 
 /** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
@@ -94,8 +92,8 @@ export function log2Q16(x: u64): u32 {
   if (x == 0) return 0;
   const z = <u32>clz(x);
   const m = x << z; // top bit at 63
-  const i = <u32>(m >> 58) & 31; // 5 mantissa bits below the leading one
-  const f = <u32>(m >> 42) & 0xffff; // the next 16 bits interpolate
+  const i = (<u32>(m >> 58)) & 31; // 5 mantissa bits below the leading one
+  const f = (<u32>(m >> 42)) & 0xffff; // the next 16 bits interpolate
   const lo = load<u32>(LOG2_Q16 + (i << 2));
   const hi = load<u32>(LOG2_Q16 + ((i + 1) << 2));
   return ((63 - z) << 16) + lo + <u32>((<u64>(hi - lo) * f + 0x8000) >> 16);
@@ -104,15 +102,7 @@ export function log2Q16(x: u64): u32 {
 /** (p + 2^(s-1)) >> s with the half rounded away from zero. */
 @inline
 function roundShift(p: i64, s: i64): i64 {
-  return (p + (<i64>1 << (s - 1)) - <i64>(p < 0)) >> s;
-}
-
-/** Whether these parameters are in range (the FRONTEND section is checked with the same rule). */
-export function validConfig(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u32, thresholdQ8: u32): bool {
-  if (sampleRateHz != 8000 && sampleRateHz != 16000) return false;
-  // The FFT holds 256 samples at 8 kHz and 512 at 16 kHz: 32 ms either way.
-  if (bands == 0 || bands > MAX_BANDS || windowMs == 0 || windowMs > 32) return false;
-  return hopMs != 0 && hopMs <= windowMs && thresholdQ8 != 0 && thresholdQ8 <= 0xffff;
+  return (p + ((<i64>1) << (s - 1)) - <i64>(p < 0)) >> s;
 }
 
 /**
@@ -148,7 +138,7 @@ export function configure(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u
       c1 = cos512(a - 1);
     }
     const c = c0 * 256 + (c1 - c0) * frac; // Q23
-    const q: i32 = ((<i32>32767 << 8) - c + 256) >> 9; // (1 - cos) / 2 in Q15, rounded
+    const q: i32 = (((<i32>32767) << 8) - c + 256) >> 9; // (1 - cos) / 2 in Q15, rounded
     store<u16>(WINDOW + (i << 1), <u16>q);
   }
 
@@ -178,7 +168,7 @@ export function reset(): void {
 
 /** Where the host writes its next samples (room(): how many fit). */
 export function samplesAt(): usize {
-  return SAMPLES + (<usize>Frontend.have << 1);
+  return SAMPLES + ((<usize>Frontend.have) << 1);
 }
 
 export function room(): u32 {
@@ -271,7 +261,7 @@ function spectrum(): void {
 function melEnergies(): void {
   const bands = Frontend.bands;
   for (let b: u32 = 0; b < bands; b++) store<u64>(ENERGY + (b << 3), 0);
-  const half = (<u32>1 << Frontend.fftBits) >> 1;
+  const half = ((<u32>1) << Frontend.fftBits) >> 1;
   for (let k: u32 = 0; k <= half; k++) {
     const re = <i64>load<i32>(RE + (k << 2));
     const im = <i64>load<i32>(IM + (k << 2));

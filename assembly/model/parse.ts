@@ -6,8 +6,8 @@
 
 import * as E from './errors';
 import { crc32 } from './crc32';
-import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from '../engine/network';
-import { ModelFrontend, validConfig } from '../frontend/frontend';
+import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from './network';
+import { ModelFrontend, validConfig } from './frontend-section';
 
 /** The newest format version this parser reads; it reads every version from 1 up to it. */
 export const FORMAT_VERSION: u32 = 2;
@@ -69,7 +69,9 @@ export function parseModel(base: usize, bytes: u32): i32 {
     const payload = at + SECTION_HEADER_BYTES;
     if (<u64>payload + <u64>payloadBytes > <u64>end) return E.BAD_SECTION;
     const frontend = id == SECTION_FRONTEND && version >= FIRST_FRONTEND_VERSION;
-    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend) return E.UNKNOWN_SECTION;
+    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend) {
+      return E.UNKNOWN_SECTION;
+    }
     // FRONTEND is optional, at most once, between LABELS and the first LAYER.
     if (frontend ? expected != SECTION_LAYER || layerIndex != 0 || ModelFrontend.present : id != expected) {
       return E.SECTION_ORDER;
@@ -130,7 +132,17 @@ function parseFrontendSection(p: usize, n: u32): i32 {
   ModelFrontend.hopMs = <u32>load<u8>(p, 7);
   ModelFrontend.thresholdQ8 = <u32>load<u16>(p, 8);
   if (<u32>load<u8>(p, 10) != ENCODING_DELTA || load<u8>(p, 11) != 0) return E.BAD_FRONTEND;
-  if (!validConfig(ModelFrontend.sampleRateHz, ModelFrontend.bands, ModelFrontend.windowMs, ModelFrontend.hopMs, ModelFrontend.thresholdQ8)) return E.BAD_FRONTEND;
+  if (
+    !validConfig(
+      ModelFrontend.sampleRateHz,
+      ModelFrontend.bands,
+      ModelFrontend.windowMs,
+      ModelFrontend.hopMs,
+      ModelFrontend.thresholdQ8,
+    )
+  ) {
+    return E.BAD_FRONTEND;
+  }
   if (ModelFrontend.bands << 1 != Model.inputCount) return E.BAD_FRONTEND;
   ModelFrontend.present = true;
   return E.OK;
@@ -168,7 +180,9 @@ function parseLayerSection(p: usize, n: u32, index: i32): i32 {
   const resetDecay = load<u32>(p, 12);
   const synapseCount = load<u32>(p, 16);
 
-  if (kind > KIND_READOUT || (flags & ~1) != 0 || load<u16>(p, 10) != 0 || neuronCount == 0) return E.BAD_LAYER;
+  if (kind > KIND_READOUT || (flags & ~1) != 0 || load<u16>(p, 10) != 0 || neuronCount == 0) {
+    return E.BAD_LAYER;
+  }
   if (weightShift > MAX_WEIGHT_SHIFT || stateFracBits > MAX_STATE_FRAC_BITS) return E.BAD_LAYER;
   if (kind == KIND_READOUT && resetDecay != 0) return E.BAD_LAYER;
   if ((kind == KIND_READOUT) != (index == Model.layerCount - 1)) return E.READOUT_POSITION;
@@ -220,7 +234,13 @@ function parseLayerSection(p: usize, n: u32, index: i32): i32 {
     }
   }
   if (sparse) {
-    const err = checkSparseRows(p + <usize>rowStartAt, p + <usize>columnAt, <u32>rows, neuronCount, synapseCount);
+    const err = checkSparseRows(
+      p + <usize>rowStartAt,
+      p + <usize>columnAt,
+      <u32>rows,
+      neuronCount,
+      synapseCount,
+    );
     if (err != E.OK) return err;
   }
   if (bucketBits != 0) {
@@ -251,15 +271,23 @@ function parseLayerSection(p: usize, n: u32, index: i32): i32 {
   return E.OK;
 }
 
-function checkSparseRows(rowStart: usize, column: usize, rows: u32, neuronCount: u32, synapseCount: u32): i32 {
-  if (load<u32>(rowStart) != 0 || load<u32>(rowStart + (<usize>rows << 2)) != synapseCount) return E.BAD_SPARSE;
+function checkSparseRows(
+  rowStart: usize,
+  column: usize,
+  rows: u32,
+  neuronCount: u32,
+  synapseCount: u32,
+): i32 {
+  if (load<u32>(rowStart) != 0 || load<u32>(rowStart + ((<usize>rows) << 2)) != synapseCount) {
+    return E.BAD_SPARSE;
+  }
   for (let r: u32 = 0; r < rows; r++) {
-    const first = load<u32>(rowStart + (<usize>r << 2));
-    const last = load<u32>(rowStart + (<usize>(r + 1) << 2));
+    const first = load<u32>(rowStart + ((<usize>r) << 2));
+    const last = load<u32>(rowStart + ((<usize>(r + 1)) << 2));
     if (last < first || last > synapseCount) return E.BAD_SPARSE;
     let previous: i32 = -1;
     for (let s = first; s < last; s++) {
-      const j = <i32>load<u16>(column + (<usize>s << 1));
+      const j = <i32>load<u16>(column + ((<usize>s) << 1));
       if (j <= previous || <u32>j >= neuronCount) return E.BAD_SPARSE;
       previous = j;
     }
@@ -277,8 +305,8 @@ function checkSynapseLevels(levels: usize, synapseCount: u32, bucketBits: u32, l
   const packedBytes = (synapseCount + 1) >> 1;
   for (let b: u32 = 0; b < packedBytes; b++) {
     const byte = <u32>load<u8>(levels + b);
-    if ((byte & 15) >= levelCount || (byte >> 4) >= levelCount) return E.LEVEL_INDEX;
+    if ((byte & 15) >= levelCount || byte >> 4 >= levelCount) return E.LEVEL_INDEX;
   }
-  if ((synapseCount & 1) != 0 && (<u32>load<u8>(levels + packedBytes - 1) >> 4) != 0) return E.LEVEL_INDEX;
+  if ((synapseCount & 1) != 0 && (<u32>load<u8>(levels + packedBytes - 1)) >> 4 != 0) return E.LEVEL_INDEX;
   return E.OK;
 }

@@ -6,7 +6,7 @@ export function crc16(ptr: usize, bytes: u32): u32 {
   let crc: u32 = 0xffff;
   const end = ptr + bytes;
   while (ptr < end) {
-    crc ^= <u32>load<u8>(ptr++) << 8;
+    crc ^= (<u32>load<u8>(ptr++)) << 8;
     for (let bit = 0; bit < 8; bit++) crc = ((crc << 1) & 0xffff) ^ (0x1021 & (0 - ((crc >> 15) & 1)));
   }
   return crc;

@@ -8,7 +8,7 @@
 // when the ring can take the largest frame (TX_RESERVE). While the host does not drain the UART,
 // the board stops reading it; nothing is lost that the host did not already give up on.
 
-import { uartRead, uartWrite } from '../board/abi';
+import { uartRead, uartWrite } from '../abi/imports';
 import { MAX_FRAME, MIN_FRAME, FRAME_OVERHEAD } from './codes';
 import { crc16 } from './crc16';
 import { cobsFeed, cobsEncode, cobsBound, COBS_MORE, COBS_OVERRUN } from './cobs';

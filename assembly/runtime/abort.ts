@@ -6,12 +6,7 @@
 @external('env', 'hetsyn_abort')
 declare function hostAbort(message: usize, fileName: usize, line: u32, column: u32): void;
 
-export function hetsynAbort(
-  message: string | null,
-  fileName: string | null,
-  line: u32,
-  column: u32,
-): void {
+export function hetsynAbort(message: string | null, fileName: string | null, line: u32, column: u32): void {
   hostAbort(changetype<usize>(message), changetype<usize>(fileName), line, column);
   unreachable();
 }

@@ -6,7 +6,7 @@
 // seq as the request just handled) gets the remembered reply instead of a second action. Any other
 // request, HELLO in particular, forgets it.
 
-import * as P from './codes';
+import * as P from '../protocol/codes';
 import {
   FRAME,
   BODY,
@@ -19,12 +19,12 @@ import {
   putU8,
   sendFrame,
   setBodyLength,
-} from './link';
-import { storageBytes } from '../board/abi';
-import { ENGINE_VERSION } from '../board/model-load';
-import * as S from '../board/slots';
-import { Stream, spikes, sendAck, streamStart, streaming } from '../board/stream';
-import { Model } from '../engine/network';
+} from '../protocol/link';
+import { storageBytes } from '../abi/imports';
+import { ENGINE_VERSION } from '../engine/model-load';
+import * as S from './slots';
+import { Stream, spikes, sendAck, streamStart, streaming } from './stream';
+import { Model } from '../model/network';
 import { State } from '../engine/state';
 import { decide } from '../engine/step';
 import { FORMAT_VERSION } from '../model/parse';
@@ -155,7 +155,9 @@ function hello(seq: u32): i32 {
   putU16(FORMAT_VERSION);
   putU16(Link.maxFrame);
   putU16(
-    (Model.loaded ? P.FLAG_MODEL : 0) | (streaming() ? P.FLAG_STREAMING : 0) | (uploading ? P.FLAG_UPLOAD : 0),
+    (Model.loaded ? P.FLAG_MODEL : 0) |
+      (streaming() ? P.FLAG_STREAMING : 0) |
+      (uploading ? P.FLAG_UPLOAD : 0),
   );
   putU32(storageBytes());
   putU8(active == S.NO_SLOT ? 0xff : <u32>active);

@@ -1,7 +1,7 @@
 // Debug log lines for the board (log import): a short ASCII text and a number. The text is a
 // static AssemblyScript string (UTF-16), narrowed byte by byte: nothing is allocated.
 
-import { logBytes } from './abi';
+import { logBytes } from './imports';
 
 const LINE_BYTES: u32 = 64;
 const LINE = memory.data(LINE_BYTES);
@@ -18,7 +18,7 @@ export function logValue(text: string, value: i32): void {
   for (let rest = magnitude / 10; rest != 0; rest /= 10) digits++;
   n += digits;
   for (let at = n; at > n - digits; at--) {
-    store<u8>(LINE + at - 1, 0x30 + magnitude % 10);
+    store<u8>(LINE + at - 1, 0x30 + (magnitude % 10));
     magnitude /= 10;
   }
   logBytes(LINE, n);

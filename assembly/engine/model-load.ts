@@ -4,9 +4,9 @@
 
 import * as E from '../model/errors';
 import { parseModel } from '../model/parse';
-import { Model } from '../engine/network';
-import { arenaStart, reserveTo } from '../engine/arena';
-import { carveState } from '../engine/state';
+import { Model } from '../model/network';
+import { arenaStart, reserveTo } from './arena';
+import { carveState } from './state';
 
 export const ENGINE_VERSION: u32 = 1;
 

@@ -76,6 +76,7 @@ export function scoreSums(): usize {
   return Model.loaded ? State.accumulators : 0;
 }
 
+
 @inline
 function validLayer(layer: i32): bool {
   return Model.loaded && layer >= 0 && layer < Model.layerCount;

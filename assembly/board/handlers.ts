@@ -35,6 +35,7 @@ let rememberedType: u32 = 0;
 let rememberedSeq: u32 = 0;
 let rememberedBytes: u32 = 0;
 
+
 @inline
 function remembers(type: u32): bool {
   return type == P.T_UPLOAD_END || type == P.T_COMMIT || type == P.T_ROLLBACK || type == P.T_STREAM_STOP;

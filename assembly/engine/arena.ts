@@ -4,10 +4,12 @@
 // A model and its state beyond this are refused rather than attempted (TOO_LARGE).
 const MAX_ARENA_BYTES: u64 = 1 << 30;
 
+
 @inline
 export function arenaStart(): usize {
   return (__heap_base + 15) & ~(<usize>15);
 }
+
 
 @inline
 export function align8(x: u64): u64 {

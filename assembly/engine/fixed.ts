@@ -11,6 +11,7 @@ export function addSat(a: i32, b: i32): i32 {
   return ((a ^ r) & (b ^ r)) < 0 ? (a >> 31) ^ I32_MAX : r;
 }
 
+
 @inline
 export function sat32(x: i64): i32 {
   return x > <i64>I32_MAX ? I32_MAX : x < <i64>I32_MIN ? I32_MIN : <i32>x;

@@ -91,11 +91,13 @@ function addRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool)
   }
 }
 
+
 @inline
 function addWeight(slot: usize, weight: usize, shift: u32, exact: bool): void {
   const w = (<i32>load<i8>(weight)) << shift;
   store<i32>(slot, exact ? load<i32>(slot) + w : addSat(load<i32>(slot), w));
 }
+
 
 @inline
 function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
@@ -108,6 +110,7 @@ function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exa
     for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift, exact);
   }
 }
+
 
 @inline
 function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
@@ -157,6 +160,7 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exa
     if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift, exact);
   }
 }
+
 
 @inline
 function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32, exact: bool): void {

@@ -182,6 +182,7 @@ export function push(count: u32): i32 {
   return ready();
 }
 
+
 @inline
 function ready(): i32 {
   const have = Frontend.have;

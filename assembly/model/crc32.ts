@@ -19,6 +19,7 @@ export function crc32Update(crc: u32, ptr: usize, bytes: usize): u32 {
   return crc;
 }
 
+
 @inline
 export function crc32Finish(crc: u32): u32 {
   return ~crc;

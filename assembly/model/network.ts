@@ -8,6 +8,7 @@ export const KIND_FEEDFORWARD: u32 = 0;
 export const KIND_RECURRENT: u32 = 1;
 export const KIND_READOUT: u32 = 2;
 
+
 @unmanaged
 export class Layer {
   kind: u32;
@@ -46,6 +47,7 @@ export class Layer {
 }
 
 const LAYER_TABLE = memory.data(MAX_LAYERS * offsetof<Layer>(), 8);
+
 
 @inline
 export function layerAt(index: i32): Layer {

@@ -33,6 +33,7 @@ const MAX_WEIGHT_SHIFT: u32 = 16;
 const MAX_STATE_FRAC_BITS: u32 = 62;
 const DECISION_SUM: u32 = 0;
 
+
 @inline
 function pad4(x: u64): u64 {
   return (x + 3) & ~(<u64>3);

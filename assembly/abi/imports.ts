@@ -1,6 +1,6 @@
 // The board's imports, exactly as docs/board-abi.md lists them (module `env`, every value an i32).
 // The firmware implements them in C for WAMR (signature strings in the comments), the virtual board
-// and the tests in JavaScript (host/board/board-imports.ts). hetsyn_abort lives in runtime/abort.ts.
+// and the tests in JavaScript (host/wasm/board-imports.ts). hetsyn_abort lives in runtime/abort.ts.
 // Nothing else may be imported: tests/host/wasm-module.test.ts compares the module's imports with
 // this list.
 

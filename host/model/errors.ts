@@ -86,6 +86,13 @@ export const STATUS_CODES: readonly StatusCode[] = [
   },
 ];
 
+/** The code of a status by its name; a name the table lacks is a bug here, so it throws. */
+export function statusCode(name: string): number {
+  const status = STATUS_CODES.find((s) => s.name === name);
+  if (!status) throw new Error(`no engine status named ${name}`);
+  return status.code;
+}
+
 export function describeStatus(code: number): StatusCode {
   return STATUS_CODES[code] ?? { code, name: `UNKNOWN_${code}`, message: `unknown status code ${code}` };
 }

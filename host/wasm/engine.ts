@@ -6,7 +6,7 @@
 
 import { boardImports } from './board-imports.js';
 import { compileModule, DEFAULT_WASM_PATH } from './module.js';
-import { EngineError } from '../model/errors.js';
+import { EngineError, statusCode } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
 import type { LayerInfo, ModelInfo } from '../model/model-info.js';
@@ -40,8 +40,9 @@ interface EngineExports {
   frontendConfigureFromModel(): number;
 }
 
-// Field numbers of the modelInfo/layerInfo exports (assembly/index.ts).
-const MODEL_FIELD = {
+// Field numbers of the modelInfo/layerInfo exports, as assembly/model-info-fields.ts numbers them
+// (a test ties the two).
+export const MODEL_INFO_FIELD = {
   formatVersion: 0,
   inputCount: 1,
   layerCount: 2,
@@ -61,7 +62,7 @@ const MODEL_FIELD = {
   frontendHopMs: 16,
   frontendThresholdQ8: 17,
 } as const;
-const LAYER_FIELD = {
+export const LAYER_INFO_FIELD = {
   kind: 0,
   inputCount: 1,
   neuronCount: 2,
@@ -75,7 +76,8 @@ const LAYER_FIELD = {
   stateWidth: 10,
   levelDecayPtr: 11,
 } as const;
-const BAD_INPUT = 22;
+const BAD_INPUT = statusCode('BAD_INPUT');
+const NO_MODEL = statusCode('NO_MODEL');
 const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -116,7 +118,7 @@ export class Engine {
       this.inputView = new Uint16Array(
         this.x.memory.buffer,
         this.x.inputBuffer(),
-        this.x.modelInfo(MODEL_FIELD.inputCount),
+        this.x.modelInfo(MODEL_INFO_FIELD.inputCount),
       );
     }
     return code;
@@ -134,60 +136,60 @@ export class Engine {
   }
 
   info(): ModelInfo {
-    if (!this.loaded) throw new EngineError('describe model', 21);
+    if (!this.loaded) throw new EngineError('describe model', NO_MODEL);
     const f = (field: number): number => this.x.modelInfo(field) >>> 0;
-    const layerCount = f(MODEL_FIELD.layerCount);
+    const layerCount = f(MODEL_INFO_FIELD.layerCount);
     const layers: LayerInfo[] = [];
     for (let l = 0; l < layerCount; l++) {
       const g = (field: number): number => this.x.layerInfo(l, field) >>> 0;
-      const levelCount = g(LAYER_FIELD.levelCount);
-      const decays = new Uint32Array(this.x.memory.buffer, g(LAYER_FIELD.levelDecayPtr), levelCount);
+      const levelCount = g(LAYER_INFO_FIELD.levelCount);
+      const decays = new Uint32Array(this.x.memory.buffer, g(LAYER_INFO_FIELD.levelDecayPtr), levelCount);
       layers.push({
-        kind: KINDS[g(LAYER_FIELD.kind)] ?? 'feedforward',
-        inputCount: g(LAYER_FIELD.inputCount),
-        neuronCount: g(LAYER_FIELD.neuronCount),
+        kind: KINDS[g(LAYER_INFO_FIELD.kind)] ?? 'feedforward',
+        inputCount: g(LAYER_INFO_FIELD.inputCount),
+        neuronCount: g(LAYER_INFO_FIELD.neuronCount),
         levelCount,
-        bucketBits: g(LAYER_FIELD.bucketBits),
-        sparse: g(LAYER_FIELD.sparse) !== 0,
-        synapseCount: g(LAYER_FIELD.synapseCount),
-        weightShift: g(LAYER_FIELD.weightShift),
-        stateFracBits: g(LAYER_FIELD.stateFracBits),
-        resetDecayQ16: g(LAYER_FIELD.resetDecayQ16),
-        stateWidth: g(LAYER_FIELD.stateWidth),
+        bucketBits: g(LAYER_INFO_FIELD.bucketBits),
+        sparse: g(LAYER_INFO_FIELD.sparse) !== 0,
+        synapseCount: g(LAYER_INFO_FIELD.synapseCount),
+        weightShift: g(LAYER_INFO_FIELD.weightShift),
+        stateFracBits: g(LAYER_INFO_FIELD.stateFracBits),
+        resetDecayQ16: g(LAYER_INFO_FIELD.resetDecayQ16),
+        stateWidth: g(LAYER_INFO_FIELD.stateWidth),
         levelDecayQ16: Array.from(decays),
       });
     }
-    const classCount = f(MODEL_FIELD.classCount);
+    const classCount = f(MODEL_INFO_FIELD.classCount);
     const labels: string[] = [];
-    let at = f(MODEL_FIELD.labelsPtr);
+    let at = f(MODEL_INFO_FIELD.labelsPtr);
     for (let c = 0; c < classCount; c++) {
       const length = this.bytes[at] ?? 0;
       labels.push(utf8.decode(this.bytes.subarray(at + 1, at + 1 + length)));
       at += 1 + length;
     }
-    const namePtr = f(MODEL_FIELD.namePtr);
+    const namePtr = f(MODEL_INFO_FIELD.namePtr);
     const frontend: FrontendConfig | undefined =
-      f(MODEL_FIELD.frontendPresent) === 0
+      f(MODEL_INFO_FIELD.frontendPresent) === 0
         ? undefined
         : {
-            sampleRateHz: f(MODEL_FIELD.frontendSampleRateHz),
-            bands: f(MODEL_FIELD.frontendBands),
-            windowMs: f(MODEL_FIELD.frontendWindowMs),
-            hopMs: f(MODEL_FIELD.frontendHopMs),
-            thresholdQ8: f(MODEL_FIELD.frontendThresholdQ8),
+            sampleRateHz: f(MODEL_INFO_FIELD.frontendSampleRateHz),
+            bands: f(MODEL_INFO_FIELD.frontendBands),
+            windowMs: f(MODEL_INFO_FIELD.frontendWindowMs),
+            hopMs: f(MODEL_INFO_FIELD.frontendHopMs),
+            thresholdQ8: f(MODEL_INFO_FIELD.frontendThresholdQ8),
           };
     return {
-      formatVersion: f(MODEL_FIELD.formatVersion),
+      formatVersion: f(MODEL_INFO_FIELD.formatVersion),
       engineVersion: this.x.engineVersion(),
-      name: utf8.decode(this.bytes.subarray(namePtr, namePtr + f(MODEL_FIELD.nameBytes))),
+      name: utf8.decode(this.bytes.subarray(namePtr, namePtr + f(MODEL_INFO_FIELD.nameBytes))),
       labels,
-      inputCount: f(MODEL_FIELD.inputCount),
+      inputCount: f(MODEL_INFO_FIELD.inputCount),
       classCount,
-      timestepUs: f(MODEL_FIELD.timestepUs),
-      decisionMode: f(MODEL_FIELD.decisionMode),
-      decisionSkipSteps: f(MODEL_FIELD.decisionSkipSteps),
-      modelBytes: f(MODEL_FIELD.modelBytes),
-      stateBytes: f(MODEL_FIELD.stateBytes),
+      timestepUs: f(MODEL_INFO_FIELD.timestepUs),
+      decisionMode: f(MODEL_INFO_FIELD.decisionMode),
+      decisionSkipSteps: f(MODEL_INFO_FIELD.decisionSkipSteps),
+      modelBytes: f(MODEL_INFO_FIELD.modelBytes),
+      stateBytes: f(MODEL_INFO_FIELD.stateBytes),
       arenaStart: this.arenaStart,
       ...(frontend ? { frontend } : {}),
       layers,
@@ -228,13 +230,13 @@ export class Engine {
     return new Int32Array(
       this.x.memory.buffer,
       this.x.scores(),
-      this.x.modelInfo(MODEL_FIELD.classCount),
+      this.x.modelInfo(MODEL_INFO_FIELD.classCount),
     ).slice();
   }
 
   /** The decision accumulators (a copy). */
   scoreSums(): BigInt64Array {
-    const n = this.x.modelInfo(MODEL_FIELD.classCount);
+    const n = this.x.modelInfo(MODEL_INFO_FIELD.classCount);
     return new BigInt64Array(this.x.memory.buffer, this.x.scoreSums(), n).slice();
   }
 
@@ -253,7 +255,11 @@ export class Engine {
   spikes(layer: number): Uint8Array {
     const at = this.x.spikes(layer);
     if (at === 0) return new Uint8Array(0);
-    return new Uint8Array(this.x.memory.buffer, at, this.x.layerInfo(layer, LAYER_FIELD.neuronCount)).slice();
+    return new Uint8Array(
+      this.x.memory.buffer,
+      at,
+      this.x.layerInfo(layer, LAYER_INFO_FIELD.neuronCount),
+    ).slice();
   }
 
   membrane(layer: number, neuron: number): number {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
 import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
+import { LAYER_INFO_FIELD, MODEL_INFO_FIELD } from '../../host/wasm/engine.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const MAX_WASM_BYTES = 16384;
@@ -186,6 +187,25 @@ describe('build/hetsyn.wasm', () => {
     assert.ok(needed.length > 10, `EngineExports parsed as ${needed.join(', ')}`);
     for (const name of needed) {
       assert.equal(exported.get(name), name === 'memory' ? 'memory' : 'function', `export ${name}`);
+    }
+  });
+
+  it('numbers the modelInfo and layerInfo fields as the host wrapper reads them', () => {
+    const source = readFileSync(join(REPO_ROOT, 'assembly/model-info-fields.ts'), 'utf8');
+    const device = { MODEL: new Map<string, number>(), LAYER: new Map<string, number>() };
+    for (const m of source.matchAll(/^export const (MODEL|LAYER)_INFO_([A-Z0-9_]+): i32 = (\d+);$/gm)) {
+      device[m[1] === 'MODEL' ? 'MODEL' : 'LAYER'].set(String(m[2]), Number(m[3]));
+    }
+    const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+    for (const [kind, host] of [
+      ['MODEL', MODEL_INFO_FIELD],
+      ['LAYER', LAYER_INFO_FIELD],
+    ] as const) {
+      assert.deepEqual(
+        new Map(Object.entries(host).map(([name, field]) => [snake(name), field])),
+        device[kind],
+        `${kind}_INFO fields`,
+      );
     }
   });
 

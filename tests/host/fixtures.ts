@@ -433,9 +433,17 @@ export function sectionAt(bytes: Uint8Array, index: number): SectionAt {
   }
 }
 
-/** In a file with the sections in spec order: MODEL is section 0, LABELS 1, layer l is 2 + l. */
+const FRONTEND_SECTION_ID = 3;
+
+/** The FRONTEND section of a file with the sections in spec order (section 2), if it has one. */
+export function frontendSection(bytes: Uint8Array): SectionAt | undefined {
+  const third = sectionAt(bytes, 2);
+  return third.id === FRONTEND_SECTION_ID ? third : undefined;
+}
+
+/** In a file with the sections in spec order: MODEL is section 0, LABELS 1, then FRONTEND if present, then the layers. */
 export function layerSection(bytes: Uint8Array, layer: number): SectionAt {
-  return sectionAt(bytes, 2 + layer);
+  return sectionAt(bytes, (frontendSection(bytes) ? 3 : 2) + layer);
 }
 
 export function modelField(bytes: Uint8Array, field: keyof typeof MODEL_FIELD): number {

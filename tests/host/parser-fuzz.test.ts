@@ -12,10 +12,12 @@ import { describe, it, type TestContext } from 'node:test';
 import { Engine } from '../../host/wasm/engine.js';
 import type { BucketBits, HsmModel, LayerKind } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
+import { statusCode } from '../../host/model/errors.js';
 import {
   assemble,
   FILE_FIELD,
   FILE_HEADER_BYTES,
+  frontendSection,
   LAYER_FIELD,
   layerArrays,
   layerSection,
@@ -37,7 +39,8 @@ import {
 } from './fixtures.js';
 
 const SEED = Number(process.env.HETSYN_FUZZ_SEED ?? 0x5eed2024) >>> 0;
-const LAST_LOAD_CODE = 20; // TOO_LARGE; NO_MODEL and BAD_INPUT are step codes
+// What a load may answer: OK..TOO_LARGE and BAD_FRONTEND (NO_MODEL and BAD_INPUT are step codes).
+const LOAD_CODES = new Set([...Array.from({ length: 21 }, (_, code) => code), statusCode('BAD_FRONTEND')]);
 const STEPS_PER_MODEL = 4;
 const engine = Engine.open();
 /** A second instance that loads each file with 0xFF bytes after it (see poisonedLoad). */
@@ -67,9 +70,23 @@ function randomShape(rng: Rng): { inputCount: number; specs: LayerSpec[] } {
   return { inputCount: rng.range(1, 10), specs };
 }
 
-function randomValidModel(rng: Rng): HsmModel {
-  const { inputCount, specs } = randomShape(rng);
+/** `frontend`: always give it a FRONTEND section (format version 2), or now and then. */
+function randomValidModel(rng: Rng, frontend: 'always' | 'sometimes' = 'sometimes'): HsmModel {
+  const shape = randomShape(rng);
+  const { specs } = shape;
+  const inputCount = frontend === 'always' ? 2 * Math.ceil(shape.inputCount / 2) : shape.inputCount;
   const model = randomModel(rng, inputCount, specs, 'fuzz');
+  if (frontend === 'always' || (inputCount % 2 === 0 && rng.chance(0.6))) {
+    const windowMs = rng.range(1, 32);
+    model.frontend = {
+      sampleRateHz: rng.pick([8000, 16000]),
+      bands: inputCount / 2,
+      windowMs,
+      hopMs: rng.range(1, windowMs),
+      thresholdQ8: rng.range(1, 65535),
+      encoding: 'delta',
+    };
+  }
   // Now and then a drive at the i32 limits, so saturation paths run too.
   for (const layer of model.layers) {
     if (rng.chance(0.1)) layer.drive[rng.int(layer.neuronCount)] = rng.pick([2147483647, -2147483648]);
@@ -82,6 +99,7 @@ const POOL_RNG = new Rng(SEED ^ 0xb16b00b5);
 const POOL: Uint8Array[] = [
   ...VARIANTS.map((v) => writeHsm(v.model())),
   ...Array.from({ length: 12 }, () => writeHsm(randomValidModel(POOL_RNG))),
+  ...Array.from({ length: 4 }, () => writeHsm(randomValidModel(POOL_RNG, 'always'))),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +171,20 @@ function fieldsOf(bytes: Uint8Array, rng: Rng): Field[] {
     synapseLevel: 'u8',
   };
   const elementBytes: Record<Scalar, number> = { u8: 1, i8: 1, u16: 2, u32: 4, i32: 4 };
-  for (let l = 0; l < sections - 2; l++) {
+  const frontend = frontendSection(bytes);
+  if (frontend) {
+    const at = frontend.payload;
+    fields.push(
+      { at, type: 'u32' }, // sampleRateHz
+      { at: at + 4, type: 'u16' }, // bands
+      { at: at + 6, type: 'u8' }, // windowMs
+      { at: at + 7, type: 'u8' }, // hopMs
+      { at: at + 8, type: 'u16' }, // thresholdQ8
+      { at: at + 10, type: 'u8' }, // encoding
+      { at: at + 11, type: 'u8' }, // reserved
+    );
+  }
+  for (let l = 0; l < sections - (frontend ? 3 : 2); l++) {
     const payload = layerSection(bytes, l).payload;
     for (const [name, type] of Object.entries(layerTypes)) {
       fields.push({ at: payload + LAYER_FIELD[name as keyof typeof LAYER_FIELD], type });
@@ -372,7 +403,7 @@ function runCase(kind: FuzzKind, index: number): string {
       assert.equal(engine.loaded, true);
       exercise(rng);
     } else {
-      assert.ok(code >= 1 && code <= LAST_LOAD_CODE, `load returned ${code}, not a load status code`);
+      assert.ok(code !== 0 && LOAD_CODES.has(code), `load returned ${code}, not a load status code`);
       assert.equal(engine.loaded, false, `rejected (${name}) but loaded`);
     }
     return name;
@@ -425,7 +456,8 @@ describe(`parser fuzz (seed ${SEED})`, () => {
     assert.ok(total >= 10000, `${total} cases`);
     // Every load code except TOO_LARGE (which needs a file over 1 GiB) should come up.
     const reached = [...histogram.keys()].filter((name) => name !== 'OK');
-    assert.ok(reached.length >= 18, `only ${reached.length} codes reached: ${reached.join(', ')}`);
+    assert.ok(reached.length >= 19, `only ${reached.length} codes reached: ${reached.join(', ')}`);
+    assert.ok(histogram.has('BAD_FRONTEND'), 'the FRONTEND section is fuzzed too');
     assert.ok((histogram.get('OK') ?? 0) > 1000, 'mutated files that still load are stepped too');
   });
 });

@@ -3,16 +3,17 @@
  * numbers, replies matched by seq, timeouts and retries, and the board's unasked RESULT frames
  * handed to a listener.
  *
- * Errors come in two kinds (STYLE lesson 6): a board that answers ERROR has answered, so that is a
- * value, `{ ok: false, error }`; a conversation that broke (no reply after the retries, port gone,
- * a reply that breaks the protocol) is an exception, a LinkError.
+ * Errors come in two kinds: a board that answers ERROR has answered, so that is a value,
+ * `{ ok: false, error }`, for the caller to report or act on; a conversation that broke (no reply
+ * after the retries, port gone, a reply that breaks the protocol) is an exception, a LinkError,
+ * since no caller can go on with the exchange.
  */
 
 import { encodeFrame, FrameDecoder, FRAME_DELIMITER, type Frame, type FrameDecoderStats } from './frame.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import { LinkClosedError } from '../transport/errors.js';
+import { decodeError, type DeviceError } from './device-errors.js';
 import {
-  decodeError,
   describeType,
   EMPTY,
   encodeStreamStart,
@@ -21,12 +22,11 @@ import {
   isReplyTo,
   MessageType,
   REQUESTS,
-  type DeviceError,
   type HelloInfo,
   type ReplyOf,
-  type ReplyTiming,
   type RequestName,
 } from './messages.js';
+import type { ReplyTiming } from './reply-timing.js';
 import type { Transport } from '../transport/transport.js';
 
 /** A reply, or the board's refusal. */

@@ -8,6 +8,7 @@ import { describeStatus } from '../model/errors.js';
 import { hex32 } from '../model/crc32.js';
 import { Reader } from './bytes.js';
 import { MessageType } from './messages.js';
+import { describeStorageStatus } from '../wasm/storage-status.js';
 
 export interface DeviceErrorCode {
   code: number;
@@ -41,7 +42,12 @@ export const DEVICE_ERROR_CODES: readonly DeviceErrorCode[] = [
     meaning: 'the engine refused the model at COMMIT; the old model stays active',
     detail: 'engine status code (docs/model-format.md)',
   },
-  { code: 8, name: 'STORAGE', meaning: 'a storage import failed', detail: 'its status' },
+  {
+    code: 8,
+    name: 'STORAGE',
+    meaning: 'a storage import failed',
+    detail: 'its storage status (docs/board-abi.md)',
+  },
   { code: 9, name: 'NO_MODEL', meaning: 'streaming needs a model', detail: null },
   {
     code: 10,
@@ -104,8 +110,10 @@ export function deviceErrorDetail(error: DeviceError): string {
       const status = describeStatus(error.detail);
       return `engine status ${status.name}: ${status.message}`;
     }
-    case 'STORAGE':
-      return `storage status ${error.detail}`;
+    case 'STORAGE': {
+      const status = describeStorageStatus(error.detail);
+      return `storage status ${error.detail} (${status.name}: ${status.meaning})`;
+    }
     case 'STEP_GAP':
       return `the board's next step is ${error.detail}`;
     case 'BAD_REQUEST':

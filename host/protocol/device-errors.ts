@@ -1,7 +1,7 @@
 /**
- * The device's error table (docs/protocol.md, "ERROR (0xFF)"): the board sends an ERROR frame with only
- * a code and a detail; the names and words live here, and the protocol tests compare this table
- * with the doc's.
+ * The device's error table (docs/protocol.md, "ERROR (0xFF)"): the board sends an ERROR frame with
+ * only a code and a detail; the names and words live here, and the protocol tests compare this
+ * table with the doc's.
  */
 
 import { describeStatus } from '../model/errors.js';

@@ -11,12 +11,9 @@
 
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import type { SlotStorage } from '../wasm/board-imports.js';
+import { StorageStatus } from '../wasm/storage-status.js';
 
 export const ERASED = 0xff;
-/** Status of a write or read outside the slot, or of a bad slot number. */
-export const STORAGE_RANGE = -1;
-/** Status of a write into bytes that are not erased. */
-export const STORAGE_NOT_ERASED = -2;
 
 export interface StorageOptions {
   /** Bytes per slot. */
@@ -53,26 +50,33 @@ abstract class NorStorage implements SlotStorage {
     this.powerCutAfterBytes = options.powerCutAfterBytes ?? Infinity;
   }
 
-  /** Where [offset, offset + length) of `slot` starts in `bytes`, or -1 when outside. */
+  /**
+   * Where [offset, offset + length) of `slot` starts in `bytes`, or the failing status (negative):
+   * SLOT for a slot other than 0 and 1, RANGE for bytes outside it.
+   */
   private at(slot: number, offset: number, length: number): number {
-    if (slot !== 0 && slot !== 1) return -1;
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0) return -1;
-    if (offset + length > this.slotBytes) return -1;
+    if (slot !== 0 && slot !== 1) return StorageStatus.SLOT;
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0) {
+      return StorageStatus.RANGE;
+    }
+    if (offset + length > this.slotBytes) return StorageStatus.RANGE;
     return slot * this.slotBytes + offset;
   }
 
   erase(slot: number): number {
     const at = this.at(slot, 0, this.slotBytes);
-    if (at < 0) return STORAGE_RANGE;
+    if (at < 0) return at;
     this.bytes.fill(ERASED, at, at + this.slotBytes);
     this.persist(at, this.slotBytes);
-    return 0;
+    return StorageStatus.OK;
   }
 
   write(slot: number, offset: number, data: Uint8Array): number {
     const at = this.at(slot, offset, data.length);
-    if (at < 0) return STORAGE_RANGE;
-    for (let i = 0; i < data.length; i++) if (this.bytes[at + i] !== ERASED) return STORAGE_NOT_ERASED;
+    if (at < 0) return at;
+    for (let i = 0; i < data.length; i++) {
+      if (this.bytes[at + i] !== ERASED) return StorageStatus.NOT_ERASED;
+    }
     const room = this.powerCutAfterBytes - this.bytesWritten;
     if (data.length > room) {
       const kept = Math.max(0, room);
@@ -85,7 +89,7 @@ abstract class NorStorage implements SlotStorage {
     this.persist(at, data.length);
     this.bytesWritten += data.length;
     this.onWrite?.(this.bytesWritten);
-    return 0;
+    return StorageStatus.OK;
   }
 
   read(slot: number, offset: number, length: number): Uint8Array | null {

@@ -18,7 +18,7 @@ import { parseIntInRange } from '../cli/options.js';
 import { BoardClient } from '../protocol/client.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { LinkError } from '../transport/errors.js';
-import { QUICK_REPLY } from '../protocol/messages.js';
+import { QUICK_REPLY } from '../protocol/reply-timing.js';
 import { flashModel, type FlashOutcome, type UploadProgress } from '../protocol/upload.js';
 import { hex32 } from '../model/crc32.js';
 import { SerialTransport } from '../transport/serial.js';

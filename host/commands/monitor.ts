@@ -17,16 +17,17 @@ import { parseIntInRange } from '../cli/options.js';
 import { BoardClient } from '../protocol/client.js';
 import { describeLinkError, ProtocolError } from '../protocol/errors.js';
 import { LinkError } from '../transport/errors.js';
-import { formatDeviceError, type BoardCounters } from '../protocol/messages.js';
+import { formatDeviceError } from '../protocol/device-errors.js';
+import type { BoardCounters } from '../protocol/messages.js';
 import {
   DEFAULT_WINDOW,
-  latencyStats,
   streamSpikes,
-  StreamInputError,
   type StreamStats,
   type StreamStep,
   type StreamSummary,
 } from '../protocol/stream.js';
+import { StreamInputError } from '../protocol/spikes-planner.js';
+import { latencyStats } from '../util/percentile.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { SerialTransport } from '../transport/serial.js';

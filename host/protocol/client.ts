@@ -3,16 +3,17 @@
  * numbers, replies matched by seq, timeouts and retries, and the board's unasked RESULT frames
  * handed to a listener.
  *
- * Errors come in two kinds (STYLE lesson 6): a board that answers ERROR has answered, so that is a
- * value, `{ ok: false, error }`; a conversation that broke (no reply after the retries, port gone,
- * a reply that breaks the protocol) is an exception, a LinkError.
+ * Errors come in two kinds: a board that answers ERROR has answered, so that is a value,
+ * `{ ok: false, error }`, for the caller to report or act on; a conversation that broke (no reply
+ * after the retries, port gone, a reply that breaks the protocol) is an exception, a LinkError,
+ * since no caller can go on with the exchange.
  */
 
 import { encodeFrame, FrameDecoder, FRAME_DELIMITER, type Frame, type FrameDecoderStats } from './frame.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import { LinkClosedError } from '../transport/errors.js';
+import { decodeError, type DeviceError } from './device-errors.js';
 import {
-  decodeError,
   describeType,
   EMPTY,
   encodeStreamStart,
@@ -21,12 +22,12 @@ import {
   isReplyTo,
   MessageType,
   REQUESTS,
-  type DeviceError,
   type HelloInfo,
   type ReplyOf,
-  type ReplyTiming,
   type RequestName,
 } from './messages.js';
+import type { ReplyTiming } from './reply-timing.js';
+import { RoundTripEstimate } from './round-trip.js';
 import type { Transport } from '../transport/transport.js';
 
 /** A reply, or the board's refusal. */
@@ -91,28 +92,6 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/**
- * Round-trip estimate of one request type (RFC 6298): smoothed RTT and its variation once a
- * sample exists; backoff counts the one-try sends (send()) that timed out in a row.
- */
-interface RoundTrip {
-  srttMs?: number;
-  rttvarMs: number;
-  backoff: number;
-}
-
-/**
- * The shortest time an adaptive request waits before asking again, whatever the measured round
- * trip (timer and scheduling jitter are a few ms).
- */
-export const MIN_RETRANSMIT_MS = 10;
-/**
- * Doublings of the retransmission wait after tries without a reply, at most. A serial line has no
- * congestion to back off from: silence is loss, or a busy board, which a repeat does not disturb
- * (every request is idempotent or remembered). A small cap keeps many tries within the deadline,
- * so a run of losses on a noisy line is not taken for a dead link.
- */
-export const MAX_BACKOFF_DOUBLINGS = 2;
 /** The most tries of one request an adaptive timeout may make within the docs' deadline. */
 export const MAX_ADAPTIVE_TRIES = 64;
 
@@ -136,7 +115,7 @@ export class BoardClient {
   private readonly pending = new Map<number, Pending>();
   private readonly resultListeners = new Set<(frame: Frame) => void>();
   private readonly unsubscribe: (() => void)[] = [];
-  private readonly roundTrips = new Map<RequestName, RoundTrip>();
+  private readonly roundTrips = new Map<RequestName, RoundTripEstimate>();
   private nextSeq: number;
   private closedBy: Error | undefined;
 
@@ -208,8 +187,7 @@ export class BoardClient {
 
   /**
    * The wait before asking again after `silentTries` tries without a reply: the docs' timeout, or
-   * for adaptive requests srtt + 4 rttvar (firstRetransmitMs before a sample; at least
-   * MIN_RETRANSMIT_MS), doubled per silent try, at most the docs' timeout.
+   * for adaptive requests the round-trip estimate's (round-trip.ts), at most the docs' timeout.
    */
   retransmitMs(
     name: RequestName,
@@ -218,11 +196,7 @@ export class BoardClient {
   ): number {
     const timing = this.timingOf(name);
     if (!timing.adaptive) return timeoutMs;
-    const rt = this.roundTrips.get(name);
-    const base = rt?.srttMs === undefined ? timing.firstRetransmitMs : rt.srttMs + 4 * rt.rttvarMs;
-    const doublings = Math.min(silentTries + (rt?.backoff ?? 0), MAX_BACKOFF_DOUBLINGS);
-    const rto = Math.max(MIN_RETRANSMIT_MS, base) * 2 ** doublings;
-    return Math.min(timeoutMs, rto);
+    return Math.min(timeoutMs, this.roundTrip(name).retransmitMs(timing.firstRetransmitMs, silentTries));
   }
 
   /**
@@ -377,12 +351,7 @@ export class BoardClient {
       () => {
         entry.timer = undefined;
         this.stats.timeouts++;
-        if (entry.adaptive && entry.maxTries === 1) {
-          // A one-try send that timed out: the next send of this type waits longer.
-          const rt = this.roundTrips.get(entry.name) ?? { rttvarMs: 0, backoff: 0 };
-          rt.backoff = Math.min(rt.backoff + 1, MAX_BACKOFF_DOUBLINGS);
-          this.roundTrips.set(entry.name, rt);
-        }
+        if (entry.adaptive && entry.maxTries === 1) this.roundTrip(entry.name).timedOut();
         const now = performance.now();
         if (entry.tries < entry.maxTries && now < entry.deadline - 1) {
           this.transmit(entry);
@@ -395,16 +364,10 @@ export class BoardClient {
     );
   }
 
-  /** A round-trip sample (send to reply of a request sent once), RFC 6298. */
-  private sample(name: RequestName, ms: number): void {
-    const rt = this.roundTrips.get(name);
-    if (rt?.srttMs === undefined) {
-      this.roundTrips.set(name, { srttMs: ms, rttvarMs: ms / 2, backoff: 0 });
-      return;
-    }
-    rt.rttvarMs = 0.75 * rt.rttvarMs + 0.25 * Math.abs(rt.srttMs - ms);
-    rt.srttMs = 0.875 * rt.srttMs + 0.125 * ms;
-    rt.backoff = 0;
+  private roundTrip(name: RequestName): RoundTripEstimate {
+    let rt = this.roundTrips.get(name);
+    if (!rt) this.roundTrips.set(name, (rt = new RoundTripEstimate()));
+    return rt;
   }
 
   private writeRaw(bytes: Uint8Array): void {
@@ -436,11 +399,8 @@ export class BoardClient {
     this.pending.delete(frame.seq);
     if (entry.timer) clearTimeout(entry.timer);
     // Karn: only a request sent once gives an unambiguous round trip.
-    if (entry.tries === 1) this.sample(entry.name, performance.now() - entry.sentAt);
-    else {
-      const rt = this.roundTrips.get(entry.name);
-      if (rt) rt.backoff = 0;
-    }
+    if (entry.tries === 1) this.roundTrip(entry.name).sample(performance.now() - entry.sentAt);
+    else this.roundTrip(entry.name).answered();
     try {
       if (isError) entry.resolve({ ok: false, error: decodeError(frame.payload) });
       else entry.resolve({ ok: true, reply: REQUESTS[entry.name].decode(frame.payload) });

@@ -1,7 +1,7 @@
 /**
  * Link failures: the exceptions of the protocol layer. A device that answers with an ERROR frame is
- * not one of these (that is a value, DeviceError in messages.ts); these say the conversation itself
- * broke: no reply after the retries, the port went away, or the board speaks something else.
+ * not one of these (that is a value, DeviceError in device-errors.ts); these say the conversation
+ * itself broke: no reply after the retries, the port went away, or the board speaks something else.
  */
 
 import { LinkClosedError, LinkError } from '../transport/errors.js';

@@ -1,15 +1,15 @@
 /**
- * Every message of docs/protocol.md, typed: request encoders, reply decoders, and the device's
- * error table. The tables here and the ones in the doc are the same tables; the protocol tests
- * compare them, so a change to one without the other fails.
+ * Every message of docs/protocol.md, typed: request encoders, reply decoders and the request
+ * table (ERROR's codes are in device-errors.ts). The tables here and the ones in the doc are the
+ * same tables; the protocol tests compare them, so a change to one without the other fails.
  *
  * Naming: a request is known by its name ('HELLO'), which keys REQUESTS; `type` is the byte on the
- * wire. All integers are little-endian; `str` is u8 length + UTF-8 bytes.
+ * wire.
  */
 
-import { describeStatus } from '../model/errors.js';
-import { hex32 } from '../model/crc32.js';
+import { Reader, Writer } from './bytes.js';
 import { ProtocolError } from './errors.js';
+import { QUICK_REPLY, SLOW_REPLY, type ReplyTiming } from './reply-timing.js';
 
 /** The protocol version this host speaks (INFO's protocolVersion). */
 export const PROTOCOL_VERSION = 1;
@@ -136,6 +136,9 @@ export interface Stopped {
   decision: number;
 }
 
+/** RESULT's bytes before its optional parts: step u32, decision i16, stepUs u32, flags u8. */
+export const RESULT_FIXED_BYTES = 11;
+
 /** RESULT (0xC1), sent unasked once per step of a stream. */
 export interface StepResult {
   step: number;
@@ -148,208 +151,6 @@ export interface StepResult {
   scores?: number[];
   /** Neurons of the reported layer that fired, when the stream reports them. */
   spikes?: number[];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Device errors: one table, the text lives on the host (the board sends only the code)
-
-export interface DeviceErrorCode {
-  code: number;
-  name: string;
-  /** The meaning column of docs/protocol.md, word for word. */
-  meaning: string;
-  /** What ERROR's detail holds for this code, or null when it holds nothing. */
-  detail: string | null;
-}
-
-export const DEVICE_ERROR_CODES: readonly DeviceErrorCode[] = [
-  { code: 1, name: 'BAD_REQUEST', meaning: 'payload length or a field is wrong for the type', detail: null },
-  { code: 2, name: 'UNKNOWN_TYPE', meaning: 'a request type this board does not know', detail: null },
-  { code: 3, name: 'TOO_LARGE', meaning: 'the model does not fit a storage slot', detail: 'slot bytes' },
-  {
-    code: 4,
-    name: 'NO_UPLOAD',
-    meaning: 'UPLOAD_CHUNK/END/COMMIT without a matching upload in progress',
-    detail: null,
-  },
-  {
-    code: 5,
-    name: 'HASH_MISMATCH',
-    meaning: "the stored bytes' model hash differs from UPLOAD_BEGIN's, or their last 4 bytes do not hold it",
-    detail: 'hash found',
-  },
-  { code: 6, name: 'NOT_VERIFIED', meaning: 'COMMIT before UPLOAD_END verified the upload', detail: null },
-  {
-    code: 7,
-    name: 'MODEL_REJECTED',
-    meaning: 'the engine refused the model at COMMIT; the old model stays active',
-    detail: 'engine status code (docs/model-format.md)',
-  },
-  { code: 8, name: 'STORAGE', meaning: 'a storage import failed', detail: 'its status' },
-  { code: 9, name: 'NO_MODEL', meaning: 'streaming needs a model', detail: null },
-  {
-    code: 10,
-    name: 'NOT_STREAMING',
-    meaning: 'SPIKES or STREAM_STOP without STREAM_START',
-    detail: null,
-  },
-  {
-    code: 11,
-    name: 'STEP_GAP',
-    meaning: "SPIKES starts after the board's next step (a frame was lost)",
-    detail: "the board's next step",
-  },
-  {
-    code: 12,
-    name: 'BAD_INPUT',
-    meaning: "a channel at or above the model's input count; the frame is not applied",
-    detail: 'engine status code',
-  },
-  { code: 13, name: 'NO_ROLLBACK', meaning: 'no older valid model to roll back to', detail: null },
-];
-
-/** An ERROR (0xFF) reply, with its words from the table. */
-export interface DeviceError {
-  /** The request type the board refused. */
-  requestType: number;
-  code: number;
-  name: string;
-  /** The meaning from the error table. */
-  message: string;
-  /** ERROR's detail (i32); see DeviceErrorCode.detail for what it holds. */
-  detail: number;
-}
-
-export function describeDeviceErrorCode(code: number): DeviceErrorCode {
-  return (
-    DEVICE_ERROR_CODES.find((e) => e.code === code) ?? {
-      code,
-      name: `UNKNOWN_ERROR_${code}`,
-      meaning: `an error code this host does not know (${code})`,
-      detail: null,
-    }
-  );
-}
-
-export function makeDeviceError(requestType: number, code: number, detail: number): DeviceError {
-  const entry = describeDeviceErrorCode(code);
-  return { requestType, code, name: entry.name, message: entry.meaning, detail };
-}
-
-/** The detail in words, or '' when the code's detail means nothing. */
-export function deviceErrorDetail(error: DeviceError): string {
-  switch (error.name) {
-    case 'TOO_LARGE':
-      return `a slot holds models of at most ${error.detail} bytes`;
-    case 'HASH_MISMATCH':
-      return `the board found model hash 0x${hex32(error.detail)}`;
-    case 'MODEL_REJECTED':
-    case 'BAD_INPUT': {
-      const status = describeStatus(error.detail);
-      return `engine status ${status.name}: ${status.message}`;
-    }
-    case 'STORAGE':
-      return `storage status ${error.detail}`;
-    case 'STEP_GAP':
-      return `the board's next step is ${error.detail}`;
-    case 'BAD_REQUEST':
-      // STREAM_START names the bytes one RESULT would need when they exceed the board's maxFrame.
-      return error.requestType === MessageType.STREAM_START && error.detail > 0
-        ? `a RESULT of this stream would need ${error.detail} bytes, more than the board's maxFrame`
-        : '';
-    default:
-      return '';
-  }
-}
-
-/** "Failed to <action>: <NAME> (<meaning>; <detail>)": the one way a device error is printed. */
-export function formatDeviceError(action: string, error: DeviceError): string {
-  const detail = deviceErrorDetail(error);
-  return `Failed to ${action}: ${error.name} (${error.message}${detail ? `; ${detail}` : ''})`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Byte readers and writers
-
-const utf8Decoder = new TextDecoder('utf-8', { fatal: false });
-
-class Writer {
-  private readonly bytes: Uint8Array;
-  private readonly view: DataView;
-  private at = 0;
-  constructor(length: number) {
-    this.bytes = new Uint8Array(length);
-    this.view = new DataView(this.bytes.buffer);
-  }
-  u8(x: number): this {
-    this.view.setUint8(this.at, x);
-    this.at += 1;
-    return this;
-  }
-  u16(x: number): this {
-    this.view.setUint16(this.at, x, true);
-    this.at += 2;
-    return this;
-  }
-  u32(x: number): this {
-    this.view.setUint32(this.at, x >>> 0, true);
-    this.at += 4;
-    return this;
-  }
-  raw(x: Uint8Array): this {
-    this.bytes.set(x, this.at);
-    this.at += x.length;
-    return this;
-  }
-  done(): Uint8Array {
-    if (this.at !== this.bytes.length) throw new Error(`writer: ${this.at} of ${this.bytes.length} bytes`);
-    return this.bytes;
-  }
-}
-
-/** Reads a reply payload; any read past the end, or bytes left over, is a ProtocolError. */
-class Reader {
-  private readonly view: DataView;
-  private at = 0;
-  constructor(
-    private readonly bytes: Uint8Array,
-    private readonly what: string,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  private need(n: number): number {
-    if (this.at + n > this.bytes.length) {
-      throw new ProtocolError(`${this.what} is ${this.bytes.length} bytes, too short for its fields`);
-    }
-    const at = this.at;
-    this.at += n;
-    return at;
-  }
-  u8(): number {
-    return this.view.getUint8(this.need(1));
-  }
-  u16(): number {
-    return this.view.getUint16(this.need(2), true);
-  }
-  i16(): number {
-    return this.view.getInt16(this.need(2), true);
-  }
-  u32(): number {
-    return this.view.getUint32(this.need(4), true);
-  }
-  i32(): number {
-    return this.view.getInt32(this.need(4), true);
-  }
-  str(): string {
-    const length = this.u8();
-    const at = this.need(length);
-    return utf8Decoder.decode(this.bytes.subarray(at, at + length));
-  }
-  end(): void {
-    if (this.at !== this.bytes.length) {
-      throw new ProtocolError(`${this.what} has ${this.bytes.length - this.at} bytes after its last field`);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -480,15 +281,6 @@ export function decodeStopped(payload: Uint8Array): Stopped {
   return stopped;
 }
 
-export function decodeError(payload: Uint8Array): DeviceError {
-  const r = new Reader(payload, 'ERROR');
-  const requestType = r.u8();
-  const code = r.u8();
-  const detail = r.i32();
-  r.end();
-  return makeDeviceError(requestType, code, detail);
-}
-
 /** What a RESULT's layout depends on: the stream's report bits and the model's class count. */
 export interface ResultLayout {
   report: number;
@@ -513,35 +305,6 @@ export function decodeResult(payload: Uint8Array, layout: ResultLayout): StepRes
 
 // ---------------------------------------------------------------------------------------------
 // The request table: what each request is answered with, how to decode it, how long to wait
-
-/**
- * How long the host waits for a reply, and how often it asks again (docs "Timeouts"). The link
- * counts as dead after (1 + retries) x timeoutMs without a reply. With `adaptive`, the host asks
- * again sooner within that time (client.ts): after the measured round trip (or
- * `firstRetransmitMs` before there is one), doubling per silent try up to timeoutMs. Safe for
- * every request: each is idempotent, or a same-seq repeat gets the board's remembered reply.
- */
-export interface ReplyTiming {
-  timeoutMs: number;
-  retries: number;
-  adaptive: boolean;
-  firstRetransmitMs: number;
-}
-
-/** A reply to HELLO, a chunk, SPIKES (and the other quick requests). */
-export const QUICK_REPLY: ReplyTiming = {
-  timeoutMs: 500,
-  retries: 4,
-  adaptive: true,
-  firstRetransmitMs: 100,
-};
-/** UPLOAD_BEGIN (erases a slot), UPLOAD_END (reads it all back), COMMIT (loads the model). */
-export const SLOW_REPLY: ReplyTiming = {
-  timeoutMs: 5000,
-  retries: 2,
-  adaptive: true,
-  firstRetransmitMs: 250,
-};
 
 interface RequestSpec<Reply> {
   type: number;

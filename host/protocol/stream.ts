@@ -17,27 +17,29 @@
 
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
-import { cobsMaxEncodedBytes } from './cobs.js';
-import { FRAME_OVERHEAD_BYTES, type Frame } from './frame.js';
+import type { Frame } from './frame.js';
+import { GoBackNWindow, type SentFrame } from './go-back-n.js';
 import {
   decodeResult,
   encodeSpikes,
-  MAX_SPIKES_PER_STEP,
-  MAX_STEPS_PER_FRAME,
   Report,
-  SPIKES_HEADER_BYTES,
-  spikesStepBytes,
-  type DeviceError,
   type ResultLayout,
   type SpikesAck,
   type StepResult,
   type Stopped,
 } from './messages.js';
+import type { DeviceError } from './device-errors.js';
+import {
+  checkStepsFit,
+  nextFrame,
+  resultWireBytes,
+  stepBudgetBytes,
+  stepsPerFrameCap,
+  StreamInputError,
+} from './spikes-planner.js';
+import { latencyStats, type LatencyStats } from '../util/percentile.js';
 
 export const DEFAULT_WINDOW = 4;
-// The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
-// (the docs' 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that
-// never gets anywhere.
 /** Latency samples kept (the most recent), for the percentiles. */
 export const LATENCY_SAMPLES_KEPT = 10000;
 
@@ -63,13 +65,6 @@ export interface StreamOptions {
 /** One step of the stream: what its RESULT said, or that its RESULT was lost on the way. */
 export type StreamStep = ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true };
 
-export interface LatencyStats {
-  /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms; null without samples. */
-  p50: number | null;
-  p99: number | null;
-  samples: number;
-}
-
 export interface StreamStats {
   /** Steps the board acknowledged. */
   steps: number;
@@ -85,6 +80,7 @@ export interface StreamStats {
   badResults: number;
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
+  /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms. */
   latencyMs: LatencyStats;
 }
 
@@ -100,104 +96,6 @@ export type StreamSummary =
       aborted: boolean;
     }
   | { ok: false; action: string; error: DeviceError; stats: StreamStats };
-
-export class StreamInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StreamInputError';
-  }
-}
-
-export interface PlannedFrame {
-  /** Index of the first step in the train. */
-  first: number;
-  count: number;
-}
-
-/** The bytes a SPIKES frame offers for steps, at a board's maxFrame. */
-export function stepBudgetBytes(maxFrame: number): number {
-  return maxFrame - FRAME_OVERHEAD_BYTES - SPIKES_HEADER_BYTES;
-}
-
-/**
- * Throws StreamInputError for the first step that cannot travel at all: more than 255 spikes, or
- * alone too big for one frame at this maxFrame.
- */
-export function checkStepsFit(steps: readonly (readonly number[])[], maxFrame: number): void {
-  const budget = stepBudgetBytes(maxFrame);
-  steps.forEach((channels, t) => {
-    if (channels.length > MAX_SPIKES_PER_STEP) {
-      throw new StreamInputError(
-        `step ${t} has ${channels.length} spikes; a SPIKES frame carries at most ${MAX_SPIKES_PER_STEP} per step`,
-      );
-    }
-    if (spikesStepBytes(channels) > budget) {
-      throw new StreamInputError(
-        `step ${t} has ${channels.length} spikes (${spikesStepBytes(channels)} bytes); the board's maxFrame ${maxFrame} holds at most ${Math.floor((budget - 1) / 2)} per step`,
-      );
-    }
-  });
-}
-
-/** The frame starting at step `first`: as many steps as fit `budgetBytes` and `maxSteps` (at least one). */
-export function nextFrame(
-  steps: readonly (readonly number[])[],
-  first: number,
-  budgetBytes: number,
-  maxSteps: number,
-): PlannedFrame {
-  let used = spikesStepBytes(steps[first] ?? []);
-  let count = 1;
-  while (first + count < steps.length && count < maxSteps) {
-    const bytes = spikesStepBytes(steps[first + count] as readonly number[]);
-    if (used + bytes > budgetBytes) break;
-    used += bytes;
-    count++;
-  }
-  return { first, count };
-}
-
-/** All frames of a stream at full size, as a link without losses carries it. */
-export function planFrames(
-  steps: readonly (readonly number[])[],
-  maxFrame: number,
-  maxStepsPerFrame: number = MAX_STEPS_PER_FRAME,
-): PlannedFrame[] {
-  checkStepsFit(steps, maxFrame);
-  const perFrame = Math.max(1, Math.min(maxStepsPerFrame, MAX_STEPS_PER_FRAME));
-  const frames: PlannedFrame[] = [];
-  for (let first = 0; first < steps.length;) {
-    const frame = nextFrame(steps, first, stepBudgetBytes(maxFrame), perFrame);
-    frames.push(frame);
-    first += frame.count;
-  }
-  return frames;
-}
-
-export function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
-export function latencyStats(samples: readonly number[]): LatencyStats {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), samples: sorted.length };
-}
-
-/**
- * Frame sizing on a lossy link: after a loss (go-back-N) the next frames carry half the bytes
- * (down to one step); after GROW_AFTER_FRAMES acks in a row they double again, up to maxFrame.
- */
-export const GROW_AFTER_FRAMES = 8;
-const MIN_STEP_BUDGET_BYTES = 16;
-
-interface SentFrame extends PlannedFrame {
-  epoch: number;
-  sentAt: number;
-  /** Some of its steps went out before (go-back-N). */
-  retry: boolean;
-}
 
 type Event =
   | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
@@ -215,15 +113,10 @@ export async function* streamSpikes(
   train: { steps: readonly (readonly number[])[] },
   options: StreamOptions = {},
 ): AsyncGenerator<StreamStep, StreamSummary> {
-  const window = Math.max(1, options.window ?? DEFAULT_WINDOW);
   const info = client.info ?? (await client.hello());
   const steps = train.steps;
   checkStepsFit(steps, info.maxFrame);
-  const maxSteps = Math.max(
-    1,
-    Math.min(options.maxStepsPerFrame ?? MAX_STEPS_PER_FRAME, MAX_STEPS_PER_FRAME),
-  );
-  const fullBudget = stepBudgetBytes(info.maxFrame);
+  const maxSteps = stepsPerFrameCap(options.maxStepsPerFrame);
   const report =
     (options.scores ? Report.scores : 0) | (options.spikeLayer !== undefined ? Report.spikes : 0);
   const latency: number[] = [];
@@ -289,29 +182,22 @@ export async function* streamSpikes(
       );
     }
 
-    // The most a RESULT takes on the wire (the board keeps each within its maxFrame), for timeouts.
-    const resultBytes = Math.min(
-      cobsMaxEncodedBytes(info.maxFrame) + 1,
-      FRAME_OVERHEAD_BYTES +
-        12 +
-        (options.scores ? 4 * classes : 0) +
-        (report & Report.spikes ? info.maxFrame : 0),
-    );
+    const resultBytes = resultWireBytes(info.maxFrame, layout);
     const startedAt = performance.now();
-    let boardNext = 0; // the board's next step, in train steps: every step before it ran
-    let nextStep = 0; // the next step to send
-    let inFlight: SentFrame[] = []; // sent in this epoch, not yet acknowledged, in order
-    let epoch = 0; // bumped at every go-back-N; replies of older epochs only inform
-    let sentEnd = 0; // the end of the furthest frame sent
-    let budget = fullBudget;
-    let goodInARow = 0;
+    const gbn = new GoBackNWindow(
+      Math.max(1, options.window ?? DEFAULT_WINDOW),
+      stepBudgetBytes(info.maxFrame),
+    );
     let aborted = false;
-    let progressAt = performance.now(); // when boardNext last moved
+    // The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
+    // (the docs' 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that
+    // never gets anywhere.
+    let progressAt = performance.now(); // when gbn.boardNext last moved
     let progressMark = 0;
     let timeoutsSinceProgress = 0;
     const checkAlive = (): void => {
-      if (boardNext > progressMark) {
-        progressMark = boardNext;
+      if (gbn.boardNext > progressMark) {
+        progressMark = gbn.boardNext;
         progressAt = performance.now();
         timeoutsSinceProgress = 0;
         return;
@@ -321,34 +207,16 @@ export async function* streamSpikes(
         throw new LinkTimeoutError('SPIKES', timeoutsSinceProgress, silentMs);
       }
     };
-    const advanceTo = (step: number): void => {
-      if (step > boardNext) boardNext = step;
-      inFlight = inFlight.filter((f) => f.first + f.count > boardNext);
-      if (nextStep < boardNext) nextStep = boardNext;
-    };
     const goBack = (): void => {
       checkAlive();
-      epoch++;
-      nextStep = boardNext;
-      inFlight = [];
-      budget = Math.max(Math.min(MIN_STEP_BUDGET_BYTES, fullBudget), budget >> 1);
-      goodInARow = 0;
+      gbn.goBack();
     };
     const send = (): void => {
-      const planned = nextFrame(steps, nextStep, budget, maxSteps);
-      const frame: SentFrame = {
-        ...planned,
-        epoch,
-        sentAt: performance.now(),
-        retry: planned.first < sentEnd,
-      };
+      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, maxSteps), performance.now());
       const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
-      nextStep += frame.count;
-      sentEnd = Math.max(sentEnd, nextStep);
-      inFlight.push(frame);
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
-      stats.maxInFlight = Math.max(stats.maxInFlight, inFlight.length);
+      stats.maxInFlight = Math.max(stats.maxInFlight, gbn.inFlightCount);
       client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes }).then(
         (result) => push({ kind: 'reply', frame, result }),
         (error: Error) =>
@@ -362,9 +230,9 @@ export async function* streamSpikes(
       // Once aborted nothing more goes out; what is in flight may still be acknowledged.
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
-      while (!aborted && nextStep < steps.length && inFlight.length < window) {
+      while (!aborted && gbn.canSend(steps.length)) {
         if (options.stepsPerSecond) {
-          const due = startedAt + (nextStep * 1000) / options.stepsPerSecond;
+          const due = startedAt + (gbn.nextStep * 1000) / options.stepsPerSecond;
           const wait = due - performance.now();
           if (wait > 0) {
             if (!pacing) pacing = setTimeout(() => ((pacing = undefined), push({ kind: 'tick' })), wait);
@@ -374,7 +242,7 @@ export async function* streamSpikes(
         send();
       }
       // Hand out every step the board has passed, in order.
-      while (emitted < boardNext) {
+      while (emitted < gbn.boardNext) {
         const t = emitted++;
         const result = results.get(t);
         results.delete(t);
@@ -388,10 +256,10 @@ export async function* streamSpikes(
           yield { t, lost: true };
         }
       }
-      stats.steps = boardNext;
+      stats.steps = gbn.boardNext;
       options.onStats?.(stats);
-      if (boardNext >= steps.length) break;
-      if (aborted && inFlight.length === 0) break;
+      if (gbn.boardNext >= steps.length) break;
+      if (aborted && gbn.inFlightCount === 0) break;
 
       if (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
@@ -399,11 +267,11 @@ export async function* streamSpikes(
         if (event.kind === 'link') throw event.error;
         if (event.kind === 'tick') continue;
         const { frame } = event;
-        const current = frame.epoch === epoch;
+        const current = gbn.isCurrent(frame);
         if (event.kind === 'timeout') {
           stats.timeouts++;
           timeoutsSinceProgress++;
-          if (!current || frame.first + frame.count <= boardNext) continue;
+          if (!current || frame.first + frame.count <= gbn.boardNext) continue;
           goBack();
           continue;
         }
@@ -411,32 +279,29 @@ export async function* streamSpikes(
         if (result.ok) {
           // A repeat is answered with the board's next step, which may lie past the repeated frame.
           const step = result.reply.nextStep - base;
-          if (step < 0 || step > sentEnd) {
+          if (step < 0 || step > gbn.sentEnd) {
             throw new ProtocolError(
-              `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + sentEnd})`,
+              `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + gbn.sentEnd})`,
             );
           }
-          advanceTo(step);
+          gbn.advanceTo(step);
           if (!frame.retry && step === frame.first + frame.count) {
             const ms = performance.now() - frame.sentAt;
             latency.push(ms);
             if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
             options.onLatency?.(ms);
           }
-          if (current && ++goodInARow >= GROW_AFTER_FRAMES && budget < fullBudget) {
-            budget = Math.min(fullBudget, budget * 2);
-            goodInARow = 0;
-          }
+          gbn.acked(frame);
           continue;
         }
         if (result.error.name === 'STEP_GAP') {
           // A frame before this one was lost: the board names where it stands.
           stats.stepGaps++;
           const boardStep = result.error.detail - base;
-          if (boardStep < 0 || boardStep > sentEnd) {
+          if (boardStep < 0 || boardStep > gbn.sentEnd) {
             throw new ProtocolError(`STEP_GAP names step ${result.error.detail}, outside the steps sent`);
           }
-          advanceTo(boardStep);
+          gbn.advanceTo(boardStep);
           if (current) goBack();
           continue;
         }
@@ -460,7 +325,7 @@ export async function* streamSpikes(
   }
 }
 
-/** streamSpikes collected: every step, then the summary. */
+/** streamSpikes collected, for callers that want the whole run at once: every step, then the summary. */
 export async function runStream(
   client: BoardClient,
   train: { steps: readonly (readonly number[])[] },

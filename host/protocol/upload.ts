@@ -15,10 +15,10 @@ import { crc32, hex32 } from '../model/crc32.js';
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import { FRAME_OVERHEAD_BYTES } from './frame.js';
+import type { DeviceError } from './device-errors.js';
 import {
   encodeUploadChunk,
   UPLOAD_CHUNK_HEADER_BYTES,
-  type DeviceError,
   type HelloInfo,
   type UploadStatus,
 } from './messages.js';
@@ -28,12 +28,12 @@ export const MAX_UPLOAD_ATTEMPTS = 3;
 /** Chunk replies in a row that may leave the board's offset where it was before we give up. */
 export const MAX_OFFSET_STALLS = 8;
 /**
- * Chunk sizing on a lossy link (AIMD): a chunk whose reply timed out shrinks the next ones by a
- * quarter (a long frame is more likely to be hit), down to MIN_CHUNK_BYTES; each good reply grows
- * them by CHUNK_GROW_BYTES, up to what maxFrame allows. At 1% of bytes damaged this settles near
- * 40 bytes, where a try succeeds about half the time; on a clean link chunks stay at the maximum.
- * The link counts as dead when no reply came for client.deadLinkMs (the docs' 1 + 4 tries of
- * 500 ms).
+ * Chunk sizing on a lossy link (AIMD): a chunk whose reply timed out halves the next ones (a long
+ * frame is more likely to be hit), down to MIN_CHUNK_BYTES; each good reply grows them by
+ * CHUNK_GROW_BYTES, up to what maxFrame allows. At 1% of bytes damaged this settles near 40 bytes,
+ * where a try succeeds about half the time; on a clean link chunks stay at the maximum. The link
+ * counts as dead when no reply came for UPLOAD_SILENCE_MS, or client.deadLinkMs (the docs' 1 + 4
+ * tries of 500 ms) if that is longer.
  */
 export const MIN_CHUNK_BYTES = 16;
 /** An upload gives up after this long without any reply (chunks shrinking meanwhile). */

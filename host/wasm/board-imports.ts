@@ -7,6 +7,8 @@
  * linear memory throws BoardAbiError out of the call, like WAMR's out-of-bounds exception.
  */
 
+import { StorageStatus } from './storage-status.js';
+
 /** The UART as the module sees it: non-blocking both ways. */
 export interface UartPort {
   /** Up to `max` received bytes (none: an empty array). */
@@ -18,9 +20,9 @@ export interface UartPort {
 /** Two model storage slots of `slotBytes` bytes each, with NOR flash semantics. */
 export interface SlotStorage {
   readonly slotBytes: number;
-  /** Slot 0 or 1 to all 0xFF; 0, or negative on failure. */
+  /** Slot 0 or 1 to all 0xFF; a storage status (storage-status.ts): OK, or why it failed. */
   erase(slot: number): number;
-  /** Writes into erased bytes only; 0, or negative on failure (range, not erased). */
+  /** Writes into erased bytes only; a storage status (OK, SLOT, RANGE, NOT_ERASED, DEVICE). */
   write(slot: number, offset: number, bytes: Uint8Array): number;
   /** A copy of the bytes, or null when the range is outside the slot. */
   read(slot: number, offset: number, length: number): Uint8Array | null;
@@ -29,7 +31,7 @@ export interface SlotStorage {
 export interface BoardHost {
   /** null: reads nothing, and writes vanish. */
   uart: UartPort | null;
-  /** null: no slots (storage_bytes 0, every other call fails). */
+  /** null: no slots (storage_bytes 0, every other call fails with SLOT). */
   storage: SlotStorage | null;
   /** Microseconds, any origin (wrapped to u32); default: always 0. */
   clockUs?: () => number;
@@ -82,7 +84,6 @@ export const BOARD_IMPORTS: readonly (keyof BoardEnv)[] = [
   'log',
 ];
 
-const STORAGE_FAILED = -1;
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /** Reads an AssemblyScript string (UTF-16, byte length at ptr - 4) for the abort message. */
@@ -146,21 +147,21 @@ export function boardImports(
         return storage ? storage.slotBytes | 0 : 0;
       },
       storage_erase(slot: number): number {
-        if (!storage || !validSlot(slot)) return STORAGE_FAILED;
+        if (!storage || !validSlot(slot)) return StorageStatus.SLOT;
         return storage.erase(slot) | 0;
       },
       storage_write(slot: number, offset: number, buf: number, len: number): number {
         const source = span('storage_write', buf, len);
-        if (!storage || !validSlot(slot)) return STORAGE_FAILED;
+        if (!storage || !validSlot(slot)) return StorageStatus.SLOT;
         return storage.write(slot, offset >>> 0, source.slice()) | 0;
       },
       storage_read(slot: number, offset: number, buf: number, len: number): number {
         const target = span('storage_read', buf, len);
-        if (!storage || !validSlot(slot)) return STORAGE_FAILED;
+        if (!storage || !validSlot(slot)) return StorageStatus.SLOT;
         const bytes = storage.read(slot, offset >>> 0, target.length);
-        if (!bytes || bytes.length !== target.length) return STORAGE_FAILED;
+        if (!bytes || bytes.length !== target.length) return StorageStatus.RANGE;
         target.set(bytes);
-        return 0;
+        return StorageStatus.OK;
       },
       clock_us(): number {
         return Math.floor(clockUs()) | 0;

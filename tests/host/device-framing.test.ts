@@ -12,13 +12,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BoardAbiError, boardImports, BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
 import { ByteQueueUart } from '../../host/board/device.js';
-import {
-  FileStorage,
-  MemoryStorage,
-  PowerCutError,
-  STORAGE_NOT_ERASED,
-  STORAGE_RANGE,
-} from '../../host/board/storage.js';
+import { FileStorage, MemoryStorage, PowerCutError } from '../../host/board/storage.js';
+import { StorageStatus } from '../../host/wasm/storage-status.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { REPO_ROOT, tinyModel } from './fixtures.js';
 import {
@@ -367,8 +362,8 @@ describe('board ABI in JavaScript (host/board/)', () => {
     const storage = new MemoryStorage({ slotBytes: 32 });
     assert.deepEqual(storage.read(1, 0, 4), Uint8Array.of(255, 255, 255, 255));
     assert.equal(storage.write(1, 2, Uint8Array.of(1, 2)), 0);
-    assert.equal(storage.write(1, 3, Uint8Array.of(9)), STORAGE_NOT_ERASED);
-    assert.equal(storage.write(1, 31, Uint8Array.of(1, 2)), STORAGE_RANGE);
+    assert.equal(storage.write(1, 3, Uint8Array.of(9)), StorageStatus.NOT_ERASED);
+    assert.equal(storage.write(1, 31, Uint8Array.of(1, 2)), StorageStatus.RANGE);
     assert.equal(storage.read(0, 30, 4), null);
     assert.equal(storage.erase(1), 0);
     assert.equal(storage.write(1, 3, Uint8Array.of(9)), 0);
@@ -406,7 +401,7 @@ describe('board ABI in JavaScript (host/board/)', () => {
       storage.close();
       const again = FileStorage.open(path, { slotBytes: 100 });
       assert.deepEqual(again.read(1, 10, 2), Uint8Array.of(7, 8));
-      assert.equal(again.write(1, 10, Uint8Array.of(1)), STORAGE_NOT_ERASED);
+      assert.equal(again.write(1, 10, Uint8Array.of(1)), StorageStatus.NOT_ERASED);
       assert.equal(again.erase(1), 0);
       assert.deepEqual(Uint8Array.from(readFileSync(path).subarray(100, 200)), new Uint8Array(100).fill(255));
       again.close();

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { Device, ByteQueueUart, type ByteQueueUartOptions } from '../../host/board/device.js';
 import { MemoryStorage, type StorageOptions } from '../../host/board/storage.js';
 import type { SlotStorage } from '../../host/wasm/board-imports.js';
-import { DEVICE_ERROR_CODES, MessageType } from '../../host/protocol/messages.js';
+import { DEVICE_ERROR_CODES } from '../../host/protocol/device-errors.js';
+import { MessageType } from '../../host/protocol/messages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Framing, from the spec

@@ -10,7 +10,8 @@ import { BoardClient } from '../../host/protocol/client.js';
 import { LinkTimeoutError, ProtocolError } from '../../host/protocol/errors.js';
 import { LinkClosedError } from '../../host/transport/errors.js';
 import type { Frame } from '../../host/protocol/frame.js';
-import { formatDeviceError, MessageType, PROTOCOL_VERSION } from '../../host/protocol/messages.js';
+import { formatDeviceError } from '../../host/protocol/device-errors.js';
+import { MessageType, PROTOCOL_VERSION } from '../../host/protocol/messages.js';
 import { crc32 } from '../../host/model/crc32.js';
 import {
   flashModel,
@@ -19,7 +20,8 @@ import {
   uploadModel,
   type UploadProgress,
 } from '../../host/protocol/upload.js';
-import { planFrames, runStream, StreamInputError, type StreamStep } from '../../host/protocol/stream.js';
+import { planFrames, StreamInputError } from '../../host/protocol/spikes-planner.js';
+import { runStream, type StreamStep } from '../../host/protocol/stream.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { Bytes, FakeBoard, sleep } from './protocol-fake-board.js';
 import { Prng } from '../../host/util/prng.js';

@@ -8,18 +8,16 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { decodeError, DEVICE_ERROR_CODES, formatDeviceError } from '../../host/protocol/device-errors.js';
 import {
-  decodeError,
   decodeInfo,
   decodeResult,
   decodeStopped,
   decodeUploadStatus,
-  DEVICE_ERROR_CODES,
   encodeSpikes,
   encodeStreamStart,
   encodeUploadBegin,
   encodeUploadChunk,
-  formatDeviceError,
   MessageType,
   PROTOCOL_VERSION,
   Report,

@@ -36,13 +36,17 @@ extern "C" {
 /** Storage slots: the module owns their layout, the board stores bytes. */
 #define HS_SLOT_COUNT 2
 
-/** What the storage natives return on failure (the ABI says "negative"; these say which). */
-enum hs_status {
-    HS_OK = 0,
-    HS_E_SLOT = -1,       /**< no such slot */
-    HS_E_RANGE = -2,      /**< offset/length outside the slot */
-    HS_E_NOT_ERASED = -3, /**< storage_write over bytes that are not erased */
-    HS_E_DEVICE = -4,     /**< the flash device reported a failure */
+/**
+ * What the storage natives return: the storage status codes of docs/board-abi.md, the same table
+ * as the virtual board's (host/wasm/storage-status.ts); a host test keeps the three equal. The
+ * module forwards a failing one as the detail of the protocol's STORAGE error.
+ */
+enum hs_storage_status {
+    HS_OK = 0,            /**< success */
+    HS_E_SLOT = -1,       /**< no such slot: not 0 or 1, or the board has no storage */
+    HS_E_RANGE = -2,      /**< offset and length reach outside the slot */
+    HS_E_NOT_ERASED = -3, /**< a write over bytes that are not erased */
+    HS_E_DEVICE = -4,     /**< the flash device failed to erase, program or read */
     HS_E_MEMORY = -5      /**< a buffer outside linear memory (the call raised an exception too) */
 };
 

@@ -1,0 +1,28 @@
+/**
+ * How long the host waits for a reply, and how often it asks again (docs/protocol.md, "Timeouts"). The link
+ * counts as dead after (1 + retries) x timeoutMs without a reply. With `adaptive`, the host asks
+ * again sooner within that time (client.ts): after the measured round trip (or
+ * `firstRetransmitMs` before there is one), doubling per silent try up to timeoutMs. Safe for
+ * every request: each is idempotent, or a same-seq repeat gets the board's remembered reply.
+ */
+export interface ReplyTiming {
+  timeoutMs: number;
+  retries: number;
+  adaptive: boolean;
+  firstRetransmitMs: number;
+}
+
+/** A reply to HELLO, a chunk, SPIKES (and the other quick requests). */
+export const QUICK_REPLY: ReplyTiming = {
+  timeoutMs: 500,
+  retries: 4,
+  adaptive: true,
+  firstRetransmitMs: 100,
+};
+/** UPLOAD_BEGIN (erases a slot), UPLOAD_END (reads it all back), COMMIT (loads the model). */
+export const SLOW_REPLY: ReplyTiming = {
+  timeoutMs: 5000,
+  retries: 2,
+  adaptive: true,
+  firstRetransmitMs: 250,
+};

@@ -1,0 +1,108 @@
+/**
+ * How a spike train is cut into SPIKES frames: each frame carries as many whole steps as the
+ * board's maxFrame (or a smaller byte budget, on a lossy link) holds, at most 255. And how many
+ * bytes the RESULTs a frame brings back take on the wire, for the frame's timeout.
+ */
+
+import { cobsMaxEncodedBytes } from './cobs.js';
+import { FRAME_OVERHEAD_BYTES } from './frame.js';
+import {
+  MAX_SPIKES_PER_STEP,
+  MAX_STEPS_PER_FRAME,
+  Report,
+  RESULT_FIXED_BYTES,
+  SPIKES_HEADER_BYTES,
+  spikesStepBytes,
+  type ResultLayout,
+} from './messages.js';
+
+/** A spike train that cannot be streamed as it is (the user's input, not the link). */
+export class StreamInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StreamInputError';
+  }
+}
+
+export interface PlannedFrame {
+  /** Index of the first step in the train. */
+  first: number;
+  count: number;
+}
+
+/** The bytes a SPIKES frame offers for steps, at a board's maxFrame. */
+export function stepBudgetBytes(maxFrame: number): number {
+  return maxFrame - FRAME_OVERHEAD_BYTES - SPIKES_HEADER_BYTES;
+}
+
+/** Steps per frame at most: the caller's cap (default none) within 1 .. MAX_STEPS_PER_FRAME. */
+export function stepsPerFrameCap(maxStepsPerFrame: number = MAX_STEPS_PER_FRAME): number {
+  return Math.max(1, Math.min(maxStepsPerFrame, MAX_STEPS_PER_FRAME));
+}
+
+/**
+ * Throws StreamInputError for the first step that cannot travel at all: more than 255 spikes, or
+ * alone too big for one frame at this maxFrame.
+ */
+export function checkStepsFit(steps: readonly (readonly number[])[], maxFrame: number): void {
+  const budget = stepBudgetBytes(maxFrame);
+  steps.forEach((channels, t) => {
+    if (channels.length > MAX_SPIKES_PER_STEP) {
+      throw new StreamInputError(
+        `step ${t} has ${channels.length} spikes; a SPIKES frame carries at most ${MAX_SPIKES_PER_STEP} per step`,
+      );
+    }
+    if (spikesStepBytes(channels) > budget) {
+      throw new StreamInputError(
+        `step ${t} has ${channels.length} spikes (${spikesStepBytes(channels)} bytes); the board's maxFrame ${maxFrame} holds at most ${Math.floor((budget - 1) / 2)} per step`,
+      );
+    }
+  });
+}
+
+/** The frame starting at step `first`: as many steps as fit `budgetBytes` and `maxSteps` (at least one). */
+export function nextFrame(
+  steps: readonly (readonly number[])[],
+  first: number,
+  budgetBytes: number,
+  maxSteps: number,
+): PlannedFrame {
+  let used = spikesStepBytes(steps[first] ?? []);
+  let count = 1;
+  while (first + count < steps.length && count < maxSteps) {
+    const bytes = spikesStepBytes(steps[first + count] as readonly number[]);
+    if (used + bytes > budgetBytes) break;
+    used += bytes;
+    count++;
+  }
+  return { first, count };
+}
+
+/** All frames of a stream at full size, as a link without losses carries it. */
+export function planFrames(
+  steps: readonly (readonly number[])[],
+  maxFrame: number,
+  maxStepsPerFrame: number = MAX_STEPS_PER_FRAME,
+): PlannedFrame[] {
+  checkStepsFit(steps, maxFrame);
+  const perFrame = stepsPerFrameCap(maxStepsPerFrame);
+  const frames: PlannedFrame[] = [];
+  for (let first = 0; first < steps.length;) {
+    const frame = nextFrame(steps, first, stepBudgetBytes(maxFrame), perFrame);
+    frames.push(frame);
+    first += frame.count;
+  }
+  return frames;
+}
+
+/**
+ * The most bytes one RESULT of a stream takes on the wire: its frame body COBS-encoded, plus the
+ * delimiter. The board keeps every RESULT within its maxFrame; the host does not know the size
+ * of the reported layer, so with spikes reported a RESULT may fill the frame.
+ */
+export function resultWireBytes(maxFrame: number, layout: ResultLayout): number {
+  const scores = layout.report & Report.scores ? 4 * layout.classes : 0;
+  const spikes = layout.report & Report.spikes ? maxFrame : 0;
+  const body = Math.min(maxFrame, FRAME_OVERHEAD_BYTES + RESULT_FIXED_BYTES + scores + spikes);
+  return cobsMaxEncodedBytes(body) + 1;
+}

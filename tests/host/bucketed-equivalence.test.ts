@@ -8,6 +8,7 @@ import {
   type RandomNetworkOptions,
 } from '../../host/float/random-network.js';
 import { FloatReference } from '../../host/float/reference.js';
+import { NETWORK_LAYOUTS } from './fixtures.js';
 
 const STEPS = 300;
 
@@ -123,6 +124,18 @@ describe('BucketedFloat equals FloatReference', () => {
     assertEquivalent(result);
     assert.deepEqual(result.widths, [1, 1, 1]);
   });
+});
+
+describe('BucketedFloat equals FloatReference on the shared layouts', () => {
+  for (const [name, layout] of Object.entries(NETWORK_LAYOUTS) as [string, RandomNetworkOptions][]) {
+    it(name, () => {
+      const result = compare(layout);
+      assertEquivalent(result);
+      // One state per neuron unless each synapse has its own time constant.
+      const perNeuron = layout.rhoMode === 'neuron' || layout.rhoMode === 'layer';
+      for (const width of result.widths) assert.ok(perNeuron ? width === 1 : width > 1, `width ${width}`);
+    });
+  }
 });
 
 describe('randomNetwork', () => {

@@ -21,6 +21,7 @@ import {
   type RandomNetworkOptions,
 } from '../../host/float/random-network.js';
 import { dequantize, quantize } from '../../host/quantize/quantize.js';
+import { NETWORK_LAYOUTS } from './fixtures.js';
 
 const ONE = 65536;
 
@@ -95,71 +96,11 @@ function compare(options: RandomNetworkOptions, steps: number): Comparison {
 }
 
 const CASES: [string, RandomNetworkOptions][] = [
-  [
-    'recurrent HetSyn layer, per-synapse levels (K = 16)',
-    {
-      seed: 1,
-      inputCount: 24,
-      layers: [
-        { kind: 'recurrent', size: 32 },
-        { kind: 'readout', size: 4 },
-      ],
-    },
-  ],
-  [
-    'two recurrent layers, K = 8, heterogeneous thresholds and drives',
-    {
-      seed: 2,
-      inputCount: 30,
-      levels: 8,
-      heterogeneous: true,
-      layers: [
-        { kind: 'recurrent', size: 24 },
-        { kind: 'recurrent', size: 16 },
-        { kind: 'readout', size: 3 },
-      ],
-    },
-  ],
-  [
-    'neuron-level time constants (one level per neuron)',
-    {
-      seed: 3,
-      inputCount: 20,
-      rhoMode: 'neuron',
-      levels: 5,
-      layers: [
-        { kind: 'feedforward', size: 32 },
-        { kind: 'readout', size: 2 },
-      ],
-    },
-  ],
-  [
-    'vanilla LIF (one time constant per layer)',
-    {
-      seed: 4,
-      inputCount: 16,
-      rhoMode: 'layer',
-      layers: [
-        { kind: 'recurrent', size: 24 },
-        { kind: 'readout', size: 2 },
-      ],
-    },
-  ],
-  [
-    'sparse connectivity (30% of synapses), four layers',
-    {
-      seed: 5,
-      inputCount: 40,
-      density: 0.3,
-      levels: 6,
-      layers: [
-        { kind: 'feedforward', size: 32 },
-        { kind: 'recurrent', size: 24 },
-        { kind: 'feedforward', size: 16 },
-        { kind: 'readout', size: 5 },
-      ],
-    },
-  ],
+  ['recurrent HetSyn layer, per-synapse levels (K = 16)', NETWORK_LAYOUTS.perSynapse],
+  ['two recurrent layers, K = 8, heterogeneous thresholds and drives', NETWORK_LAYOUTS.twoRecurrent],
+  ['neuron-level time constants (one level per neuron)', NETWORK_LAYOUTS.perNeuron],
+  ['vanilla LIF (one time constant per layer)', NETWORK_LAYOUTS.perLayer],
+  ['sparse connectivity (30% of synapses), four layers', NETWORK_LAYOUTS.sparseDeep],
 ];
 
 for (const [name, options] of CASES) {

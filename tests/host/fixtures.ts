@@ -12,6 +12,7 @@ import { compileModule, DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import { STATUS_CODES } from '../../host/model/errors.js';
 import type { BucketBits, HsmLayer, HsmModel, LayerKind } from '../../host/model/hsm.js';
 import { defaultFrontend } from '../../host/model/frontend-config.js';
+import type { RandomNetworkOptions } from '../../host/float/random-network.js';
 
 /** The repository root: tests run from dist/tests/host/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -224,6 +225,72 @@ export const VARIANTS: readonly { name: string; model: () => HsmModel }[] = [
   { name: 'sparse (bytes, nibbles, per neuron)', model: sparseModel },
   { name: 'per-neuron (dense, bytes)', model: perNeuronModel },
 ];
+
+// ---------------------------------------------------------------------------------------------
+// Random float networks
+
+/**
+ * Shapes of random float networks (host/float/random-network.ts), one per way a network holds its
+ * time constants, for the tests that run two simulations of one network side by side (fixed point
+ * against float, bucketed against the reference). Each keeps its seed, so a case reproduces.
+ */
+export const NETWORK_LAYOUTS = {
+  /** A recurrent HetSyn layer, a time constant per synapse (K = 16). */
+  perSynapse: {
+    seed: 1,
+    inputCount: 24,
+    layers: [
+      { kind: 'recurrent', size: 32 },
+      { kind: 'readout', size: 4 },
+    ],
+  },
+  /** Two recurrent layers, K = 8, heterogeneous thresholds and drives. */
+  twoRecurrent: {
+    seed: 2,
+    inputCount: 30,
+    levels: 8,
+    heterogeneous: true,
+    layers: [
+      { kind: 'recurrent', size: 24 },
+      { kind: 'recurrent', size: 16 },
+      { kind: 'readout', size: 3 },
+    ],
+  },
+  /** A time constant per neuron (one level per neuron). */
+  perNeuron: {
+    seed: 3,
+    inputCount: 20,
+    rhoMode: 'neuron',
+    levels: 5,
+    layers: [
+      { kind: 'feedforward', size: 32 },
+      { kind: 'readout', size: 2 },
+    ],
+  },
+  /** Vanilla LIF: one time constant per layer. */
+  perLayer: {
+    seed: 4,
+    inputCount: 16,
+    rhoMode: 'layer',
+    layers: [
+      { kind: 'recurrent', size: 24 },
+      { kind: 'readout', size: 2 },
+    ],
+  },
+  /** Sparse connectivity (30% of synapses), four layers. */
+  sparseDeep: {
+    seed: 5,
+    inputCount: 40,
+    density: 0.3,
+    levels: 6,
+    layers: [
+      { kind: 'feedforward', size: 32 },
+      { kind: 'recurrent', size: 24 },
+      { kind: 'feedforward', size: 16 },
+      { kind: 'readout', size: 5 },
+    ],
+  },
+} satisfies Record<string, RandomNetworkOptions>;
 
 // ---------------------------------------------------------------------------------------------
 // Random valid models

@@ -25,8 +25,11 @@ import {
   type RequestName,
 } from '../../host/protocol/messages.js';
 import { ProtocolError } from '../../host/protocol/errors.js';
-import { Bytes, FakeBoard } from './protocol-fake-board.js';
+import { BoardClient } from '../../host/protocol/client.js';
+import { flashModel, modelHash } from '../../host/protocol/upload.js';
+import { MemoryTransport } from '../../host/transport/memory.js';
 import { REPO_ROOT } from './fixtures.js';
+import { boardModel, Bytes, WiredBoard } from './wired-board.js';
 
 const doc = readFileSync(join(REPO_ROOT, 'docs/protocol.md'), 'utf8');
 
@@ -99,24 +102,57 @@ describe('messages', () => {
     assert.deepEqual(Array.from(encodeSpikes(7, [[1, 300], []])), [7, 0, 0, 0, 2, 2, 1, 0, 0x2c, 1, 0]);
   });
 
-  it('decodes INFO', () => {
-    const board = new FakeBoard({ maxFrame: 200, storageBytes: 65536 });
-    board.active = { slot: 1, generation: 7, bytes: new Uint8Array(100), crc: 0xdeadbeef, name: 'kws-µ' };
-    board.counters.badFrames = 3;
-    const info = decodeInfo(board.infoPayload());
+  it('decodes INFO as the device sends it', async () => {
+    const board = new WiredBoard({ maxFrame: 200, slotBytes: 65536 });
+    const { bytes } = boardModel({ minBytes: 100, name: 'kws-µ' });
+    for (let i = 0; i < 2; i++) {
+      const [host, boardEnd] = MemoryTransport.pair();
+      board.attach(boardEnd);
+      const client = await BoardClient.connect(host, { timeScale: 0.1, firstSeq: 0 });
+      assert.ok((await flashModel(client, bytes)).ok);
+      if (i === 1) {
+        // Three frames the device must count as bad: a COBS error, a bad CRC, one too short.
+        host.write(Uint8Array.of(5, 1, 0));
+        host.write(Uint8Array.of(0, 3, 1, 1, 1, 1, 0));
+        host.write(Uint8Array.of(2, 1, 0));
+        await client.hello();
+      }
+      await client.close();
+    }
+    const payload = board.sentOf(MessageType.INFO).at(-1)?.payload;
+    assert.ok(payload);
+    const info = decodeInfo(payload);
     assert.equal(info.protocolVersion, PROTOCOL_VERSION);
+    assert.equal(info.engineVersion, board.device.exports.engineVersion());
     assert.equal(info.maxFrame, 200);
     assert.equal(info.storageBytes, 65536);
     assert.deepEqual(
       [info.activeSlot, info.generation, info.modelBytes, info.modelCrc, info.modelName],
-      [1, 7, 100, 0xdeadbeef, 'kws-µ'],
+      [1, 2, bytes.length, modelHash(bytes), 'kws-µ'],
     );
     assert.deepEqual([info.modelLoaded, info.streaming, info.uploading], [true, false, false]);
+    assert.deepEqual([info.uploadOffset, info.uploadSize], [0, 0]);
     assert.equal(info.counters.badFrames, 3);
+    assert.deepEqual(
+      [
+        info.counters.overruns,
+        info.counters.unknownTypes,
+        info.counters.badRequests,
+        info.counters.resultsDropped,
+      ],
+      [0, 0, 0, 0],
+    );
   });
 
-  it('refuses a reply of the wrong length, and an INFO of another protocol version', () => {
-    const info = new FakeBoard().infoPayload();
+  it('refuses a reply of the wrong length, and an INFO of another protocol version', async () => {
+    const board = new WiredBoard();
+    const [host, boardEnd] = MemoryTransport.pair();
+    board.attach(boardEnd);
+    const client = await BoardClient.connect(host, { timeScale: 0.1, firstSeq: 0 });
+    await client.close();
+    const info = board.sentOf(MessageType.INFO)[0]?.payload;
+    assert.ok(info);
+    assert.doesNotThrow(() => decodeInfo(info));
     assert.throws(() => decodeInfo(info.subarray(0, info.length - 1)), ProtocolError);
     assert.throws(() => decodeInfo(Uint8Array.from([...info, 0])), ProtocolError);
     assert.throws(() => decodeUploadStatus(new Uint8Array(11)), ProtocolError);

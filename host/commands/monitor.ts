@@ -10,16 +10,18 @@
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
+import { traceOptions } from '../cli/board-connection.js';
+import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { count } from '../cli/format.js';
+import { count, formatMs } from '../cli/format.js';
 import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
+import { withReconnects, type Attempt } from '../cli/reconnect.js';
+import { decisionText, stepJson } from '../cli/step-format.js';
 import { BoardClient } from '../protocol/client.js';
-import { describeLinkError, ProtocolError } from '../protocol/errors.js';
-import { LinkError } from '../transport/errors.js';
+import { describeLinkError } from '../protocol/errors.js';
 import { formatDeviceError, type BoardCounters } from '../protocol/messages.js';
 import {
-  DEFAULT_WINDOW,
   latencyStats,
   streamSpikes,
   StreamInputError,
@@ -30,13 +32,10 @@ import {
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { SerialTransport } from '../transport/serial.js';
-import { baudOption, traceOption } from './info.js';
-import { decisionText, stepJson } from './stream.js';
 
 export const REDRAW_HZ = 10;
-/** Pauses between reconnect attempts: from the first, doubling, up to the last. */
-export const RECONNECT_FIRST_MS = 250;
-export const RECONNECT_MAX_MS = 8000;
+/** The pause before the first reconnect; each further one in a row doubles, up to the cap. */
+export const MONITOR_FIRST_PAUSE_MS = 250;
 /** How often the board's counters are asked for (HELLO) while streaming. */
 export const INFO_INTERVAL_MS = 2000;
 /** Latency samples the live percentiles cover (the most recent). */
@@ -157,10 +156,6 @@ export function raster(
   return bits.map((row) =>
     row.map((b, c) => ((lost[c] ?? 0) >= 2 && b === 0 ? '?' : String.fromCharCode(0x2800 + b))).join(''),
   );
-}
-
-function formatMs(x: number | null): string {
-  return x === null ? '-' : `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 }
 
 function rates(state: MonitorState): { stepsPerSecond: number; framesPerSecond: number } {
@@ -344,25 +339,13 @@ export interface MonitorOptions {
   /** One JSON line per step goes here. */
   log?: WriteStream;
   signal?: AbortSignal;
-  /** Reconnect pauses (tests shorten them). */
-  reconnectFirstMs?: number;
+  /** The first reconnect pause (tests shorten it). */
+  firstPauseMs?: number;
 }
 
 export type MonitorEnd =
   | { reason: 'done' | 'stopped'; state: MonitorState }
   | { reason: 'refused'; message: string; state: MonitorState };
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done);
-  });
 
 /**
  * The command's core: streams the input (again and again with `loop`) until it is done, stopped
@@ -372,11 +355,6 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
   const state = newState(options.port, options.labels, options.spikeLayer, options.layerNeurons ?? 8);
   const rasterKeep = 2 * 400;
   let pos = 0; // next input step
-  let failures = 0; // connection failures in a row
-  const firstMs = options.reconnectFirstMs ?? RECONNECT_FIRST_MS;
-  const trace = options.trace
-    ? (line: string) => process.stderr.write(`${options.port} ${line}\n`)
-    : undefined;
   const sampleRates = (frames: number): void => {
     const now = performance.now();
     state.rateSamples.push({ at: now, steps: state.globalStep, frames });
@@ -386,15 +364,15 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
   // Counters of the connections before this one, so the totals survive reconnects.
   const past = { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0 };
 
-  while (!options.signal?.aborted) {
+  const streamOnce = async ({ retry, connected }: Attempt): Promise<MonitorEnd> => {
     let client: BoardClient | undefined;
     let infoTimer: NodeJS.Timeout | undefined;
     try {
-      state.status = failures > 0 ? `reconnecting (attempt ${failures})` : 'connecting';
+      state.status = retry > 0 ? `reconnecting (attempt ${retry})` : 'connecting';
       view.changed(state);
-      const transport = await SerialTransport.open(options.port, { baudRate: options.baud ?? 115200 });
+      const transport = await SerialTransport.open(options.port, { baudRate: options.baud });
       try {
-        client = await BoardClient.connect(transport, trace ? { trace } : {});
+        client = await BoardClient.connect(transport, traceOptions(options.port, options));
       } catch (error) {
         await transport.close().catch(() => undefined);
         throw error;
@@ -402,18 +380,18 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
       const info = client.info;
       state.modelName = info?.modelName ?? '';
       state.board = info?.counters;
-      if (failures > 0) {
+      if (retry > 0) {
         state.reconnects++;
         view.event(
           state,
           `reconnected to ${options.port}; continuing at input step ${pos} (network state reset)`,
         );
       }
-      failures = 0;
+      connected();
       state.status = 'streaming';
-      const connected = client;
+      const board = client;
       infoTimer = setInterval(() => {
-        connected.hello().then(
+        board.hello().then(
           (i) => (state.board = i.counters),
           () => undefined, // the stream notices a dead link itself
         );
@@ -422,7 +400,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
       for (;;) {
         const rest = { steps: options.input.steps.slice(pos) };
         const stream = streamSpikes(client, rest, {
-          window: options.window ?? DEFAULT_WINDOW,
+          window: options.window,
           scores: true,
           ...(options.spikeLayer === undefined ? {} : { spikeLayer: options.spikeLayer }),
           ...(options.stepsPerSecond ? { stepsPerSecond: options.stepsPerSecond } : {}),
@@ -472,25 +450,27 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
         state.pass++;
         view.event(state, `pass ${state.pass}`);
       }
-    } catch (error) {
-      if (error instanceof StreamInputError) throw new CliError(error.message, ExitCode.input);
-      if (!(error instanceof LinkError) || error instanceof ProtocolError) throw error;
-      failures++;
-      const delay = Math.min(firstMs * 2 ** (failures - 1), RECONNECT_MAX_MS);
-      state.status = `reconnecting in ${(delay / 1000).toFixed(1)} s`;
-      view.event(
-        state,
-        `${describeLinkError(error).name}: ${error.message}; reconnecting in ${(delay / 1000).toFixed(1)} s`,
-      );
-      await client?.close().catch(() => undefined);
-      client = undefined;
-      await sleep(delay, options.signal);
     } finally {
       if (infoTimer) clearInterval(infoTimer);
       await client?.close().catch(() => undefined);
     }
+  };
+
+  try {
+    const end = await withReconnects(streamOnce, {
+      firstPauseMs: options.firstPauseMs ?? MONITOR_FIRST_PAUSE_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onRetry: (error, pauseMs) => {
+        const pause = `reconnecting in ${(pauseMs / 1000).toFixed(1)} s`;
+        state.status = pause;
+        view.event(state, `${describeLinkError(error).name}: ${error.message}; ${pause}`);
+      },
+    });
+    return end ?? { reason: 'stopped', state };
+  } catch (error) {
+    if (error instanceof StreamInputError) throw new CliError(error.message, ExitCode.input);
+    throw error;
   }
-  return { reason: 'stopped', state };
 }
 
 function record(
@@ -556,11 +536,7 @@ export function monitorCommand(): Command {
       ),
     )
     .option('--loop', 'stream the input again and again until Ctrl-C')
-    .addOption(
-      new Option('--window <n>', 'SPIKES frames in flight at most')
-        .argParser(parseIntInRange(1, 64))
-        .default(4),
-    )
+    .addOption(windowOption())
     .addOption(
       new Option('--rate <steps/s>', 'send at most this many steps per second').argParser(
         parseIntInRange(1, 1_000_000),

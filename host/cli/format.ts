@@ -22,3 +22,8 @@ export function count(n: number): string {
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');
 }
+
+/** A round-trip time or the like: "-" when there is none. */
+export function formatMs(ms: number | null): string {
+  return ms === null ? '-' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
+}

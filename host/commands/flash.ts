@@ -15,33 +15,28 @@ import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { bytes, printJson } from '../cli/format.js';
 import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
+import { traceOptions, type ConnectionOptions } from '../cli/board-connection.js';
+import { asCliError, refusedError } from '../cli/board-errors.js';
+import { baudOption, traceOption } from '../cli/board-options.js';
+import { boardStateNote } from '../cli/board-state.js';
+import { isLostLink, withReconnects, type Attempt } from '../cli/reconnect.js';
 import { BoardClient } from '../protocol/client.js';
-import { ProtocolError } from '../protocol/errors.js';
 import { LinkError } from '../transport/errors.js';
 import { QUICK_REPLY } from '../protocol/reply-timing.js';
 import { flashModel, type FlashOutcome, type UploadProgress } from '../protocol/upload.js';
 import { hex32 } from '../model/crc32.js';
 import { SerialTransport } from '../transport/serial.js';
-import {
-  asCliError,
-  baudOption,
-  boardStateNote,
-  refusedError,
-  traceOption,
-  type ConnectionOptions,
-} from './info.js';
 
 /** Reconnects per board after its link dropped, before giving up. */
 export const MAX_RECONNECTS = 5;
-/** The first pause before reopening a port; each further one doubles, up to the maximum. */
-export const RECONNECT_BASE_MS = 500;
-export const RECONNECT_MAX_MS = 8000;
+/** The pause before the first reconnect; each further one doubles, up to the cap. */
+export const FLASH_FIRST_PAUSE_MS = 500;
 /** Plain progress lines (stderr not a terminal): at most one per board per this interval. */
 const PLAIN_PROGRESS_INTERVAL_MS = 1000;
 
 export interface FlashPortOptions extends ConnectionOptions {
   maxReconnects?: number;
-  reconnectBaseMs?: number;
+  firstPauseMs?: number;
   onProgress?: (progress: UploadProgress) => void;
   /** Reconnect notes and the like. */
   onNote?: (line: string) => void;
@@ -49,13 +44,11 @@ export interface FlashPortOptions extends ConnectionOptions {
 
 export type FlashedBoard = Extract<FlashOutcome, { ok: true }> & { port: string; reconnects: number };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Asks a board on `port` what it runs, on a fresh connection; never throws. */
 async function askState(port: string, options: ConnectionOptions): Promise<string> {
   let transport: SerialTransport | undefined;
   try {
-    transport = await SerialTransport.open(port, { baudRate: options.baud ?? 115200 });
+    transport = await SerialTransport.open(port, { baudRate: options.baud });
     const client = await BoardClient.connect(transport, {
       timing: { HELLO: { ...QUICK_REPLY, retries: 1 } },
     });
@@ -77,23 +70,23 @@ export async function flashPort(
   options: FlashPortOptions = {},
 ): Promise<FlashedBoard> {
   const maxReconnects = options.maxReconnects ?? MAX_RECONNECTS;
-  const baseMs = options.reconnectBaseMs ?? RECONNECT_BASE_MS;
-  const trace = options.trace ? (line: string) => process.stderr.write(`${port} ${line}\n`) : undefined;
   // The board's generation when this flash began: after a reconnect, a newer one running this
   // model means the COMMIT of a dropped connection went through.
   let sinceGeneration: number | undefined;
-  for (let reconnects = 0; ; reconnects++) {
+  let reconnects = 0;
+  const flashOnce = async ({ retry }: Attempt): Promise<FlashedBoard> => {
+    reconnects = retry;
     let transport: SerialTransport | undefined;
     let client: BoardClient | undefined;
     try {
       try {
-        transport = await SerialTransport.open(port, { baudRate: options.baud ?? 115200 });
+        transport = await SerialTransport.open(port, { baudRate: options.baud });
       } catch (error) {
         // A port that never opened is a wrong path, not a lost link: no waiting for it.
         if (sinceGeneration === undefined) throw asCliError(`open ${port}`, error);
         throw error;
       }
-      client = await BoardClient.connect(transport, trace ? { trace } : {});
+      client = await BoardClient.connect(transport, traceOptions(port, options));
       const uploadOptions = sinceGeneration === undefined ? {} : { sinceGeneration };
       sinceGeneration ??= client.info?.generation;
       const outcome = await flashModel(client, model, options.onProgress, uploadOptions);
@@ -101,30 +94,31 @@ export async function flashPort(
         const state = await boardStateNote(client);
         throw refusedError(`${outcome.action} on ${port}`, outcome.error, state);
       }
-      return { ...outcome, port, reconnects };
-    } catch (error) {
-      await (client ?? transport)?.close().catch(() => undefined);
-      const recoverable = error instanceof LinkError && !(error instanceof ProtocolError);
-      if (!recoverable || reconnects >= maxReconnects) {
-        if (!(error instanceof LinkError)) throw error;
-        const state = await askState(port, options);
-        const resume = recoverable
-          ? ' Flashing the same file again continues where the board stands (from the start if it restarted).'
-          : '';
-        throw asCliError(
-          `flash ${port}${reconnects > 0 ? ` (after ${reconnects} reconnect${reconnects === 1 ? '' : 's'})` : ''}`,
-          error,
-          state + resume,
-        );
-      }
-      const delay = Math.min(baseMs * 2 ** reconnects, RECONNECT_MAX_MS);
-      options.onNote?.(
-        `${port}: ${error.message}; reconnecting in ${(delay / 1000).toFixed(1)} s (${reconnects + 1} of ${maxReconnects})`,
-      );
-      await sleep(delay);
+      return { ...outcome, port, reconnects: retry };
     } finally {
-      await client?.close().catch(() => undefined);
+      await (client ?? transport)?.close().catch(() => undefined);
     }
+  };
+  try {
+    return await withReconnects(flashOnce, {
+      firstPauseMs: options.firstPauseMs ?? FLASH_FIRST_PAUSE_MS,
+      maxRetries: maxReconnects,
+      onRetry: (error, pauseMs, retry) =>
+        options.onNote?.(
+          `${port}: ${error.message}; reconnecting in ${(pauseMs / 1000).toFixed(1)} s (${retry} of ${maxReconnects})`,
+        ),
+    });
+  } catch (error) {
+    if (!(error instanceof LinkError)) throw error;
+    const state = await askState(port, options);
+    const resume = isLostLink(error)
+      ? ' Flashing the same file again continues where the board stands (from the start if it restarted).'
+      : '';
+    throw asCliError(
+      `flash ${port}${reconnects > 0 ? ` (after ${reconnects} reconnect${reconnects === 1 ? '' : 's'})` : ''}`,
+      error,
+      state + resume,
+    );
   }
 }
 

@@ -5,7 +5,12 @@
  */
 
 import { Command, Option } from 'commander';
+import { connectBoard } from '../cli/board-connection.js';
+import { asCliError, refusedError } from '../cli/board-errors.js';
+import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
+import { boardStateNote } from '../cli/board-state.js';
 import { CliError } from '../cli/exit-codes.js';
+import { formatMs } from '../cli/format.js';
 import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import type { BoardClient } from '../protocol/client.js';
@@ -14,25 +19,7 @@ import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { modelHash } from '../protocol/upload.js';
 import { hex32 } from '../model/crc32.js';
-import { asCliError, baudOption, boardStateNote, connectBoard, refusedError, traceOption } from './info.js';
-
-/** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */
-export function stepJson(step: StreamStep): Record<string, unknown> {
-  if (step.lost) return { t: step.t, lost: true };
-  return {
-    t: step.t,
-    ...(step.scores ? { scores: step.scores } : {}),
-    ...(step.spikes ? { spikes: step.spikes } : {}),
-    decision: step.decision,
-  };
-}
-
-/** "none", the class number, or with labels "yes (class 3)". */
-export function decisionText(decision: number, labels: readonly string[] | undefined): string {
-  if (decision < 0) return 'none';
-  const label = labels?.[decision];
-  return label !== undefined ? `${label} (class ${decision})` : String(decision);
-}
+import { decisionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
   const t = `step ${String(step.t).padStart(5)}`;
@@ -41,10 +28,6 @@ function stepLine(step: StreamStep, labels: readonly string[] | undefined): stri
   if (step.scores) parts.push(`scores ${step.scores.join(' ')}`);
   if (step.spikes) parts.push(`spikes ${step.spikes.length ? step.spikes.join(' ') : '-'}`);
   return parts.join('  ');
-}
-
-function ms(x: number | null): string {
-  return x === null ? '-' : `${x.toFixed(x < 10 ? 2 : 1)} ms`;
 }
 
 export function summaryText(
@@ -56,7 +39,7 @@ export function summaryText(
     `decision: ${decisionText(summary.stopped.decision, labels)} after ${summary.stopped.steps} steps` +
       (summary.aborted ? ' (stopped early)' : ''),
     `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} frames sent (${s.framesRetried} retried, ` +
-      `${s.timeouts} timeouts), latency p50 ${ms(s.latencyMs.p50)}, p99 ${ms(s.latencyMs.p99)}`,
+      `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
   ].join('\n');
 }
 
@@ -121,11 +104,7 @@ export function streamCommand(): Command {
         parseIntInRange(0, 255),
       ),
     )
-    .addOption(
-      new Option('--window <n>', 'SPIKES frames in flight at most')
-        .argParser(parseIntInRange(1, 64))
-        .default(4),
-    )
+    .addOption(windowOption())
     .option('--model <file>', 'the .hsm the board runs: class labels, and its front-end for a .wav input')
     .addOption(baudOption())
     .addOption(traceOption())

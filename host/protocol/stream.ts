@@ -44,8 +44,8 @@ export const DEFAULT_WINDOW = 4;
 export const LATENCY_SAMPLES_KEPT = 10000;
 
 export interface StreamOptions {
-  /** SPIKES frames unacknowledged at most (default 4). */
-  window?: number;
+  /** SPIKES frames unacknowledged at most (undefined: DEFAULT_WINDOW). */
+  window?: number | undefined;
   /** Report each step's readout scores. */
   scores?: boolean;
   /** Report the spikes of this layer (a spiking layer's index). */

@@ -35,7 +35,7 @@ export class SerialTransport implements Transport {
   }
 
   /** Opens `path`; a port that cannot be opened is a LinkClosedError naming the reason. */
-  static open(path: string, options: { baudRate?: number } = {}): Promise<SerialTransport> {
+  static open(path: string, options: { baudRate?: number | undefined } = {}): Promise<SerialTransport> {
     const baudRate = options.baudRate ?? DEFAULT_BAUD_RATE;
     return new Promise((resolve, reject) => {
       const port = new SerialPort({ path, baudRate, autoOpen: false });

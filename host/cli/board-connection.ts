@@ -1,0 +1,31 @@
+/** Opening a board's port and saying HELLO, for the commands that talk to a board. */
+
+import { BoardClient } from '../protocol/client.js';
+import { SerialTransport } from '../transport/serial.js';
+import { asCliError } from './board-errors.js';
+
+export interface ConnectionOptions {
+  baud?: number;
+  trace?: boolean;
+}
+
+/** BoardClient options that print every frame on stderr, prefixed with the port, when tracing. */
+export function traceOptions(port: string, options: ConnectionOptions): { trace?: (line: string) => void } {
+  return options.trace ? { trace: (line: string) => process.stderr.write(`${port} ${line}\n`) } : {};
+}
+
+/** Opens `port` and says HELLO; a failure is a CliError (exit 5) naming the port. */
+export async function connectBoard(port: string, options: ConnectionOptions = {}): Promise<BoardClient> {
+  let transport: SerialTransport;
+  try {
+    transport = await SerialTransport.open(port, { baudRate: options.baud });
+  } catch (error) {
+    throw asCliError(`open ${port}`, error);
+  }
+  try {
+    return await BoardClient.connect(transport, traceOptions(port, options));
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    throw asCliError(`talk to the board on ${port}`, error);
+  }
+}

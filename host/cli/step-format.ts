@@ -1,0 +1,21 @@
+/** A streamed step for people and for logs: shared by `hetsyn stream` and `hetsyn monitor`. */
+
+import type { StreamStep } from '../protocol/stream.js';
+
+/** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */
+export function stepJson(step: StreamStep): Record<string, unknown> {
+  if (step.lost) return { t: step.t, lost: true };
+  return {
+    t: step.t,
+    ...(step.scores ? { scores: step.scores } : {}),
+    ...(step.spikes ? { spikes: step.spikes } : {}),
+    decision: step.decision,
+  };
+}
+
+/** "none", the class number, or with labels "yes (class 3)". */
+export function decisionText(decision: number, labels: readonly string[] | undefined): string {
+  if (decision < 0) return 'none';
+  const label = labels?.[decision];
+  return label !== undefined ? `${label} (class ${decision})` : String(decision);
+}

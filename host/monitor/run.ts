@@ -1,0 +1,168 @@
+/**
+ * The monitor's streaming loop: the input through the board, step by step into the state and the
+ * view; after a lost link it reconnects and continues with the rest of the input (STREAM_START
+ * resets the network state).
+ */
+
+import type { WriteStream } from 'node:fs';
+import { traceOptions } from '../cli/board-connection.js';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { withReconnects, type Attempt } from '../cli/reconnect.js';
+import { decisionText, stepJson } from '../cli/step-format.js';
+import { BoardClient } from '../protocol/client.js';
+import { describeLinkError } from '../protocol/errors.js';
+import { formatDeviceError } from '../protocol/device-errors.js';
+import { StreamInputError } from '../protocol/spikes-planner.js';
+import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/stream.js';
+import type { SpikeTrain } from '../spikes/spike-file.js';
+import { SerialTransport } from '../transport/serial.js';
+import {
+  newState,
+  recordLatency,
+  recordStep,
+  updateLink,
+  type LinkCounters,
+  type MonitorState,
+} from './state.js';
+import type { MonitorView } from './views.js';
+
+/** The pause before the first reconnect; each further one in a row doubles, up to the cap. */
+export const MONITOR_FIRST_PAUSE_MS = 250;
+/** How often the board's counters are asked for (HELLO) while streaming. */
+export const INFO_INTERVAL_MS = 2000;
+
+export interface MonitorOptions {
+  port: string;
+  input: SpikeTrain;
+  baud?: number;
+  trace?: boolean;
+  window?: number;
+  spikeLayer?: number;
+  loop?: boolean;
+  stepsPerSecond?: number;
+  labels?: readonly string[];
+  layerNeurons?: number;
+  /** One JSON line per step goes here. */
+  log?: WriteStream;
+  signal?: AbortSignal;
+  /** The first reconnect pause (tests shorten it). */
+  firstPauseMs?: number;
+}
+
+export type MonitorEnd =
+  | { reason: 'done' | 'stopped'; state: MonitorState }
+  | { reason: 'refused'; message: string; state: MonitorState };
+
+/**
+ * The monitor's core: streams the input (again and again with `loop`) until it is done, stopped
+ * by the signal, or refused by the board; reconnects whenever the link fails.
+ */
+export async function runMonitor(options: MonitorOptions, view: MonitorView): Promise<MonitorEnd> {
+  const state = newState(options.port, options.labels, options.spikeLayer, options.layerNeurons);
+  let pos = 0; // next input step
+  // Counters of the connections before this one, so the totals survive reconnects.
+  const past: LinkCounters = { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0 };
+
+  const streamOnce = async ({ retry, connected }: Attempt): Promise<MonitorEnd> => {
+    let client: BoardClient | undefined;
+    let infoTimer: NodeJS.Timeout | undefined;
+    try {
+      state.status = retry > 0 ? `reconnecting (attempt ${retry})` : 'connecting';
+      view.changed(state);
+      const transport = await SerialTransport.open(options.port, { baudRate: options.baud });
+      try {
+        client = await BoardClient.connect(transport, traceOptions(options.port, options));
+      } catch (error) {
+        await transport.close().catch(() => undefined);
+        throw error;
+      }
+      const info = client.info;
+      state.modelName = info?.modelName ?? '';
+      state.board = info?.counters;
+      if (retry > 0) {
+        state.reconnects++;
+        view.event(
+          state,
+          `reconnected to ${options.port}; continuing at input step ${pos} (network state reset)`,
+        );
+      }
+      connected();
+      state.status = 'streaming';
+      const board = client;
+      infoTimer = setInterval(() => {
+        board.hello().then(
+          (i) => (state.board = i.counters),
+          () => undefined, // the stream notices a dead link itself
+        );
+      }, INFO_INTERVAL_MS);
+
+      for (;;) {
+        const rest = { steps: options.input.steps.slice(pos) };
+        const stream = streamSpikes(client, rest, {
+          window: options.window,
+          scores: true,
+          ...(options.spikeLayer === undefined ? {} : { spikeLayer: options.spikeLayer }),
+          ...(options.stepsPerSecond ? { stepsPerSecond: options.stepsPerSecond } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          onStats: (s: Readonly<StreamStats>) => {
+            updateLink(state, past, s, performance.now());
+            view.changed(state);
+          },
+          onLatency: (ms: number) => recordLatency(state, ms),
+        });
+        let summary: StreamSummary;
+        try {
+          for (;;) {
+            const item = await stream.next();
+            if (item.done) {
+              summary = item.value;
+              break;
+            }
+            const t = state.globalStep;
+            const detection = recordStep(state, item.value);
+            if (detection) {
+              view.event(state, `step ${t}: decision ${decisionText(detection.decision, state.labels)}`);
+            }
+            options.log?.write(JSON.stringify({ ...stepJson(item.value), t, step: pos }) + '\n');
+            view.changed(state);
+            pos++;
+          }
+        } finally {
+          const { framesSent, framesRetried, timeouts, resultsLost } = state.link;
+          Object.assign(past, { framesSent, framesRetried, timeouts, resultsLost });
+        }
+        if (!summary.ok) {
+          return {
+            reason: 'refused',
+            message: formatDeviceError(`${summary.action} on ${options.port}`, summary.error),
+            state,
+          };
+        }
+        if (summary.aborted || options.signal?.aborted) return { reason: 'stopped', state };
+        if (!options.loop) return { reason: 'done', state };
+        pos = 0;
+        state.pass++;
+        view.event(state, `pass ${state.pass}`);
+      }
+    } finally {
+      if (infoTimer) clearInterval(infoTimer);
+      await client?.close().catch(() => undefined);
+    }
+  };
+
+  try {
+    const end = await withReconnects(streamOnce, {
+      firstPauseMs: options.firstPauseMs ?? MONITOR_FIRST_PAUSE_MS,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onRetry: (error, pauseMs) => {
+        const pause = `reconnecting in ${(pauseMs / 1000).toFixed(1)} s`;
+        state.status = pause;
+        view.event(state, `${describeLinkError(error).name}: ${error.message}; ${pause}`);
+      },
+    });
+    return end ?? { reason: 'stopped', state };
+  } catch (error) {
+    if (error instanceof StreamInputError) throw new CliError(error.message, ExitCode.input);
+    throw error;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * What `hetsyn monitor` knows: the counts, rates, last scores, detections and link and board
+ * counters its views draw. The streaming loop updates it; drawing only reads it.
+ */
+
+import type { BoardCounters } from '../protocol/messages.js';
+import type { StreamStep } from '../protocol/stream.js';
+
+/** Steps of spikes kept: 2 per column of a terminal up to 400 columns wide. */
+const RASTER_STEPS_KEPT = 2 * 400;
+/** Detections kept (the screen shows the last few). */
+const DETECTIONS_KEPT = 50;
+/** Latency samples the live percentiles cover (the most recent). */
+const LIVE_LATENCY_SAMPLES = 500;
+/** The rates cover this much of the recent past. */
+const RATE_SPAN_MS = 3000;
+
+export interface Detection {
+  at: Date;
+  /** Global step (counted over passes and reconnects). */
+  t: number;
+  decision: number;
+}
+
+/** The link's counters, summed over every connection so far. */
+export interface LinkCounters {
+  framesSent: number;
+  framesRetried: number;
+  timeouts: number;
+  resultsLost: number;
+}
+
+export interface MonitorState {
+  port: string;
+  modelName: string;
+  labels: readonly string[] | undefined;
+  spikeLayer: number | undefined;
+  /** Neurons of the reported layer (from --model), else grown to the highest index seen. */
+  layerNeurons: number;
+  /** True when layerNeurons came from the model, so spikes do not grow it. */
+  layerNeuronsKnown: boolean;
+  status: string;
+  /** Steps handed out so far, over all passes and connections. */
+  globalStep: number;
+  pass: number;
+  lastScores: number[] | undefined;
+  decision: number;
+  detections: Detection[];
+  /** Spikes of the last steps, oldest first (null: the step's result was lost). */
+  raster: (readonly number[] | null)[];
+  link: LinkCounters & { latency: number[] };
+  board: BoardCounters | undefined;
+  reconnects: number;
+  /** For the rates: samples of (time, steps, frames) from the last seconds. */
+  rateSamples: { at: number; steps: number; frames: number }[];
+}
+
+export function newState(
+  port: string,
+  labels: readonly string[] | undefined,
+  spikeLayer: number | undefined,
+  layerNeurons: number | undefined,
+): MonitorState {
+  return {
+    port,
+    modelName: '',
+    labels,
+    spikeLayer,
+    layerNeurons: layerNeurons ?? 8,
+    layerNeuronsKnown: layerNeurons !== undefined,
+    status: 'connecting',
+    globalStep: 0,
+    pass: 1,
+    lastScores: undefined,
+    decision: -1,
+    detections: [],
+    raster: [],
+    link: { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0, latency: [] },
+    board: undefined,
+    reconnects: 0,
+    rateSamples: [],
+  };
+}
+
+/** Takes in one streamed step; returns the detection when the decision changed. */
+export function recordStep(state: MonitorState, step: StreamStep): Detection | undefined {
+  const t = state.globalStep++;
+  let detection: Detection | undefined;
+  if (step.lost) {
+    state.raster.push(null);
+  } else {
+    state.lastScores = step.scores;
+    if (step.spikes) {
+      state.raster.push(step.spikes);
+      const top = Math.max(-1, ...step.spikes);
+      if (!state.layerNeuronsKnown && top >= state.layerNeurons)
+        state.layerNeurons = Math.ceil((top + 1) / 8) * 8;
+    } else if (state.spikeLayer !== undefined) {
+      state.raster.push([]);
+    }
+    if (step.decision !== state.decision) {
+      state.decision = step.decision;
+      detection = { at: new Date(), t, decision: step.decision };
+      state.detections.push(detection);
+      if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
+    }
+  }
+  if (state.raster.length > RASTER_STEPS_KEPT)
+    state.raster.splice(0, state.raster.length - RASTER_STEPS_KEPT);
+  return detection;
+}
+
+/** The link counters: those of the connections before this one plus this one's. */
+export function updateLink(
+  state: MonitorState,
+  past: LinkCounters,
+  current: LinkCounters,
+  now: number,
+): void {
+  state.link.framesSent = past.framesSent + current.framesSent;
+  state.link.framesRetried = past.framesRetried + current.framesRetried;
+  state.link.timeouts = past.timeouts + current.timeouts;
+  state.link.resultsLost = past.resultsLost + current.resultsLost;
+  state.rateSamples.push({ at: now, steps: state.globalStep, frames: state.link.framesSent });
+  while (state.rateSamples.length > 2 && now - (state.rateSamples[0]?.at ?? now) > RATE_SPAN_MS)
+    state.rateSamples.shift();
+}
+
+export function recordLatency(state: MonitorState, ms: number): void {
+  state.link.latency.push(ms);
+  if (state.link.latency.length > LIVE_LATENCY_SAMPLES) state.link.latency.shift();
+}
+
+/** Steps and frames per second over the recent samples; 0 until there are two. */
+export function rates(state: MonitorState): { stepsPerSecond: number; framesPerSecond: number } {
+  const samples = state.rateSamples;
+  if (samples.length < 2) return { stepsPerSecond: 0, framesPerSecond: 0 };
+  const first = samples[0] as MonitorState['rateSamples'][number];
+  const last = samples[samples.length - 1] as MonitorState['rateSamples'][number];
+  const seconds = (last.at - first.at) / 1000;
+  if (seconds <= 0) return { stepsPerSecond: 0, framesPerSecond: 0 };
+  return {
+    stepsPerSecond: (last.steps - first.steps) / seconds,
+    framesPerSecond: (last.frames - first.frames) / seconds,
+  };
+}

@@ -194,7 +194,7 @@ function round(x: number, digits: number): number {
 
 /** The KWS-shaped bench model and its input, for the serial measurements. */
 function kwsModelAndInput(): { bytes: Uint8Array; steps: number[][] } {
-  const shape = SHAPES[0] as Shape;
+  const shape = SHAPES[0];
   const float = randomNetwork({
     seed: shape.seed,
     inputCount: shape.inputCount,
@@ -261,8 +261,11 @@ async function main(): Promise<void> {
         `${(r.floatNsPerStep / 1000).toFixed(2)} us`.padStart(11),
         `${(r.nativeNsPerStep / 1000).toFixed(2)} us`.padStart(11),
         `${(r.floatNsPerStep / r.wasmNsPerStep).toFixed(1)}x`.padStart(9),
-        `${(r.nativeNsPerStep / r.wasmNsPerStep).toFixed(2)}`.padStart(9),
-        `${r.hiddenRates.map((x) => (x * 100).toFixed(1) + '%').join('/')}`.padStart(12),
+        (r.nativeNsPerStep / r.wasmNsPerStep).toFixed(2).padStart(9),
+        r.hiddenRates
+          .map((x) => (x * 100).toFixed(1) + '%')
+          .join('/')
+          .padStart(12),
       ].join('');
     process.stdout.write(
       [

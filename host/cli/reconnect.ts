@@ -27,7 +27,7 @@ export interface Attempt {
   /** Retries in a row before this attempt: 0 for the first. */
   retry: number;
   /** The link works again: the next lost link counts from the first retry. */
-  connected(): void;
+  connected: () => void;
 }
 
 export function isLostLink(error: unknown): error is LinkError {

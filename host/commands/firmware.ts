@@ -83,7 +83,7 @@ class Reader {
 
   byte(): number {
     if (this.at >= this.end) throw new ModuleFormatError(`truncated at byte ${this.at}`);
-    return this.bytes[this.at++] as number;
+    return this.bytes[this.at++];
   }
 
   u32(): number {
@@ -192,7 +192,7 @@ export function signatureType(signature: string): FunctionType {
   if (!match) throw new ModuleFormatError(`"${signature}" is not a WAMR signature`);
   const letter = (c: string): ValueType =>
     c === 'I' ? 'i64' : c === 'f' ? 'f32' : c === 'F' ? 'f64' : 'i32';
-  const params = [...(match[1] ?? '')].map(letter);
+  const params = Array.from(match[1] ?? '', letter);
   const results = match[2] ? [letter(match[2])] : [];
   return { params, results };
 }

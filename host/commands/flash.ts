@@ -230,7 +230,7 @@ export function flashCommand(): Command {
     .requiredOption(
       '--port <path>',
       'serial port of a board; repeat for several boards, flashed in parallel',
-      (value: string, previous: string[] = []) => [...previous, value],
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--json', 'print one JSON object per board at the end (an array)')
     .option(

@@ -59,7 +59,7 @@ function runInput(modelPath: string, inputPath: string, opts: SimOptions): void 
 }
 
 /** Clips done on stderr: a bar on a terminal, else an occasional plain line. */
-function clipProgress(): { update(done: number, total: number): void; stop(): void } {
+function clipProgress(): { update: (done: number, total: number) => void; stop: () => void } {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {

@@ -48,8 +48,8 @@ export function raster(
     }
     for (const neuron of spikes) {
       const dot = Math.min(dotRows - 1, Math.floor((neuron * dotRows) / Math.max(1, neurons)));
-      const row = bits[Math.floor(dot / 4)] as number[];
-      row[col] = (row[col] ?? 0) | ((BRAILLE_BITS[dot % 4] as number[])[s % 2] as number);
+      const row = bits[Math.floor(dot / 4)];
+      row[col] = (row[col] ?? 0) | BRAILLE_BITS[dot % 4][s % 2];
     }
   });
   return bits.map((row) =>
@@ -63,7 +63,7 @@ export function clock(date: Date): string {
 }
 
 function truncate(line: string, width: number): string {
-  const chars = [...line];
+  const chars = Array.from(line);
   return chars.length > width ? chars.slice(0, width - 1).join('') + '…' : line;
 }
 

@@ -135,8 +135,8 @@ export function recordLatency(state: MonitorState, ms: number): void {
 export function rates(state: MonitorState): { stepsPerSecond: number; framesPerSecond: number } {
   const samples = state.rateSamples;
   if (samples.length < 2) return { stepsPerSecond: 0, framesPerSecond: 0 };
-  const first = samples[0] as MonitorState['rateSamples'][number];
-  const last = samples[samples.length - 1] as MonitorState['rateSamples'][number];
+  const first = samples[0];
+  const last = samples[samples.length - 1];
   const seconds = (last.at - first.at) / 1000;
   if (seconds <= 0) return { stepsPerSecond: 0, framesPerSecond: 0 };
   return {

@@ -18,7 +18,7 @@ export function cobsEncode(body: Uint8Array): Uint8Array {
   let o = 1;
   let code = 1;
   for (let i = 0; i < body.length; i++) {
-    const byte = body[i] as number;
+    const byte = body[i];
     if (byte !== 0) {
       out[o++] = byte;
       code++;
@@ -41,12 +41,12 @@ export function cobsDecode(encoded: Uint8Array): Uint8Array | null {
   let i = 0;
   let o = 0;
   while (i < encoded.length) {
-    const code = encoded[i++] as number;
+    const code = encoded[i++];
     if (code === 0) return null;
     const end = i + code - 1;
     if (end > encoded.length) return null;
     while (i < end) {
-      const byte = encoded[i++] as number;
+      const byte = encoded[i++];
       if (byte === 0) return null;
       out[o++] = byte;
     }

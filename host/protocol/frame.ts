@@ -82,7 +82,7 @@ export class FrameDecoder {
   push(bytes: Uint8Array): Frame[] {
     const frames: Frame[] = [];
     for (let i = 0; i < bytes.length; i++) {
-      const byte = bytes[i] as number;
+      const byte = bytes[i];
       if (byte === FRAME_DELIMITER) {
         const frame = this.finish();
         if (frame) frames.push(frame);
@@ -121,11 +121,11 @@ export class FrameDecoder {
     if (body.length < FRAME_OVERHEAD_BYTES) return this.fail('short');
     if (body.length > this.maxBodyBytes) return this.fail('overrun');
     const end = body.length - 2;
-    const crc = (body[end] as number) | ((body[end + 1] as number) << 8);
+    const crc = body[end] | (body[end + 1] << 8);
     if (crc16(body.subarray(0, end)) !== crc) return this.fail('crc');
     this.stats.framesOk++;
     // body is a fresh array per frame, so the payload view stays valid after later pushes.
-    return { type: body[0] as number, seq: body[1] as number, payload: body.subarray(2, end) };
+    return { type: body[0], seq: body[1], payload: body.subarray(2, end) };
   }
 
   private fail(error: FrameError): null {

@@ -70,7 +70,7 @@ export function nextFrame(
   let used = spikesStepBytes(steps[first] ?? []);
   let count = 1;
   while (first + count < steps.length && count < maxSteps) {
-    const bytes = spikesStepBytes(steps[first + count] as readonly number[]);
+    const bytes = spikesStepBytes(steps[first + count]);
     if (used + bytes > budgetBytes) break;
     used += bytes;
     count++;

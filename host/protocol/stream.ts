@@ -100,7 +100,7 @@ export type StreamSummary =
 type Event =
   | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
   | { kind: 'timeout'; frame: SentFrame; error: LinkTimeoutError }
-  | { kind: 'link'; error: Error }
+  | { kind: 'link'; error: unknown }
   | { kind: 'tick' };
 
 /**
@@ -176,7 +176,7 @@ export async function* streamSpikes(
     const badStep = steps.findIndex((channels) => channels.some((c) => c >= inputs));
     if (badStep >= 0) {
       await client.streamStop().catch(() => undefined);
-      const channel = (steps[badStep] as readonly number[]).find((c) => c >= inputs);
+      const channel = steps[badStep].find((c) => c >= inputs);
       throw new StreamInputError(
         `step ${badStep}: channel ${channel} is not below the board model's ${inputs} inputs`,
       );
@@ -219,7 +219,7 @@ export async function* streamSpikes(
       stats.maxInFlight = Math.max(stats.maxInFlight, gbn.inFlightCount);
       client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes }).then(
         (result) => push({ kind: 'reply', frame, result }),
-        (error: Error) =>
+        (error: unknown) =>
           push(
             error instanceof LinkTimeoutError ? { kind: 'timeout', frame, error } : { kind: 'link', error },
           ),
@@ -235,7 +235,10 @@ export async function* streamSpikes(
           const due = startedAt + (gbn.nextStep * 1000) / options.stepsPerSecond;
           const wait = due - performance.now();
           if (wait > 0) {
-            if (!pacing) pacing = setTimeout(() => ((pacing = undefined), push({ kind: 'tick' })), wait);
+            pacing ??= setTimeout(() => {
+              pacing = undefined;
+              push({ kind: 'tick' });
+            }, wait);
             break;
           }
         }
@@ -248,8 +251,7 @@ export async function* streamSpikes(
         results.delete(t);
         if (result) {
           stats.resultsReceived++;
-          const { step: _step, ...rest } = result;
-          void _step;
+          const { step, ...rest } = result;
           yield { t, lost: false, ...rest };
         } else {
           stats.resultsLost++;

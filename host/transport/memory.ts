@@ -59,10 +59,11 @@ export class MemoryTransport implements Transport {
   }
 
   /** Closes both ends, as an unplugged cable would. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     const peer = this.peer;
     this.events.emitClose();
     if (peer && !peer.closed)
       setImmediate(() => peer.events.emitClose(new LinkClosedError('the other end closed')));
+    return Promise.resolve();
   }
 }

@@ -193,14 +193,14 @@ function readDevices(child: ChildProcess, via: string): Promise<[string, string]
     child.stderr?.on('data', (chunk: Buffer) => {
       text += chunk.toString('utf8');
       for (const match of text.matchAll(/PTY is (\S+)/g)) {
-        if (!found.includes(match[1] as string)) found.push(match[1] as string);
+        if (!found.includes(match[1])) found.push(match[1]);
       }
       if (found.length >= 2) {
         clearTimeout(timer);
         // Keep draining stderr so the relay never blocks on a full pipe.
         child.stderr?.removeAllListeners('data');
         child.stderr?.resume();
-        resolve([found[0] as string, found[1] as string]);
+        resolve([found[0], found[1]]);
       }
     });
   });

@@ -11,7 +11,7 @@ export interface LatencyStats {
 export function percentile(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
+  return sorted[rank];
 }
 
 export function latencyStats(samples: readonly number[]): LatencyStats {

@@ -1,7 +1,10 @@
 /** Resolves after `ms`, or at once when `signal` aborts: a pause that Ctrl-C need not wait out. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);

@@ -307,7 +307,7 @@ test('the fixed-point grid is what the quantization-aware finish runs: off the g
 });
 
 test('a clip that ends before the decision window: no loss and no decision on either side', () => {
-  const c = CASES[2] as Case;
+  const c = CASES[2];
   const layout = paramLayout(c.spec);
   const params = paramsFor(c, 11);
   const steps = inputSteps(11, c.spec.inputCount, c.inputRate).slice(0, c.spec.skipSteps);

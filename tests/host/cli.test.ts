@@ -178,7 +178,7 @@ test("the README's exit code table is the CLI's table", () => {
   for (const line of lines.slice(header + 2)) {
     const match = /^\|\s*(\d+)\s*\|\s*(.*?)\s*\|$/.exec(line.trim());
     if (!match) break;
-    rows.push([Number(match[1]), String(match[2])]);
+    rows.push([Number(match[1]), match[2]]);
   }
   assert.deepEqual(
     rows,

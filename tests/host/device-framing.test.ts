@@ -67,13 +67,13 @@ describe('device framing', () => {
     };
     const errors = [...doc.matchAll(/^\| (\d+) \| ([A-Z_]+) \|/gm)];
     assert.equal(errors.length, 13);
-    for (const [, code, name] of errors) assert.equal(constant(String(name)), Number(code), String(name));
+    for (const [, code, name] of errors) assert.equal(constant(name), Number(code), name);
     const requests = [
       ...doc.matchAll(/^\| (0x[0-9A-F]{2}) \| ([A-Z_]+) \| .* \| ([A-Z_]+) \((0x[0-9A-F]{2})\) \|/gm),
     ];
     assert.equal(requests.length, 9);
     for (const [, type, name, , reply] of requests) {
-      assert.equal(constant(`T_${name}`), Number(type), String(name));
+      assert.equal(constant(`T_${name}`), Number(type), name);
       const replyType = Number(reply);
       assert.ok(
         replyType === (Number(type) | 0x80) || [0x90, 0x93].includes(replyType),

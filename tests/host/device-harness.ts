@@ -421,7 +421,7 @@ export class TestBoard {
   request(type: number, payload: ArrayLike<number> = [], seq = this.nextSeq()): Frame & { results: Frame[] } {
     const { replies, results } = this.exchange(wire(type, seq, payload));
     assert.equal(replies.length, 1, `one reply to type 0x${type.toString(16)}, got ${replies.length}`);
-    const reply = replies[0] as Frame;
+    const reply = replies[0];
     assert.equal(reply.seq, seq, 'reply seq');
     return { ...reply, results };
   }

@@ -97,7 +97,7 @@ function frames(rng: Rng, steps: number[][], maxFrame: number, maxSteps = 8): nu
     let bytes = 4 + 5;
     const want = rng.range(1, maxSteps);
     while (at < steps.length && group.length < want) {
-      const step = steps[at] as number[];
+      const step = steps[at];
       if (group.length > 0 && bytes + 1 + 2 * step.length > maxFrame) break;
       group.push(step);
       bytes += 1 + 2 * step.length;
@@ -118,7 +118,7 @@ function checkResults(
   assert.equal(results.length, expected.length, 'one RESULT per step');
   results.forEach((frame, i) => {
     const r = decodeResult(frame.payload, classes);
-    const want = expected[i] as Expected;
+    const want = expected[i];
     const where = `step ${firstStep + i}`;
     assert.equal(r.step, firstStep + i, where);
     assert.equal(r.decision, want.decision, `${where} decision`);
@@ -390,7 +390,8 @@ describe('device commit, restart, power cut, rollback', () => {
       const before = new TestBoard();
       before.install(TINY);
       const slotBytes = before.storage.slotBytes;
-      const image = (before.storage as MemoryStorage).snapshot();
+      assert.ok(before.storage instanceof MemoryStorage);
+      const image = before.storage.snapshot();
       const dying = new MemoryStorage({ slotBytes, powerCutAfterBytes: cutAt(SPARSE) }, image);
       const board = new TestBoard({ storage: dying });
       assert.throws(() => board.install(SPARSE), PowerCutError);
@@ -408,9 +409,10 @@ describe('device commit, restart, power cut, rollback', () => {
     const before = new TestBoard();
     before.install(TINY);
     const slotBytes = before.storage.slotBytes;
+    assert.ok(before.storage instanceof MemoryStorage);
     const dying = new MemoryStorage(
       { slotBytes, powerCutAfterBytes: SPARSE.length + SLOT_HEADER_BYTES },
-      (before.storage as MemoryStorage).snapshot(),
+      before.storage.snapshot(),
     );
     const board = new TestBoard({ storage: dying });
     board.install(SPARSE);
@@ -470,7 +472,8 @@ describe('device commit, restart, power cut, rollback', () => {
     const board = new TestBoard();
     board.install(TINY);
     board.install(SPARSE);
-    const image = (board.storage as MemoryStorage).snapshot();
+    assert.ok(board.storage instanceof MemoryStorage);
+    const image = board.storage.snapshot();
     const at = board.storage.slotBytes + SLOT_HEADER_BYTES + 40; // a byte of slot 1's model
     image[at] = (image[at] ?? 0) ^ 1;
     const after = new TestBoard({

@@ -44,7 +44,7 @@ function docTable(from: string, to: string): Map<string, string> {
   const doc = readFileSync(join(REPO_ROOT, 'docs/board-abi.md'), 'utf8');
   const section = doc.slice(doc.indexOf(from), doc.indexOf(to));
   const rows = [...section.matchAll(/^\| `(\w+)\([^`]*` \| `([^`]+)` \|/gm)];
-  return new Map(rows.map((m) => [String(m[1]), String(m[2])]));
+  return new Map(rows.map((m) => [m[1], m[2]]));
 }
 
 describe('build/hetsyn.wasm against firmware-bindings', () => {

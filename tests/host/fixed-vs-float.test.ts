@@ -64,7 +64,7 @@ function compare(options: RandomNetworkOptions, steps: number): Comparison {
     engine.step(channels);
     reference.step(channels);
     for (let l = 0; l < hsm.layers.length; l++) {
-      const layer = hsm.layers[l] as HsmLayer;
+      const layer = hsm.layers[l];
       const v = reference.membrane(l);
       const z = reference.spikes(l);
       const fixedSpikes = engine.spikes(l);

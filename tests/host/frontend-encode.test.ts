@@ -53,11 +53,17 @@ describe('audio front-end (.wasm)', () => {
         const counts = upCounts(steps, config.bands);
         const best = counts.indexOf(Math.max(...counts));
         const expected = nearestBand(rate, hz, config.bands);
-        assert.ok(Math.abs(best - expected) <= 1, `band ${best} fired most, expected ${expected}: ${counts}`);
+        assert.ok(
+          Math.abs(best - expected) <= 1,
+          `band ${best} fired most, expected ${expected}: ${counts.join(', ')}`,
+        );
         // Mostly: the bands within 2 of the expected one carry most of the UP spikes.
         const near = counts.slice(Math.max(0, expected - 2), expected + 3).reduce((a, b) => a + b, 0);
         const total = counts.reduce((a, b) => a + b, 0);
-        assert.ok(near >= 0.8 * total, `${near} of ${total} UP spikes near band ${expected}: ${counts}`);
+        assert.ok(
+          near >= 0.8 * total,
+          `${near} of ${total} UP spikes near band ${expected}: ${counts.join(', ')}`,
+        );
       });
     }
 

@@ -79,7 +79,7 @@ describe('go-back-N window', () => {
     gbn.advanceTo(5); // frame 0 arrived, frame 1 was lost
     gbn.goBack();
     assert.deepEqual([gbn.epoch, gbn.nextStep, gbn.inFlightCount, gbn.budget], [1, 5, 0, 50]);
-    assert.equal(gbn.isCurrent(first[2] as SentFrame), false);
+    assert.equal(gbn.isCurrent(first[2]), false);
     const again = fill(gbn, 100, 5);
     assert.deepEqual(
       again.map((f) => [f.first, f.retry, f.epoch]),
@@ -115,7 +115,7 @@ describe('go-back-N window', () => {
 
   it(`doubles the budget after ${GROW_AFTER_FRAMES} acks in a row of the current epoch, up to the full budget`, () => {
     const gbn = new GoBackNWindow(GROW_AFTER_FRAMES * 4, 100);
-    const old = fill(gbn, 1, 1)[0] as SentFrame;
+    const old = fill(gbn, 1, 1)[0];
     gbn.goBack();
     gbn.goBack();
     assert.equal(gbn.budget, 25);
@@ -128,7 +128,7 @@ describe('go-back-N window', () => {
       gbn.acked(frame);
       budgets.push(gbn.budget);
     }
-    const at = (n: number): number => budgets[n - 1] as number;
+    const at = (n: number): number => budgets[n - 1];
     assert.deepEqual(
       [
         at(GROW_AFTER_FRAMES - 1),
@@ -150,7 +150,7 @@ describe('go-back-N window', () => {
     frames = fill(gbn, 100, 1);
     for (const frame of frames.slice(0, GROW_AFTER_FRAMES - 1)) gbn.acked(frame);
     assert.equal(gbn.budget, 25);
-    gbn.acked(frames[GROW_AFTER_FRAMES - 1] as SentFrame);
+    gbn.acked(frames[GROW_AFTER_FRAMES - 1]);
     assert.equal(gbn.budget, 50);
   });
 });

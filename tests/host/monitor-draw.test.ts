@@ -58,7 +58,7 @@ function seenState(): MonitorState {
   );
   for (const ms of [4, 2, 3]) recordLatency(state, ms);
   state.detections[0] = {
-    ...(state.detections[0] as MonitorState['detections'][number]),
+    ...state.detections[0],
     at: new Date('2025-01-02T03:04:05.678Z'),
   };
   return state;
@@ -157,7 +157,7 @@ describe('monitor drawing', () => {
       'board  -',
       'Ctrl-C stops',
     ]);
-    assert.ok(lines.every((line) => [...line].length <= 60));
+    assert.ok(lines.every((line) => Array.from(line).length <= 60));
   });
 
   test('the screen before anything arrived, and without a spike layer', () => {

@@ -192,7 +192,7 @@ function fieldsOf(bytes: Uint8Array, rng: Rng): Field[] {
     const arrays = layerArrays(bytes, l);
     const names = Object.keys(arrayTypes) as LayerArray[];
     for (let i = 0; i < names.length; i++) {
-      const name = names[i] as LayerArray;
+      const name = names[i];
       const start = arrays[name];
       if (start === undefined) continue;
       const next = names.slice(i + 1).map((n) => arrays[n]);

@@ -477,7 +477,7 @@ describe('upload', () => {
     const board = new WiredBoard();
     const client = await connected(board);
     const bytes = boardModel({ minBytes: 200 }).bytes.slice();
-    bytes[10] = (bytes[10] as number) ^ 1;
+    bytes[10] = bytes[10] ^ 1;
     await assert.rejects(flashModel(client, bytes), ModelHashError);
     assert.equal(board.arrivedOf(MessageType.UPLOAD_BEGIN).length, 0);
     await client.close();

@@ -129,7 +129,7 @@ describe('frames', () => {
     const decoder = new FrameDecoder();
     const good = encodeFrame(0x21, 3, bytes(1, 2, 3));
     const flipped = Uint8Array.from(good);
-    flipped[4] = (flipped[4] as number) ^ 0x80; // a payload byte, still non-zero
+    flipped[4] = flipped[4] ^ 0x80; // a payload byte, still non-zero
     const short = bytes(...cobsEncode(bytes(0x01, 0x02, 0x03)), 0);
     const badCobs = bytes(0x09, 0x01, 0x02, 0);
     assert.deepEqual(decoder.push(flipped), []);

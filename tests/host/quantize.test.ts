@@ -65,7 +65,10 @@ describe('chooseLevels', () => {
     assert.deepEqual(Array.from(assignment.subarray(0, 3)), [5, 5, 0]);
     // Levels ascend, stay strictly inside (0, 1), and spread over the tau range 2..50.
     for (let k = 1; k < 5; k++) assert.ok(levelsQ16[k] > levelsQ16[k - 1] && levelsQ16[k] < 65536);
-    assert.ok(q16ToTau(levelsQ16[1]) < 4 && q16ToTau(levelsQ16[4]) > 25, `levels ${levelsQ16.map(q16ToTau)}`);
+    assert.ok(
+      q16ToTau(levelsQ16[1]) < 4 && q16ToTau(levelsQ16[4]) > 25,
+      `levels ${levelsQ16.map(q16ToTau).join(', ')}`,
+    );
     // Every other value sits at its nearest interior level in log tau.
     for (let s = 3; s < rho.length; s++) {
       const x = logTau(rhoToQ16(rho[s]));
@@ -78,7 +81,7 @@ describe('chooseLevels', () => {
     const rho = [2.9, 3, 3.1, 29, 30, 31].map((tau) => Math.exp(-1 / tau));
     const { levelsQ16, assignment } = chooseLevels([...rho, Math.exp(-1 / 3.05)], 2);
     const taus = levelsQ16.map(q16ToTau);
-    assert.ok(Math.abs(taus[0] - 3) < 0.02 && Math.abs(taus[1] - 30) < 0.1, `taus ${taus}`);
+    assert.ok(Math.abs(taus[0] - 3) < 0.02 && Math.abs(taus[1] - 30) < 0.1, `taus ${taus.join(', ')}`);
     assert.deepEqual(Array.from(assignment), [0, 0, 0, 1, 1, 1, 0]);
   });
 

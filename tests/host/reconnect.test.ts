@@ -17,12 +17,11 @@ import { LinkClosedError } from '../../host/transport/errors.js';
 /** A connect function that fails with `failures` in order, then returns 'ok'; it keeps its calls. */
 function fakeConnect(failures: Error[], onCall?: (attempt: Attempt) => void) {
   const calls: number[] = [];
-  const connect = async (attempt: Attempt): Promise<string> => {
+  const connect = (attempt: Attempt): Promise<string> => {
     calls.push(attempt.retry);
     onCall?.(attempt);
     const failure = failures[calls.length - 1];
-    if (failure) throw failure;
-    return 'ok';
+    return failure ? Promise.reject(failure) : Promise.resolve('ok');
   };
   return { connect, calls };
 }

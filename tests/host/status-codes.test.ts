@@ -22,7 +22,7 @@ function engineTable(): Table {
     if (!line.startsWith('export ')) continue;
     const match = /^export const ([A-Z_]+): i32 = (\d+);$/.exec(line);
     assert.ok(match, `assembly/model/errors.ts: unexpected export "${line}"`);
-    table.push([Number(match[2]), String(match[1])]);
+    table.push([Number(match[2]), match[1]]);
   }
   return table;
 }
@@ -37,7 +37,7 @@ function docsTable(): MeaningTable {
     if (!line.startsWith('|')) break;
     const match = /^\|\s*(\d+)\s*\|\s*([A-Z_]+)\s*\|\s*(\S.*?)\s*\|$/.exec(line.trim());
     assert.ok(match, `docs/model-format.md: malformed row "${line}"`);
-    table.push([Number(match[1]), String(match[2]), String(match[3])]);
+    table.push([Number(match[1]), match[2], match[3]]);
   }
   return table;
 }

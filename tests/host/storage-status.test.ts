@@ -31,7 +31,7 @@ function docsTable(): Table {
     if (!line.startsWith('|')) break;
     const match = /^\|\s*(-?\d+)\s*\|\s*([A-Z_]+)\s*\|\s*(\S.*?)\s*\|$/.exec(line.trim());
     assert.ok(match, `docs/board-abi.md: malformed row "${line}"`);
-    table.push([Number(match[1]), String(match[2]), String(match[3])]);
+    table.push([Number(match[1]), match[2], match[3]]);
   }
   return table;
 }
@@ -48,7 +48,7 @@ function cTable(): Table {
   return members.map((line) => {
     const match = /^HS_(?:E_)?([A-Z_]+) = (-?\d+),?\s+\/\*\*< (.*) \*\/$/.exec(line);
     assert.ok(match, `hs_abi.h: malformed member "${line}"`);
-    return [Number(match[2]), String(match[1]), String(match[3])];
+    return [Number(match[2]), match[1], match[3]];
   });
 }
 

@@ -44,7 +44,7 @@ function wrapperExports(): string[] {
   const source = readFileSync(join(REPO_ROOT, 'host/wasm/engine.ts'), 'utf8');
   const body = /interface EngineExports \{([^}]*)\}/.exec(source)?.[1];
   assert.ok(body, 'no EngineExports interface in host/wasm/engine.ts');
-  return [...body.matchAll(/^\s*(\w+)\s*[(:]/gm)].map((m) => String(m[1]));
+  return [...body.matchAll(/^\s*(\w+)\s*[(:]/gm)].map((m) => m[1]);
 }
 
 /** Runs a wabt tool; a missing tool fails with the way to get it. */
@@ -67,25 +67,27 @@ function boardAbiSignatures(): Map<string, string> {
   const doc = readFileSync(join(REPO_ROOT, 'docs/board-abi.md'), 'utf8');
   const imports = doc.slice(doc.indexOf('## Imports'), doc.indexOf('## Exports'));
   const rows = [...imports.matchAll(/^\| `(\w+)\([^`]*` \| `([^`]+)` \|/gm)];
-  return new Map(rows.map((m) => [String(m[1]), String(m[2])]));
+  return new Map(rows.map((m) => [m[1], m[2]]));
 }
 
 /** "(ii*~)i" -> "(i32, i32, i32, i32) -> i32", as wasm-objdump prints a type. */
 function wasmTypeOf(wamr: string): string {
   const match = /^\(([i*~]*)\)(i?)$/.exec(wamr);
   assert.ok(match, `unexpected WAMR signature ${wamr}`);
-  const params = [...String(match[1])].map(() => 'i32').join(', ');
+  const params = Array.from(match[1])
+    .map(() => 'i32')
+    .join(', ');
   return `(${params}) -> ${match[2] ? 'i32' : 'nil'}`;
 }
 
 /** env.name -> its function type, from wasm-objdump. */
 function importedSignatures(): Map<string, string> {
   const dump = wabt('wasm-objdump', ['-x', DEFAULT_WASM_PATH]).output;
-  const types = new Map([...dump.matchAll(/^ - type\[(\d+)\] (.*)$/gm)].map((m) => [m[1], String(m[2])]));
+  const types = new Map([...dump.matchAll(/^ - type\[(\d+)\] (.*)$/gm)].map((m) => [m[1], m[2]]));
   return new Map(
     [...dump.matchAll(/^ - func\[\d+\] sig=(\d+) <env\.(\w+)> <- env\.\w+$/gm)].map((m) => [
-      String(m[2]),
-      types.get(String(m[1])) ?? '?',
+      m[2],
+      types.get(m[1]) ?? '?',
     ]),
   );
 }
@@ -194,7 +196,7 @@ describe('build/hetsyn.wasm', () => {
     const source = readFileSync(join(REPO_ROOT, 'assembly/model-info-fields.ts'), 'utf8');
     const device = { MODEL: new Map<string, number>(), LAYER: new Map<string, number>() };
     for (const m of source.matchAll(/^export const (MODEL|LAYER)_INFO_([A-Z0-9_]+): i32 = (\d+);$/gm)) {
-      device[m[1] === 'MODEL' ? 'MODEL' : 'LAYER'].set(String(m[2]), Number(m[3]));
+      device[m[1] === 'MODEL' ? 'MODEL' : 'LAYER'].set(m[2], Number(m[3]));
     }
     const snake = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
     for (const [kind, host] of [

@@ -28,7 +28,7 @@ function wav(opts: {
   const bytes = new Uint8Array(44 + dataBytes);
   const view = new DataView(bytes.buffer);
   const text = (at: number, s: string): void =>
-    [...s].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+    Array.from(s).forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
   text(0, 'RIFF');
   view.setUint32(4, bytes.length - 8, true);
   text(8, 'WAVE');
@@ -85,7 +85,11 @@ describe('WAV reader', () => {
       view.setInt16(46 + 4 * i, r, true);
     });
     // A LIST chunk of odd size (padded) between fmt and data.
-    const list = new Uint8Array([...'LIST'].map((c) => c.charCodeAt(0)).concat([3, 0, 0, 0, 1, 2, 3, 0]));
+    const list = new Uint8Array(
+      Array.from('LIST')
+        .map((c) => c.charCodeAt(0))
+        .concat([3, 0, 0, 0, 1, 2, 3, 0]),
+    );
     const bytes = new Uint8Array(base.length + list.length);
     bytes.set(base.subarray(0, 36));
     bytes.set(list, 36);

@@ -2,8 +2,9 @@
 
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseFloatModel } from '../float/model.js';
-import { formatReport, quantize } from '../quantize/quantize.js';
+import { parseFloatModel } from '../float/json.js';
+import { quantize } from '../quantize/quantize.js';
+import { formatReport } from '../quantize/report.js';
 import { writeHsm } from '../model/hsm-writer.js';
 import { Engine } from '../wasm/engine.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';

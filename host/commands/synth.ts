@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomNetwork, randomSpikeTrain, type RhoMode } from '../float/random-network.js';
-import { floatModelToJson } from '../float/model.js';
+import { floatModelToJson } from '../float/json.js';
 import { formatSpikeText } from '../spikes/spike-file.js';
 import type { LayerKind } from '../model/hsm.js';
 import { parseFraction, parseIntInRange } from '../cli/options.js';

@@ -9,7 +9,7 @@ import { openDataset, type Dataset } from '../data/dataset.js';
 import { evaluate } from '../data/evaluate.js';
 import { defaultFrontend, thresholdQ8FromDb } from '../model/frontend-config.js';
 import { Engine } from '../wasm/engine.js';
-import { floatModelToJson } from '../float/model.js';
+import { floatModelToJson } from '../float/json.js';
 import { loadClips } from '../train/clip-store.js';
 import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
 import { RHO_GRANULARITIES, type NetworkSpec, type RhoGranularity } from '../train/network.js';

@@ -1,13 +1,8 @@
-/**
- * Float model -> fixed-point `.hsm` model (docs/quantization.md), and back: dequantize gives the
- * float model whose parameters are exactly the quantized integers, the model that the fixed-point
- * engine's error bound (docs/fixed-point.md) is stated against.
- */
+/** Float model -> fixed-point `.hsm` model (docs/quantization.md), with a report of what it changed. */
 import { uniformNeuronRho, type FloatLayer, type FloatModel } from '../float/model.js';
 import {
   DECAY_ONE_Q16,
   HSM_LIMITS,
-  rowCount,
   type BucketBits,
   type HsmLayer,
   type HsmModel,
@@ -338,81 +333,5 @@ export function quantize(
       layers: results.map((r) => r.hsm),
     },
     report: { levels, weightShift, layers: results.map((r) => r.report) },
-  };
-}
-
-function formatTau(tau: number): string {
-  if (tau === Infinity) return 'inf';
-  return tau < 10 ? tau.toFixed(1) : tau.toFixed(0);
-}
-
-/** The report for a person: one block per layer. */
-export function formatReport(report: QuantizeReport): string {
-  const lines = [
-    `quantized with at most ${report.levels} levels per layer, weightShift ${report.weightShift}`,
-  ];
-  report.layers.forEach((r, l) => {
-    const levelKind = r.bucketBits === 0 ? 'per neuron' : `per synapse, ${r.bucketBits}-bit index`;
-    lines.push(
-      `layer ${l} ${r.kind}: ${r.inputCount} -> ${r.neuronCount}, ${r.synapseCount} synapses ${r.sparse ? 'sparse' : 'dense'}`,
-      `  levels: ${r.levelCount} ${levelKind}; tau (steps): ${r.levelTau.map(formatTau).join(' ')}`,
-      `  rho error: max ${r.rhoMaxError.toExponential(2)}, mean ${r.rhoMeanError.toExponential(2)}`,
-      `  weights: LSB 2^${-r.weightExponent}, rms error ${(100 * r.weightRmsError).toFixed(2)}% of rms weight, ` +
-        `${r.weightsZeroed} rounded to 0, ${r.weightsClipped} clipped`,
-    );
-    if (r.thresholdMin !== undefined) {
-      const range =
-        r.thresholdMin === r.thresholdMax ? `${r.thresholdMin}` : `${r.thresholdMin}..${r.thresholdMax}`;
-      lines.push(`  threshold: ${range} state LSB (stateFracBits ${r.stateFracBits})`);
-    }
-  });
-  return lines.join('\n');
-}
-
-function dequantizeLayer(layer: HsmLayer): FloatLayer {
-  const { kind, inputCount, neuronCount: size, sparse, bucketBits, levelDecayQ16 } = layer;
-  const rows = rowCount(layer);
-  const weight = new Float64Array(rows * size);
-  const rho = new Float64Array(rows * size);
-  const mask = sparse === undefined ? undefined : new Uint8Array(rows * size);
-  const weightScale = 2 ** -(layer.stateFracBits - layer.weightShift);
-  const stateScale = 2 ** -layer.stateFracBits;
-  for (let r = 0; r < rows; r++) {
-    const first = sparse === undefined ? r * size : sparse.rowStart[r];
-    const end = sparse === undefined ? (r + 1) * size : sparse.rowStart[r + 1];
-    for (let s = first; s < end; s++) {
-      const j = sparse === undefined ? s - first : sparse.column[s];
-      const p = r * size + j;
-      const level =
-        bucketBits === 0 ? (layer.neuronLevel as Uint8Array)[j] : (layer.synapseLevel as Uint8Array)[s];
-      weight[p] = layer.weight[s] * weightScale;
-      rho[p] = levelDecayQ16[level] / DECAY_ONE_Q16;
-      if (mask !== undefined) mask[p] = 1;
-    }
-  }
-  return {
-    kind,
-    inputCount,
-    size,
-    rows,
-    weight,
-    rho,
-    mask,
-    threshold:
-      layer.threshold === undefined ? undefined : Float64Array.from(layer.threshold, (q) => q * stateScale),
-    drive: Float64Array.from(layer.drive, (q) => q * stateScale),
-    resetRho: kind === 'readout' ? 0 : layer.resetDecayQ16 / DECAY_ONE_Q16,
-  };
-}
-
-/** The float model whose parameters are exactly the quantized integers, scaled back. */
-export function dequantize(hsm: HsmModel): FloatModel {
-  return {
-    name: hsm.name,
-    labels: [...hsm.labels],
-    timestepUs: hsm.timestepUs,
-    inputCount: hsm.inputCount,
-    decision: { ...hsm.decision },
-    layers: hsm.layers.map(dequantizeLayer),
   };
 }

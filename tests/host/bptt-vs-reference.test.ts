@@ -37,7 +37,8 @@ import {
 } from '../../host/train/network.js';
 import { fakeQuantizeWeights } from '../../host/train/quantize-aware.js';
 import { FloatReference } from '../../host/float/reference.js';
-import { floatModelToJson, parseFloatModel, type FloatModel } from '../../host/float/model.js';
+import { type FloatModel } from '../../host/float/model.js';
+import { floatModelToJson, parseFloatModel } from '../../host/float/json.js';
 import { randomSpikeTrain } from '../../host/float/random-network.js';
 import { Prng } from '../../host/util/prng.js';
 import { defaultFrontend } from '../../host/model/frontend-config.js';

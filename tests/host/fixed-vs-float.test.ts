@@ -20,7 +20,8 @@ import {
   randomSpikeTrain,
   type RandomNetworkOptions,
 } from '../../host/float/random-network.js';
-import { dequantize, quantize } from '../../host/quantize/quantize.js';
+import { quantize } from '../../host/quantize/quantize.js';
+import { dequantize } from '../../host/quantize/dequantize.js';
 import { NETWORK_LAYOUTS } from './fixtures.js';
 
 const ONE = 65536;

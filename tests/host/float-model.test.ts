@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { DEFAULT_RESET_RHO, uniformNeuronRho } from '../../host/float/model.js';
 import {
-  DEFAULT_RESET_RHO,
   FloatModelError,
   floatModelToJson,
   parseFloatModel,
-  uniformNeuronRho,
   type FloatModelJson,
-} from '../../host/float/model.js';
+} from '../../host/float/json.js';
 import { randomNetwork } from '../../host/float/random-network.js';
 
 /** 3 inputs -> recurrent 2 -> readout 2, every field in its long form. */

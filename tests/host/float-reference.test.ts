@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseFloatModel, type FloatLayerJson } from '../../host/float/model.js';
+import { parseFloatModel, type FloatLayerJson } from '../../host/float/json.js';
 import { FloatReference } from '../../host/float/reference.js';
 
 /** One input channel, one hidden layer, a readout; every value below is a dyadic fraction, so exact. */

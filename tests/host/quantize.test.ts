@@ -1,18 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { parseFloatModel, type FloatLayerJson, type FloatModel } from '../../host/float/model.js';
+import { type FloatModel } from '../../host/float/model.js';
+import { parseFloatModel, type FloatLayerJson } from '../../host/float/json.js';
 import { randomNetwork, randomSpikeTrain } from '../../host/float/random-network.js';
 import { FloatReference } from '../../host/float/reference.js';
 import { chooseLevels, q16ToTau, rhoToQ16 } from '../../host/quantize/levels.js';
-import {
-  QuantizeError,
-  dequantize,
-  formatReport,
-  quantize,
-  roundHalfAway,
-  weightExponent,
-} from '../../host/quantize/quantize.js';
+import { QuantizeError, quantize, roundHalfAway, weightExponent } from '../../host/quantize/quantize.js';
+import { dequantize } from '../../host/quantize/dequantize.js';
+import { formatReport } from '../../host/quantize/report.js';
 
 /** 3 inputs -> one hidden layer -> readout of 2. */
 function oneLayer(hidden: Partial<FloatLayerJson>): FloatModel {

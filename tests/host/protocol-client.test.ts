@@ -17,6 +17,7 @@ import { LinkTimeoutError, ProtocolError } from '../../host/protocol/errors.js';
 import { LinkClosedError } from '../../host/transport/errors.js';
 import type { Frame } from '../../host/protocol/frame.js';
 import { formatDeviceError } from '../../host/protocol/device-errors.js';
+import { describeStatus, statusCode } from '../../host/model/errors.js';
 import { encodeSpikes, MessageType, PROTOCOL_VERSION } from '../../host/protocol/messages.js';
 import { MemoryStorage } from '../../host/board/storage.js';
 import {
@@ -758,9 +759,11 @@ describe('stream', () => {
     const { summary } = await runStream(client, { steps: input });
     assert.ok(!summary.ok);
     assert.equal(summary.error.name, 'BAD_INPUT');
-    assert.match(
-      formatDeviceError(summary.action, summary.error),
-      /engine status BAD_INPUT: an input spike names a channel the model does not have/,
+    const badInput = describeStatus(statusCode('BAD_INPUT'));
+    assert.ok(
+      formatDeviceError(summary.action, summary.error).includes(
+        `engine status BAD_INPUT: ${badInput.message}`,
+      ),
     );
     assert.match(summary.action, /^stream steps \d+\.\.\d+$/);
     assert.ok(refusedFrom !== undefined);

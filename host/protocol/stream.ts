@@ -101,12 +101,16 @@ type Event =
   | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
   | { kind: 'timeout'; frame: SentFrame; error: LinkTimeoutError }
   | { kind: 'link'; error: unknown }
+  /** A RESULT for train step `next - 1` came: the board runs steps in order, so it passed them all. */
+  | { kind: 'ran'; next: number }
   | { kind: 'tick' };
 
 /**
  * Streams `train` (its steps' active channels) through the board, yielding each step in order.
  * Device errors end it with `{ ok: false }` (after STREAM_STOP where it makes sense); link
- * failures throw. The steps yielded before a throw are exactly the steps the board ran.
+ * failures throw. Before a throw it yields every step the board is known to have run: those it
+ * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
+ * board runs them in order), even when the acknowledgement itself came too late or not at all.
  */
 export async function* streamSpikes(
   client: BoardClient,
@@ -135,6 +139,12 @@ export async function* streamSpikes(
   };
   const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
 
+  const events: Event[] = [];
+  let wake: (() => void) | undefined;
+  const push = (event: Event): void => {
+    events.push(event);
+    wake?.();
+  };
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
   let layout: ResultLayout | undefined;
   let base = 0; // the board's step number of train step 0
@@ -155,14 +165,9 @@ export async function* streamSpikes(
       return;
     }
     results.set(t, result);
+    push({ kind: 'ran', next: t + 1 });
   });
 
-  const events: Event[] = [];
-  let wake: (() => void) | undefined;
-  const push = (event: Event): void => {
-    events.push(event);
-    wake?.();
-  };
   const onAbort = (): void => push({ kind: 'tick' });
   options.signal?.addEventListener('abort', onAbort);
   let pacing: NodeJS.Timeout | undefined;
@@ -189,6 +194,8 @@ export async function* streamSpikes(
       stepBudgetBytes(info.maxFrame),
     );
     let aborted = false;
+    // A link or protocol failure, thrown once the steps the board ran have been handed out.
+    let failure: { error: unknown } | undefined;
     // The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
     // (the docs' 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that
     // never gets anywhere.
@@ -230,7 +237,7 @@ export async function* streamSpikes(
       // Once aborted nothing more goes out; what is in flight may still be acknowledged.
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
-      while (!aborted && gbn.canSend(steps.length)) {
+      while (!aborted && !failure && gbn.canSend(steps.length)) {
         if (options.stepsPerSecond) {
           const due = startedAt + (gbn.nextStep * 1000) / options.stepsPerSecond;
           const wait = due - performance.now();
@@ -244,7 +251,7 @@ export async function* streamSpikes(
         }
         send();
       }
-      // Hand out every step the board has passed, in order.
+      // Hand out every step the board has passed, in order; then a failure seen meanwhile ends it.
       while (emitted < gbn.boardNext) {
         const t = emitted++;
         const result = results.get(t);
@@ -260,60 +267,68 @@ export async function* streamSpikes(
       }
       stats.steps = gbn.boardNext;
       options.onStats?.(stats);
+      if (failure) throw failure.error;
       if (gbn.boardNext >= steps.length) break;
       if (aborted && gbn.inFlightCount === 0) break;
 
       if (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
-      for (const event of events.splice(0)) {
-        if (event.kind === 'link') throw event.error;
-        if (event.kind === 'tick') continue;
-        const { frame } = event;
-        const current = gbn.isCurrent(frame);
-        if (event.kind === 'timeout') {
-          stats.timeouts++;
-          timeoutsSinceProgress++;
-          if (!current || frame.first + frame.count <= gbn.boardNext) continue;
-          goBack();
-          continue;
-        }
-        const { result } = event;
-        if (result.ok) {
-          // A repeat is answered with the board's next step, which may lie past the repeated frame.
-          const step = result.reply.nextStep - base;
-          if (step < 0 || step > gbn.sentEnd) {
-            throw new ProtocolError(
-              `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + gbn.sentEnd})`,
-            );
+      const batch = events.splice(0);
+      // What the board ran is a fact whatever else this batch says, so it counts first.
+      for (const event of batch) if (event.kind === 'ran') gbn.advanceTo(event.next);
+      try {
+        for (const event of batch) {
+          if (event.kind === 'link') throw event.error;
+          if (event.kind === 'tick' || event.kind === 'ran') continue;
+          const { frame } = event;
+          const current = gbn.isCurrent(frame);
+          if (event.kind === 'timeout') {
+            stats.timeouts++;
+            timeoutsSinceProgress++;
+            if (!current || frame.first + frame.count <= gbn.boardNext) continue;
+            goBack();
+            continue;
           }
-          gbn.advanceTo(step);
-          if (!frame.retry && step === frame.first + frame.count) {
-            const ms = performance.now() - frame.sentAt;
-            latency.push(ms);
-            if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
-            options.onLatency?.(ms);
+          const { result } = event;
+          if (result.ok) {
+            // A repeat is answered with the board's next step, which may lie past the repeated frame.
+            const step = result.reply.nextStep - base;
+            if (step < 0 || step > gbn.sentEnd) {
+              throw new ProtocolError(
+                `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + gbn.sentEnd})`,
+              );
+            }
+            gbn.advanceTo(step);
+            if (!frame.retry && step === frame.first + frame.count) {
+              const ms = performance.now() - frame.sentAt;
+              latency.push(ms);
+              if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
+              options.onLatency?.(ms);
+            }
+            gbn.acked(frame);
+            continue;
           }
-          gbn.acked(frame);
-          continue;
-        }
-        if (result.error.name === 'STEP_GAP') {
-          // A frame before this one was lost: the board names where it stands.
-          stats.stepGaps++;
-          const boardStep = result.error.detail - base;
-          if (boardStep < 0 || boardStep > gbn.sentEnd) {
-            throw new ProtocolError(`STEP_GAP names step ${result.error.detail}, outside the steps sent`);
+          if (result.error.name === 'STEP_GAP') {
+            // A frame before this one was lost: the board names where it stands.
+            stats.stepGaps++;
+            const boardStep = result.error.detail - base;
+            if (boardStep < 0 || boardStep > gbn.sentEnd) {
+              throw new ProtocolError(`STEP_GAP names step ${result.error.detail}, outside the steps sent`);
+            }
+            gbn.advanceTo(boardStep);
+            if (current) goBack();
+            continue;
           }
-          gbn.advanceTo(boardStep);
-          if (current) goBack();
-          continue;
+          await client.streamStop().catch(() => undefined);
+          return {
+            ok: false,
+            action: `stream steps ${frame.first}..${frame.first + frame.count - 1}`,
+            error: result.error,
+            stats: finish(),
+          };
         }
-        await client.streamStop().catch(() => undefined);
-        return {
-          ok: false,
-          action: `stream steps ${frame.first}..${frame.first + frame.count - 1}`,
-          error: result.error,
-          stats: finish(),
-        };
+      } catch (error) {
+        failure = { error };
       }
     }
 

@@ -632,7 +632,7 @@ describe('stream', () => {
     }
   });
 
-  it('goes back N after a lost ack: resends, each step runs once, results in order', async () => {
+  it('needs no resend when acks are lost but the RESULTs come: they say how far the board got', async () => {
     const board = await streamingBoard();
     const client = await connected(board);
     let acks = 0;
@@ -645,6 +645,35 @@ describe('stream', () => {
     assertInOrder(steps, 300);
     assert.deepEqual(board.stepsRun(), count(300), 'each step ran exactly once');
     assert.ok(steps.every((s) => !s.lost));
+    assertExact(steps, input);
+    assert.equal(summary.stats.framesRetried, 0);
+    await client.close();
+  });
+
+  it('goes back N when acks and RESULTs are lost together: resends, each step runs once, in order', async () => {
+    const board = await streamingBoard();
+    const client = await connected(board);
+    let acks = 0;
+    // A burst in which nothing comes back: acks 3 to 7 and every RESULT sent meanwhile.
+    let silent = false;
+    board.onReply = (f) => {
+      if (f.type === MessageType.SPIKES_ACK) {
+        acks++;
+        silent = acks >= 3 && acks <= 7;
+      }
+      return silent && (f.type === MessageType.SPIKES_ACK || f.type === MessageType.RESULT)
+        ? 'drop'
+        : 'deliver';
+    };
+    const input = train(300);
+    const { steps, summary } = await runStream(client, { steps: input }, { window: 4 });
+    assert.ok(summary.ok);
+    assertInOrder(steps, 300);
+    assert.deepEqual(board.stepsRun(), count(300), 'each step ran exactly once');
+    assert.ok(
+      steps.some((s) => s.lost),
+      'the steps whose RESULTs were lost are reported lost',
+    );
     assertExact(steps, input);
     assert.ok(summary.stats.framesRetried >= 1);
     await client.close();
@@ -733,6 +762,35 @@ describe('stream', () => {
       seen.map((s) => s.t),
       ran,
       'what was yielded is what ran',
+    );
+    assertExact(seen, input);
+    await client.close();
+  });
+
+  it('yields every step a RESULT vouches for, even when the acks never came, before a link failure', async () => {
+    const board = await streamingBoard();
+    const client = await connected(board, { timeScale: 0.5, firstSeq: 0, adaptive: false });
+    // Every SPIKES_ACK is lost: only the RESULTs say how far the board got. After a few frames the
+    // board hears nothing more, so the link dies with steps run that no ack ever confirmed.
+    board.onReply = (f) => (f.type === MessageType.SPIKES_ACK ? 'drop' : 'deliver');
+    let spikes = 0;
+    board.onRequest = (f) => (f.type === MessageType.SPIKES && ++spikes > 3 ? 'drop' : 'deliver');
+    const seen: StreamStep[] = [];
+    const input = train(400);
+    await assert.rejects(
+      runStream(client, { steps: input }, {}, (s) => seen.push(s)),
+      LinkTimeoutError,
+    );
+    const ran = board.stepsRun();
+    assert.ok(ran.length > 0 && ran.length < 400, `${ran.length} steps ran`);
+    assert.deepEqual(
+      seen.map((s) => s.t),
+      ran,
+      'what was yielded is what ran',
+    );
+    assert.ok(
+      seen.every((s) => !s.lost),
+      'each step came with its RESULT',
     );
     assertExact(seen, input);
     await client.close();

@@ -4,7 +4,7 @@
  * a board exactly as the model was trained to hear it.
  */
 
-import { readInputFile } from './load-model.js';
+import { readInputFile } from '../util/read-file.js';
 import { CliError, ExitCode } from './exit-codes.js';
 import { parseSpikeFile, type SpikeTrain } from '../spikes/spike-file.js';
 import { InputError } from '../util/input-error.js';

@@ -5,7 +5,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../model/frontend-config.js';
 import { encodeWavAudio } from '../audio/encode.js';
 import { parseWav } from '../audio/wav.js';
-import { openModel, readInputFile } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
+import { readInputFile } from '../util/read-file.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { parseIntInRange } from '../cli/options.js';
 import { encodeSpikeBinary, formatSpikeText } from '../spikes/spike-file.js';
@@ -50,7 +51,7 @@ export function encodeCommand(): Command {
       const audio = parseWav(readInputFile(wavPath, 'WAV file'), wavPath);
       let config: FrontendConfig;
       if (opts.model !== undefined) {
-        const { info } = openModel(opts.model);
+        const { info } = loadModel(opts.model);
         if (!info.frontend) {
           throw new CliError(
             `${opts.model} carries no audio front-end (no FRONTEND section)`,

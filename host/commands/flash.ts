@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { bytes, printJson } from '../cli/format.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { traceOptions, type ConnectionOptions } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
@@ -242,7 +242,7 @@ export function flashCommand(): Command {
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (modelPath: string, opts: FlashOpts) => {
-      const { info, bytes: model } = openModel(modelPath); // exit 4 before any board is touched
+      const { info, bytes: model } = loadModel(modelPath); // exit 4 before any board is touched
       const ports = [...new Set(opts.port)];
       const view = progressView(ports);
       const results = await Promise.allSettled(

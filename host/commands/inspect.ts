@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import type { ModelInfo } from '../model/model-info.js';
 import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from '../model/cost.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
 import { parseFraction } from '../cli/options.js';
 
@@ -96,7 +96,7 @@ export function inspectCommand(): Command {
         .argParser(parseFraction),
     )
     .action((modelPath: string, opts: { json?: boolean; inputRate: number; hiddenRate: number }) => {
-      const { info } = openModel(modelPath);
+      const { info } = loadModel(modelPath);
       const cost = estimateCost(info, { inputRate: opts.inputRate, hiddenRate: opts.hiddenRate });
       const wasmBytes = statSync(DEFAULT_WASM_PATH).size;
       if (opts.json) printJson({ model: info, cost, wasmBytes });

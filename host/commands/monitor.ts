@@ -12,7 +12,7 @@ import { createWriteStream } from 'node:fs';
 import { Command, Option } from 'commander';
 import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { summaryLine } from '../monitor/draw.js';
@@ -61,7 +61,7 @@ export function monitorCommand(): Command {
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (opts: MonitorOpts) => {
-      const model = opts.model ? { path: opts.model, info: openModel(opts.model).info } : undefined;
+      const model = opts.model ? { path: opts.model, info: loadModel(opts.model).info } : undefined;
       const input = readInputTrain(opts.input, model);
       let labels: string[] | undefined;
       let layerNeurons: number | undefined;

@@ -10,7 +10,7 @@ import { basename, extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { bytes } from '../cli/format.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { svgPlot } from '../plot/svg-plot.js';
@@ -67,7 +67,7 @@ export function plotCommand(): Command {
     )
     .action(async (modelPath: string, inputPath: string, opts: { output: string; width: number }) => {
       const format = outputFormat(opts.output);
-      const { engine, info } = openModel(modelPath);
+      const { engine, info } = loadModel(modelPath);
       const train = readInputTrain(inputPath, { path: modelPath, info, engine });
       if (train.steps.length === 0) {
         throw new CliError(`${inputPath} gives no steps: nothing to plot`, ExitCode.input);

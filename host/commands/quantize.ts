@@ -8,7 +8,7 @@ import { formatReport } from '../quantize/report.js';
 import { writeHsm } from '../model/hsm-writer.js';
 import { Engine } from '../wasm/engine.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { readInputFile } from '../cli/load-model.js';
+import { readInputFile } from '../util/read-file.js';
 import { printJson } from '../cli/format.js';
 import { parseIntInRange } from '../cli/options.js';
 

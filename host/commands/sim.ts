@@ -6,7 +6,7 @@
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { printJson, table } from '../cli/format.js';
 import { simulate, type StepRecord } from '../sim/simulate.js';
@@ -40,7 +40,7 @@ function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean)
 }
 
 function runInput(modelPath: string, inputPath: string, opts: SimOptions): void {
-  const { engine, info } = openModel(modelPath);
+  const { engine, info } = loadModel(modelPath);
   const train = readInputTrain(inputPath, { path: modelPath, info, engine });
   const records = simulate(engine, train, { spikes: opts.spikes === true });
   const decision = engine.decision();
@@ -103,7 +103,7 @@ function confusionTable(e: Evaluation): string {
 
 function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimOptions): void {
   const dataset = openDataset(dataDir);
-  const { engine, info } = openModel(modelPath);
+  const { engine, info } = loadModel(modelPath);
   const progress = clipProgress();
   let result: Evaluation;
   try {

@@ -11,7 +11,7 @@ import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
 import { boardStateNote } from '../cli/board-state.js';
 import { CliError } from '../cli/exit-codes.js';
 import { formatMs } from '../cli/format.js';
-import { openModel } from '../cli/load-model.js';
+import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import type { BoardClient } from '../protocol/client.js';
 import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
@@ -64,7 +64,7 @@ export async function streamToBoard(
 /** Labels of a local copy of the model, and a warning when the board runs another one (by hash). */
 export function localLabels(modelPath: string | undefined, client: BoardClient): string[] | undefined {
   if (!modelPath) return undefined;
-  const { info, bytes } = openModel(modelPath);
+  const { info, bytes } = loadModel(modelPath);
   const hash = modelHash(bytes);
   const board = client.info;
   if (board && (board.modelCrc >>> 0 !== hash || board.modelBytes !== bytes.length)) {
@@ -111,7 +111,7 @@ export function streamCommand(): Command {
     .action(async (inputPath: string, opts: StreamOpts) => {
       const train = readInputTrain(
         inputPath,
-        opts.model ? { path: opts.model, info: openModel(opts.model).info } : undefined,
+        opts.model ? { path: opts.model, info: loadModel(opts.model).info } : undefined,
       );
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {

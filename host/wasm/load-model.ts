@@ -1,0 +1,27 @@
+/** A `.hsm` model, from a file or bytes, validated and loaded into a fresh engine of its own. */
+
+import type { ModelInfo } from '../model/model-info.js';
+import { EngineError } from '../model/errors.js';
+import { readInputFile } from '../util/read-file.js';
+import { Engine } from './engine.js';
+import { DEFAULT_WASM_PATH } from './module.js';
+
+export interface LoadedModel {
+  /** The engine instance that holds the model (one per model: state does not mix). */
+  engine: Engine;
+  info: ModelInfo;
+  bytes: Uint8Array;
+}
+
+/**
+ * Loads a model file (a path) or its bytes. An unreadable file is an InputError; a file the
+ * engine's validator rejects is an EngineError naming the status ("Failed to load model m.hsm:
+ * BAD_CRC (...)"); nothing is loaded then.
+ */
+export function loadModel(source: string | Uint8Array, options: { wasmPath?: string } = {}): LoadedModel {
+  const bytes = typeof source === 'string' ? readInputFile(source, 'model') : source;
+  const engine = Engine.open(options.wasmPath ?? DEFAULT_WASM_PATH);
+  const code = engine.load(bytes);
+  if (code !== 0) throw new EngineError(typeof source === 'string' ? `load model ${source}` : 'load model', code);
+  return { engine, info: engine.info(), bytes };
+}

@@ -22,6 +22,7 @@ export function loadModel(source: string | Uint8Array, options: { wasmPath?: str
   const bytes = typeof source === 'string' ? readInputFile(source, 'model') : source;
   const engine = Engine.open(options.wasmPath ?? DEFAULT_WASM_PATH);
   const code = engine.load(bytes);
-  if (code !== 0) throw new EngineError(typeof source === 'string' ? `load model ${source}` : 'load model', code);
+  if (code !== 0)
+    throw new EngineError(typeof source === 'string' ? `load model ${source}` : 'load model', code);
   return { engine, info: engine.info(), bytes };
 }

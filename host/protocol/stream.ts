@@ -306,6 +306,9 @@ export async function* streamSpikes(
               options.onLatency?.(ms);
             }
             gbn.acked(frame);
+            // A repeat that reaches past where the board stands runs nothing (docs/protocol.md): the
+            // board stopped inside this frame, so the rest goes again, or nothing would ever send it.
+            if (current && step < frame.first + frame.count) goBack();
             continue;
           }
           if (result.error.name === 'STEP_GAP') {

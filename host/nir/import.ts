@@ -392,13 +392,6 @@ export function nirToFloatModel(
         `${describe(neuronName, neuronNode)}: shape mismatch: ${size} neurons fed one-to-one by ${from} with ${width} outputs`,
       );
     }
-    const own = ownSize(neuronNode);
-    if (own !== undefined && own !== size) {
-      throw new NirError(
-        `${describe(neuronName, neuronNode)}: shape mismatch: parameters for ${own} neurons, but ${from} gives ${size}`,
-      );
-    }
-
     // The neuron's sources: the feed-forward one, and at most one recurrence through a Linear/Affine.
     let recurrent: string | undefined;
     for (const source of pred(neuronName)) {

@@ -6,7 +6,6 @@
  */
 
 import {
-  DEFAULT_TIMESTEP_US,
   parseFloatModel,
   type FloatLayerJson,
   type FloatModel,
@@ -550,7 +549,7 @@ export function nirToFloatModel(
     version: 1,
     name: options.name ?? stringMeta(doc, 'hetsyn_name') ?? '',
     labels,
-    timestepUs: timestepUs ?? DEFAULT_TIMESTEP_US,
+    timestepUs,
     inputCount,
     decision: { mode: 'sum', skipSteps: Math.max(0, Math.round(numberMeta(doc, 'hetsyn_skip_steps') ?? 0)) },
     layers,

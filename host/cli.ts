@@ -19,6 +19,8 @@ import { flashCommand } from './commands/flash.js';
 import { streamCommand } from './commands/stream.js';
 import { monitorCommand } from './commands/monitor.js';
 import { firmwareCommand } from './commands/firmware.js';
+import { nirImportCommand } from './commands/nir-import.js';
+import { nirExportCommand } from './commands/nir-export.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -33,7 +35,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const program = new Command('hetsyn')
   .description(
-    'HetSynLIF spiking networks on microcontrollers: train, quantize, inspect, simulate and plot models; flash, stream to and monitor boards',
+    'HetSynLIF spiking networks on microcontrollers: train, quantize, inspect, import and export NIR, simulate and plot models; flash, stream to and monitor boards',
   )
   .version(pkg.version)
   .showHelpAfterError('(run with --help for usage)')
@@ -48,6 +50,8 @@ for (const command of [
   inspectCommand(),
   quantizeCommand(),
   synthCommand(),
+  nirImportCommand(),
+  nirExportCommand(),
   portsCommand(),
   infoCommand(),
   flashCommand(),

@@ -1,12 +1,12 @@
 /** `hetsyn export FLOAT.json -o MODEL.nir`: a float model as the nearest NIR graph, saying what it loses. */
 
 import { Command, Option } from 'commander';
-import { parseFloatModel } from '../float/model.js';
+import { parseFloatModel } from '../float/json.js';
 import { writeNirFile } from '../nir/hdf5.js';
 import { EXPORT_NEURONS, floatModelToNir, formatExportReport, type ExportNeuron } from '../nir/export.js';
 import { DISCRETISATIONS, type Discretisation } from '../nir/discretise.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { readInputFile } from '../cli/load-model.js';
+import { readInputFile } from '../util/read-file.js';
 import { printJson } from '../cli/format.js';
 import { parsePositive } from '../cli/options.js';
 

@@ -2,7 +2,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { floatModelToJson } from '../float/model.js';
+import { floatModelToJson } from '../float/json.js';
 import { readNirFile } from '../nir/hdf5.js';
 import { formatImportReport, nirToFloatModel, type NirImportOptions } from '../nir/import.js';
 import { DISCRETISATIONS, type Discretisation } from '../nir/discretise.js';

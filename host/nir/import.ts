@@ -5,12 +5,8 @@
  * What maps exactly and what only approximately is worked out per node and returned as a report.
  */
 
-import {
-  parseFloatModel,
-  type FloatLayerJson,
-  type FloatModel,
-  type FloatModelJson,
-} from '../float/model.js';
+import { type FloatModel } from '../float/model.js';
+import { parseFloatModel, type FloatLayerJson, type FloatModelJson } from '../float/json.js';
 import {
   decay,
   heldGain,
@@ -587,11 +583,11 @@ export function formatImportReport(report: NirImportReport): string {
   for (const l of report.layers) {
     const tau =
       l.tau.min === l.tau.max
-        ? `${l.tau.min.toPrecision(4)}`
+        ? l.tau.min.toPrecision(4)
         : `${l.tau.min.toPrecision(4)}..${l.tau.max.toPrecision(4)}`;
     const rho =
       l.rho.min === l.rho.max
-        ? `${l.rho.min.toFixed(4)}`
+        ? l.rho.min.toFixed(4)
         : `${l.rho.min.toFixed(4)}..${l.rho.max.toFixed(4)}`;
     lines.push(
       `layer ${l.layer} ${l.kind} ${l.size}: ${l.weights} -> ${l.neuron} (${l.neuronType})${l.recurrent ? `, recurrent through ${l.recurrent}` : ''}; tau ${tau}, rho ${rho}; ${l.exact ? 'exact' : 'approximate'}`,

@@ -16,12 +16,8 @@ import { readNirFile, writeNirFile } from '../../host/nir/hdf5.js';
 import { nirToFloatModel, type NirImportOptions } from '../../host/nir/import.js';
 import { floatModelToNir, type NirExportOptions } from '../../host/nir/export.js';
 import { NirError } from '../../host/nir/graph.js';
-import {
-  floatModelToJson,
-  parseFloatModel,
-  uniformNeuronRho,
-  type FloatModel,
-} from '../../host/float/model.js';
+import { uniformNeuronRho, type FloatModel } from '../../host/float/model.js';
+import { floatModelToJson, parseFloatModel } from '../../host/float/json.js';
 import { randomNetwork, randomSpikeTrain } from '../../host/float/random-network.js';
 import { quantize } from '../../host/quantize/quantize.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
@@ -45,7 +41,7 @@ interface TestNode {
 
 function shapeOf(value: Param): number[] {
   if (typeof value === 'number') return [];
-  if (Array.isArray(value[0])) return [value.length, (value[0] as number[]).length];
+  if (Array.isArray(value[0])) return [value.length, (value[0]).length];
   return [value.length];
 }
 

@@ -1,6 +1,7 @@
 /**
  * The native C baseline (bench/native/engine.c): the same integer algorithm compiled with gcc -O2,
- * the physical limit on this machine. Built on demand into build/bench/.
+ * the physical limit on this machine. Built on demand into build/bench/, with gcc (Debian package
+ * gcc); without gcc, buildNative says so.
  */
 
 import { execFileSync } from 'node:child_process';
@@ -28,9 +29,16 @@ export function buildNative(): string {
   })();
   if (stale) {
     mkdirSync(fileURLToPath(new URL('.', `file://${BINARY}`)), { recursive: true });
-    execFileSync('gcc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-o', BINARY, SOURCE], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    try {
+      execFileSync('gcc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-Werror', '-o', BINARY, SOURCE], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new Error(
+        'gcc is not on PATH: the native C baseline needs the Debian package gcc (apt-get install gcc)',
+      );
+    }
   }
   return BINARY;
 }

@@ -3,7 +3,8 @@
  * Cortex-M4 and the host compile warning-free with -Wall -Wextra -Werror, the library's sizes are
  * printed and kept within a budget, and the host unit tests (natives against a fake runtime
  * boundary, slot storage at its limits, the UART ring, log lines) pass. The cross compiler is the
- * Debian package gcc-arm-none-eabi (with libnewlib-arm-none-eabi), installed by .ci/run.
+ * Debian package gcc-arm-none-eabi (with libnewlib-arm-none-eabi), installed by .ci/run with gcc and
+ * make; without them these tests are skipped, naming what to install (under CI they fail).
  */
 
 import assert from 'node:assert/strict';
@@ -13,17 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it, type TestContext } from 'node:test';
 import { REPO_ROOT } from './fixtures.js';
+import { ARM_GCC, GCC, MAKE, requireTools } from './tools.js';
 
 const FIRMWARE = join(REPO_ROOT, 'firmware-bindings');
 /** Flash budget of our C (text of the core library plus the MPS2 port), bytes; measured ~3.4 KB. */
 const MAX_TEXT_BYTES = 6144;
-
-function requireTool(tool: string, debianPackage: string): void {
-  const probe = spawnSync(tool, ['--version'], { encoding: 'utf8' });
-  if (probe.error) {
-    assert.fail(`${tool} is not on PATH: install the Debian package ${debianPackage}; CI installs it`);
-  }
-}
 
 function make(build: string, ...targets: string[]): string {
   const run = spawnSync('make', ['-C', FIRMWARE, `BUILD=${build}`, ...targets], { encoding: 'utf8' });
@@ -38,8 +33,8 @@ describe('firmware-bindings C, without WAMR', () => {
   after(() => rmSync(build, { recursive: true, force: true }));
 
   it('compiles warning-free for Cortex-M4 and the host, within its flash budget', (t: TestContext) => {
-    requireTool('gcc', 'gcc');
-    requireTool('arm-none-eabi-gcc', 'gcc-arm-none-eabi');
+    const skip = requireTools(MAKE, GCC, ARM_GCC);
+    if (skip) return t.skip(skip);
     const output = make(build, 'all');
     assert.doesNotMatch(output, /warning:/, 'no warning may slip through');
     const sizes = output.split('\n').filter((line) => /^\s*\d+\s+\d+\s+\d+\s+\d+\s+[0-9a-f]+\s/.test(line));
@@ -51,7 +46,8 @@ describe('firmware-bindings C, without WAMR', () => {
   });
 
   it('passes its host unit tests (fake runtime boundary, storage limits, ring, log)', (t: TestContext) => {
-    requireTool('gcc', 'gcc');
+    const skip = requireTools(MAKE, GCC);
+    if (skip) return t.skip(skip);
     const output = make(build, 'test');
     for (const line of output.split('\n').filter((l) => /^(== |\d+ checks)/.test(l))) t.diagnostic(line);
     assert.doesNotMatch(output, /^FAIL /m);

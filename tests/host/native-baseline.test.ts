@@ -4,7 +4,9 @@
  * format allows and on a network driven into saturation (both engines skip saturation checks while
  * a bound proves them unneeded, so the saturating path has to be shown to agree too), and on the
  * shipped format-version-2 models (FRONTEND section) with spikes of their own front-end. It also
- * keeps the benchmark honest: the baseline computes exactly what the .wasm computes.
+ * keeps the benchmark honest: the baseline computes exactly what the .wasm computes. The C is
+ * compiled with gcc (Debian package gcc): without it these tests are skipped, naming it (under CI
+ * they fail).
  */
 
 import { test } from 'node:test';
@@ -28,6 +30,7 @@ import { encodeWavAudio } from '../../host/audio/encode.js';
 import { readWav } from '../../host/audio/wav.js';
 import { buildNative, dumpNative, formatDumpLine } from '../../bench/native.js';
 import { FILE_FIELD, poke, REPO_ROOT, resealCrc, sectionAt, statusName } from './fixtures.js';
+import { GCC, withTools } from './tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hetsyn-native-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -113,72 +116,78 @@ const LAYOUTS: [string, RandomNetworkOptions, SparseMode, number][] = [
 ];
 
 for (const [name, options, sparse, levels] of LAYOUTS) {
-  test(`native C baseline equals the .wasm bit for bit: ${name}`, () => {
-    const { hsm } = quantize(randomNetwork(options), { levels, sparse });
-    const steps = randomSpikeTrain(options.seed, options.inputCount, 200, 0.08);
-    assertSameDump(name, hsm, steps);
-  });
+  test(
+    `native C baseline equals the .wasm bit for bit: ${name}`,
+    withTools([GCC], () => {
+      const { hsm } = quantize(randomNetwork(options), { levels, sparse });
+      const steps = randomSpikeTrain(options.seed, options.inputCount, 200, 0.08);
+      assertSameDump(name, hsm, steps);
+    }),
+  );
 }
 
-test('native C baseline equals the .wasm when sums saturate at both limits', () => {
-  // Input 0 adds +127 and -128 (times 2^16, about 8.3M) to no-decay slots of neurons 0 and 1, twice
-  // per step: within 150 steps neuron 1's membrane sticks at i32 min, and neuron 0's reaches
-  // exactly i32 max, the threshold, which only saturation (never wrapping) can produce.
-  const model: HsmModel = {
-    name: 'saturate',
-    timestepUs: 1000,
-    inputCount: 2,
-    decision: { mode: 'sum', skipSteps: 0 },
-    labels: ['up', 'down'],
-    layers: [
-      {
-        kind: 'feedforward',
-        inputCount: 2,
-        neuronCount: 2,
-        bucketBits: 4,
-        levelDecayQ16: [65536, 65000],
-        resetDecayQ16: 65536,
-        weightShift: 16,
-        stateFracBits: 16,
-        threshold: Int32Array.of(2_147_483_647, 2_147_483_647),
-        drive: Int32Array.of(0, -5),
-        weight: Int8Array.of(127, -128, -128, 127),
-        synapseLevel: Uint8Array.of(0, 0, 1, 1),
-      },
-      {
-        kind: 'readout',
-        inputCount: 2,
-        neuronCount: 2,
-        bucketBits: 0,
-        levelDecayQ16: [65536],
-        resetDecayQ16: 0,
-        weightShift: 16,
-        stateFracBits: 16,
-        drive: Int32Array.of(0, 0),
-        neuronLevel: Uint8Array.of(0, 0),
-        weight: Int8Array.of(127, -128, -128, 127),
-      },
-    ],
-  };
-  const steps = [
-    ...Array.from({ length: 150 }, () => [0, 0]),
-    ...Array.from({ length: 150 }, () => [1, 1]),
-    ...Array.from({ length: 50 }, () => [] as number[]),
-  ];
-  assertSameDump('saturate', model, steps);
-  const engine = Engine.open();
-  engine.loadOrThrow(writeHsm(model));
-  const neuron0: number[] = [];
-  let spikes0 = 0;
-  for (const channels of steps.slice(0, 150)) {
-    engine.step(channels);
-    neuron0.push(engine.membrane(0, 0));
-    spikes0 += engine.spikes(0)[0] ?? 0;
-  }
-  assert.equal(engine.membrane(0, 1), -2147483648, 'neuron 1 sticks at i32 min');
-  assert.ok(neuron0.includes(2147483647), 'neuron 0 reached i32 max');
-  assert.equal(spikes0, 1, 'neuron 0 fired once, at saturation, and its reset current holds it below');
-});
+test(
+  'native C baseline equals the .wasm when sums saturate at both limits',
+  withTools([GCC], () => {
+    // Input 0 adds +127 and -128 (times 2^16, about 8.3M) to no-decay slots of neurons 0 and 1, twice
+    // per step: within 150 steps neuron 1's membrane sticks at i32 min, and neuron 0's reaches
+    // exactly i32 max, the threshold, which only saturation (never wrapping) can produce.
+    const model: HsmModel = {
+      name: 'saturate',
+      timestepUs: 1000,
+      inputCount: 2,
+      decision: { mode: 'sum', skipSteps: 0 },
+      labels: ['up', 'down'],
+      layers: [
+        {
+          kind: 'feedforward',
+          inputCount: 2,
+          neuronCount: 2,
+          bucketBits: 4,
+          levelDecayQ16: [65536, 65000],
+          resetDecayQ16: 65536,
+          weightShift: 16,
+          stateFracBits: 16,
+          threshold: Int32Array.of(2_147_483_647, 2_147_483_647),
+          drive: Int32Array.of(0, -5),
+          weight: Int8Array.of(127, -128, -128, 127),
+          synapseLevel: Uint8Array.of(0, 0, 1, 1),
+        },
+        {
+          kind: 'readout',
+          inputCount: 2,
+          neuronCount: 2,
+          bucketBits: 0,
+          levelDecayQ16: [65536],
+          resetDecayQ16: 0,
+          weightShift: 16,
+          stateFracBits: 16,
+          drive: Int32Array.of(0, 0),
+          neuronLevel: Uint8Array.of(0, 0),
+          weight: Int8Array.of(127, -128, -128, 127),
+        },
+      ],
+    };
+    const steps = [
+      ...Array.from({ length: 150 }, () => [0, 0]),
+      ...Array.from({ length: 150 }, () => [1, 1]),
+      ...Array.from({ length: 50 }, () => [] as number[]),
+    ];
+    assertSameDump('saturate', model, steps);
+    const engine = Engine.open();
+    engine.loadOrThrow(writeHsm(model));
+    const neuron0: number[] = [];
+    let spikes0 = 0;
+    for (const channels of steps.slice(0, 150)) {
+      engine.step(channels);
+      neuron0.push(engine.membrane(0, 0));
+      spikes0 += engine.spikes(0)[0] ?? 0;
+    }
+    assert.equal(engine.membrane(0, 1), -2147483648, 'neuron 1 sticks at i32 min');
+    assert.ok(neuron0.includes(2147483647), 'neuron 0 reached i32 max');
+    assert.equal(spikes0, 1, 'neuron 0 fired once, at saturation, and its reset current holds it below');
+  }),
+);
 
 // The shipped models are format version 2: a FRONTEND section sits between LABELS and the first
 // LAYER. The C engine takes spike files, so the clip is encoded by the .wasm front-end the model
@@ -189,23 +198,26 @@ const SHIPPED_CLIPS = [
 ] as const;
 
 for (const { model, clips } of SHIPPED_CLIPS) {
-  test(`native C baseline equals the .wasm bit for bit on the shipped ${model} (format 2)`, () => {
-    const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
-    assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
-    const info = Engine.open().loadOrThrow(bytes);
-    const frontend = info.frontend;
-    assert.ok(frontend, `${model}.hsm carries a FRONTEND section`);
-    for (const [c, clip] of clips.entries()) {
-      const wav = join(REPO_ROOT, 'models/samples', clip);
-      const { steps } = encodeWavAudio(readWav(wav), frontend, wav);
-      assert.ok(steps.length > 20, `${wav}: ${steps.length} steps`);
-      assert.ok(
-        steps.some((s) => s.length > 0),
-        `${wav} has input spikes`,
-      );
-      assertSameDumpOfFile(`${model}-${c}`, bytes, steps);
-    }
-  });
+  test(
+    `native C baseline equals the .wasm bit for bit on the shipped ${model} (format 2)`,
+    withTools([GCC], () => {
+      const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
+      assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
+      const info = Engine.open().loadOrThrow(bytes);
+      const frontend = info.frontend;
+      assert.ok(frontend, `${model}.hsm carries a FRONTEND section`);
+      for (const [c, clip] of clips.entries()) {
+        const wav = join(REPO_ROOT, 'models/samples', clip);
+        const { steps } = encodeWavAudio(readWav(wav), frontend, wav);
+        assert.ok(steps.length > 20, `${wav}: ${steps.length} steps`);
+        assert.ok(
+          steps.some((s) => s.length > 0),
+          `${wav} has input spikes`,
+        );
+        assertSameDumpOfFile(`${model}-${c}`, bytes, steps);
+      }
+    }),
+  );
 }
 
 /** Runs the C engine on a model file; its exit status and stderr. */
@@ -218,81 +230,87 @@ function runNative(name: string, bytes: Uint8Array): { status: number | null; st
   return { status: run.status, stderr: run.stderr };
 }
 
-test('native C baseline rejects a format version it does not read (3), saying so', () => {
-  // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
-  const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
-  assert.equal(runNative('v2', shipped).status, 0, 'the version 2 file itself loads');
-  for (const version of [3, 0]) {
-    const bytes = shipped.slice();
-    poke(bytes, FILE_FIELD.formatVersion, 'u16', version);
-    const sealed = resealCrc(bytes);
-    assert.equal(
-      statusName(Engine.open().load(sealed)),
-      'BAD_VERSION',
-      `the .wasm rejects version ${version} too`,
-    );
-    const { status, stderr } = runNative(`v${version}`, sealed);
-    assert.equal(status, 2, `version ${version}: exit status 2 (a bad model file); stderr: ${stderr}`);
-    assert.match(
-      stderr,
-      new RegExp(
-        `v${version}\\.hsm: bad file at byte 4: formatVersion ${version} is not one this engine reads \\(1 to 2\\)`,
-      ),
-    );
-  }
-});
+test(
+  'native C baseline rejects a format version it does not read (3), saying so',
+  withTools([GCC], () => {
+    // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
+    const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
+    assert.equal(runNative('v2', shipped).status, 0, 'the version 2 file itself loads');
+    for (const version of [3, 0]) {
+      const bytes = shipped.slice();
+      poke(bytes, FILE_FIELD.formatVersion, 'u16', version);
+      const sealed = resealCrc(bytes);
+      assert.equal(
+        statusName(Engine.open().load(sealed)),
+        'BAD_VERSION',
+        `the .wasm rejects version ${version} too`,
+      );
+      const { status, stderr } = runNative(`v${version}`, sealed);
+      assert.equal(status, 2, `version ${version}: exit status 2 (a bad model file); stderr: ${stderr}`);
+      assert.match(
+        stderr,
+        new RegExp(
+          `v${version}\\.hsm: bad file at byte 4: formatVersion ${version} is not one this engine reads \\(1 to 2\\)`,
+        ),
+      );
+    }
+  }),
+);
 
-test('native C baseline validates the FRONTEND section and keeps it out of version 1 files', () => {
-  // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
-  const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
-  const frontend = sectionAt(shipped, 2);
-  assert.equal(frontend.id, 3, 'the third section of gsc12-kws.hsm is its FRONTEND');
-  // Each edit, the .wasm's verdict on it, and the C engine's message.
-  const cases: [string, (bytes: Uint8Array) => void, string, RegExp][] = [
-    [
-      'version 1 with a FRONTEND',
-      (b) => poke(b, FILE_FIELD.formatVersion, 'u16', 1),
-      'UNKNOWN_SECTION',
-      /section 2: unknown section id 3 in format version 1/,
-    ],
-    [
-      'sample rate',
-      (b) => poke(b, frontend.payload, 'u32', 44100),
-      'BAD_FRONTEND',
-      /FRONTEND sampleRateHz 44100 is not 8000 or 16000/,
-    ],
-    [
-      'bands',
-      (b) => poke(b, frontend.payload + 4, 'u16', 16),
-      'BAD_FRONTEND',
-      /FRONTEND 2 \* bands = 32 != the model's inputCount 64/,
-    ],
-    [
-      'hop over window',
-      (b) => poke(b, frontend.payload + 7, 'u8', 26),
-      'BAD_FRONTEND',
-      /FRONTEND hopMs 26 not in 1\.\.windowMs \(25\)/,
-    ],
-    [
-      'encoding',
-      (b) => poke(b, frontend.payload + 10, 'u8', 1),
-      'BAD_FRONTEND',
-      /FRONTEND encoding 1 unknown/,
-    ],
-    [
-      'section count',
-      (b) => poke(b, FILE_FIELD.sectionCount, 'u32', 4),
-      'SECTION_ORDER',
-      /sectionCount 4 != 5 \(MODEL, LABELS, FRONTEND, 2 layers\)/,
-    ],
-  ];
-  for (const [name, edit, wasmVerdict, message] of cases) {
-    const bytes = shipped.slice();
-    edit(bytes);
-    const sealed = resealCrc(bytes);
-    assert.equal(statusName(Engine.open().load(sealed)), wasmVerdict, `${name}: the .wasm's verdict`);
-    const { status, stderr } = runNative('frontend-edit', sealed);
-    assert.equal(status, 2, `${name}: exit status 2; stderr: ${stderr}`);
-    assert.match(stderr, message, name);
-  }
-});
+test(
+  'native C baseline validates the FRONTEND section and keeps it out of version 1 files',
+  withTools([GCC], () => {
+    // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
+    const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
+    const frontend = sectionAt(shipped, 2);
+    assert.equal(frontend.id, 3, 'the third section of gsc12-kws.hsm is its FRONTEND');
+    // Each edit, the .wasm's verdict on it, and the C engine's message.
+    const cases: [string, (bytes: Uint8Array) => void, string, RegExp][] = [
+      [
+        'version 1 with a FRONTEND',
+        (b) => poke(b, FILE_FIELD.formatVersion, 'u16', 1),
+        'UNKNOWN_SECTION',
+        /section 2: unknown section id 3 in format version 1/,
+      ],
+      [
+        'sample rate',
+        (b) => poke(b, frontend.payload, 'u32', 44100),
+        'BAD_FRONTEND',
+        /FRONTEND sampleRateHz 44100 is not 8000 or 16000/,
+      ],
+      [
+        'bands',
+        (b) => poke(b, frontend.payload + 4, 'u16', 16),
+        'BAD_FRONTEND',
+        /FRONTEND 2 \* bands = 32 != the model's inputCount 64/,
+      ],
+      [
+        'hop over window',
+        (b) => poke(b, frontend.payload + 7, 'u8', 26),
+        'BAD_FRONTEND',
+        /FRONTEND hopMs 26 not in 1\.\.windowMs \(25\)/,
+      ],
+      [
+        'encoding',
+        (b) => poke(b, frontend.payload + 10, 'u8', 1),
+        'BAD_FRONTEND',
+        /FRONTEND encoding 1 unknown/,
+      ],
+      [
+        'section count',
+        (b) => poke(b, FILE_FIELD.sectionCount, 'u32', 4),
+        'SECTION_ORDER',
+        /sectionCount 4 != 5 \(MODEL, LABELS, FRONTEND, 2 layers\)/,
+      ],
+    ];
+    for (const [name, edit, wasmVerdict, message] of cases) {
+      const bytes = shipped.slice();
+      edit(bytes);
+      const sealed = resealCrc(bytes);
+      assert.equal(statusName(Engine.open().load(sealed)), wasmVerdict, `${name}: the .wasm's verdict`);
+      const { status, stderr } = runNative('frontend-edit', sealed);
+      assert.equal(status, 2, `${name}: exit status 2; stderr: ${stderr}`);
+      assert.match(stderr, message, name);
+    }
+  }),
+);

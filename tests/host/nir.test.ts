@@ -41,7 +41,7 @@ interface TestNode {
 
 function shapeOf(value: Param): number[] {
   if (typeof value === 'number') return [];
-  if (Array.isArray(value[0])) return [value.length, (value[0]).length];
+  if (Array.isArray(value[0])) return [value.length, value[0].length];
   return [value.length];
 }
 

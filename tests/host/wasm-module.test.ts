@@ -1,15 +1,15 @@
 /**
  * The shipped build/hetsyn.wasm as a board sees it: small enough for flash, importing nothing the
  * board ABI does not provide, exporting what the host wrapper calls, integer-only and MVP-only.
- * The disassembly and validation use wabt (Debian package `wabt`, installed by .ci/run).
+ * The disassembly and validation use wabt from npm (the `wabt` package, wabt built to WebAssembly),
+ * so they need no system tool.
  */
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
+import wabtModule from 'wabt';
 import { BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
 import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import { LAYER_INFO_FIELD, MODEL_INFO_FIELD } from '../../host/wasm/engine.js';
@@ -47,18 +47,52 @@ function wrapperExports(): string[] {
   return [...body.matchAll(/^\s*(\w+)\s*[(:]/gm)].map((m) => m[1]);
 }
 
-/** Runs a wabt tool; a missing tool fails with the way to get it. */
-function wabt(tool: string, args: string[]): { ok: boolean; output: string } {
+/**
+ * wabt (the npm package: wabt compiled to WebAssembly), loaded once. Every post-MVP feature it
+ * knows is turned off, so reading and validating accept exactly WebAssembly MVP.
+ */
+const wabt = await wabtModule();
+const MVP_ONLY = {
+  exceptions: false,
+  mutable_globals: false,
+  sat_float_to_int: false,
+  sign_extension: false,
+  simd: false,
+  threads: false,
+  function_references: false,
+  multi_value: false,
+  tail_call: false,
+  bulk_memory: false,
+  reference_types: false,
+  annotations: false,
+  code_metadata: false,
+  gc: false,
+  memory64: false,
+  extended_const: false,
+  relaxed_simd: false,
+} as const;
+
+/** Reads (which checks each opcode against the features) and validates a module as MVP-only. */
+function validateMvp(bytes: Uint8Array): { ok: boolean; output: string } {
+  let parsed: ReturnType<typeof wabt.readWasm> | undefined;
   try {
-    return { ok: true, output: execFileSync(tool, args, { encoding: 'utf8', stdio: 'pipe' }) };
+    parsed = wabt.readWasm(bytes, { ...MVP_ONLY, check: true });
+    parsed.validate();
+    return { ok: true, output: '' };
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
-    if (e.code === 'ENOENT') {
-      assert.fail(
-        `${tool} is not on PATH: install the Debian package wabt (apt-get install wabt); CI installs it`,
-      );
-    }
-    return { ok: false, output: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    return { ok: false, output: (error as Error).message };
+  } finally {
+    parsed?.destroy();
+  }
+}
+
+/** The module as WebAssembly text (wabt's disassembly, every type and instruction). */
+function disassemble(bytes: Uint8Array): string {
+  const parsed = wabt.readWasm(bytes, { ...MVP_ONLY, check: true });
+  try {
+    return parsed.toText({ foldExprs: false, inlineExport: false });
+  } finally {
+    parsed.destroy();
   }
 }
 
@@ -70,7 +104,7 @@ function boardAbiSignatures(): Map<string, string> {
   return new Map(rows.map((m) => [m[1], m[2]]));
 }
 
-/** "(ii*~)i" -> "(i32, i32, i32, i32) -> i32", as wasm-objdump prints a type. */
+/** "(ii*~)i" -> "(i32, i32, i32, i32) -> i32", as typeOfWat below prints a type. */
 function wasmTypeOf(wamr: string): string {
   const match = /^\(([i*~]*)\)(i?)$/.exec(wamr);
   assert.ok(match, `unexpected WAMR signature ${wamr}`);
@@ -80,32 +114,43 @@ function wasmTypeOf(wamr: string): string {
   return `(${params}) -> ${match[2] ? 'i32' : 'nil'}`;
 }
 
-/** env.name -> its function type, from wasm-objdump. */
-function importedSignatures(): Map<string, string> {
-  const dump = wabt('wasm-objdump', ['-x', DEFAULT_WASM_PATH]).output;
-  const types = new Map([...dump.matchAll(/^ - type\[(\d+)\] (.*)$/gm)].map((m) => [m[1], m[2]]));
-  return new Map(
-    [...dump.matchAll(/^ - func\[\d+\] sig=(\d+) <env\.(\w+)> <- env\.\w+$/gm)].map((m) => [
-      m[2],
-      types.get(m[1]) ?? '?',
-    ]),
-  );
+/** "(func (param i32 i32) (result i32))" -> "(i32, i32) -> i32"; no result is "nil". */
+function typeOfWat(func: string): string {
+  const params = [...func.matchAll(/\(param ([^)]*)\)/g)].flatMap((m) => String(m[1]).trim().split(/\s+/));
+  const results = [...func.matchAll(/\(result ([^)]*)\)/g)].flatMap((m) => String(m[1]).trim().split(/\s+/));
+  return `(${params.join(', ')}) -> ${results.length ? results.join(', ') : 'nil'}`;
 }
 
-const MVP_ONLY = [
-  '--disable-saturating-float-to-int',
-  '--disable-sign-extension',
-  '--disable-simd',
-  '--disable-multi-value',
-  '--disable-bulk-memory',
-  '--disable-reference-types',
-  '--disable-mutable-globals',
-];
+/** env.name -> its function type, from wabt's disassembly. */
+function importedSignatures(): Map<string, string> {
+  const text = disassemble(readFileSync(DEFAULT_WASM_PATH));
+  const types = new Map(
+    [...text.matchAll(/^ {2}\(type \(;(\d+);\) (\(func.*\))\)$/gm)].map((m) => [
+      m[1],
+      typeOfWat(String(m[2])),
+    ]),
+  );
+  assert.ok(types.size > 0, 'no type section in the disassembly');
+  const imports = [...text.matchAll(/^ {2}\(import "([^"]*)" "([^"]*)" \((\w+) .*\)\)$/gm)];
+  assert.ok(imports.length > 0, 'no import in the disassembly');
+  const signatures = new Map<string, string>();
+  for (const m of imports) {
+    assert.equal(`${m[1]}:${m[3]}`, 'env:func', `import ${m[1]}.${m[2]} is an env function`);
+    const type = /\(type (\d+)\)/.exec(String(m[0]))?.[1];
+    signatures.set(String(m[2]), types.get(String(type)) ?? '?');
+  }
+  return signatures;
+}
 
-/** Lines of `wasm-objdump -x -d` that mention a float type or instruction. */
-function floatLines(path: string): string[] {
-  const dump = wabt('wasm-objdump', ['-x', '-d', path]).output;
-  return dump.split('\n').filter((line) => /\bf(32|64)\b/.test(line));
+/**
+ * Lines of wabt's disassembly that mention a float type or instruction. Data segments are left
+ * out: they are bytes, not code, and their text could spell "f32" by chance.
+ */
+function floatLines(bytes: Uint8Array): string[] {
+  return disassemble(bytes)
+    .split('\n')
+    .filter((line) => !/^ {2}\(data /.test(line))
+    .filter((line) => /(?<![a-z0-9])f(32|64)(?!\d)/.test(line));
 }
 
 // Hand-assembled controls, so a wabt whose output or flags changed cannot make the checks vacuous.
@@ -117,6 +162,13 @@ const WITH_F32 = Uint8Array.from([
   ...[0x03, 0x02, 0x01, 0x00],
   ...[0x0a, 0x09, 0x01, 0x07, 0x00, 0x43, 0x00, 0x00, 0x00, 0x00, 0x0b],
 ]);
+/** (func (param i32) (result i32) local.get 0 f64.convert_i32_s i32.trunc_f64_s): f64 only in opcodes. */
+const WITH_F64_TRUNC = Uint8Array.from([
+  ...HEADER,
+  ...[0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f],
+  ...[0x03, 0x02, 0x01, 0x00],
+  ...[0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0xb7, 0xaa, 0x0b],
+]);
 /** (func (result i32) i32.const 0 i32.extend8_s): sign-extension, post-MVP. */
 const WITH_SIGN_EXTENSION = Uint8Array.from([
   ...HEADER,
@@ -126,14 +178,6 @@ const WITH_SIGN_EXTENSION = Uint8Array.from([
 ]);
 
 describe('build/hetsyn.wasm', () => {
-  const scratch = mkdtempSync(join(tmpdir(), 'hetsyn-wasm-'));
-  after(() => rmSync(scratch, { recursive: true, force: true }));
-  const control = (name: string, bytes: Uint8Array): string => {
-    const path = join(scratch, name);
-    writeFileSync(path, bytes);
-    return path;
-  };
-
   it(`is at most ${MAX_WASM_BYTES} bytes`, (t: TestContext) => {
     const size = statSync(DEFAULT_WASM_PATH).size;
     t.diagnostic(`hetsyn.wasm: ${size} bytes`);
@@ -212,17 +256,17 @@ describe('build/hetsyn.wasm', () => {
   });
 
   it('contains no f32/f64 type or instruction', () => {
-    assert.notDeepEqual(floatLines(control('f32.wasm', WITH_F32)), [], 'the float check must see f32.const');
-    assert.deepEqual(floatLines(DEFAULT_WASM_PATH), []);
+    assert.notDeepEqual(floatLines(WITH_F32), [], 'the float check must see f32.const');
+    assert.notDeepEqual(floatLines(WITH_F64_TRUNC), [], 'the float check must see i32.trunc_f64_s');
+    assert.deepEqual(floatLines(readFileSync(DEFAULT_WASM_PATH)), []);
   });
 
   it('validates as WebAssembly MVP (no post-MVP feature)', () => {
-    const rejected = wabt('wasm-validate', [
-      ...MVP_ONLY,
-      control('sign-extension.wasm', WITH_SIGN_EXTENSION),
-    ]);
-    assert.equal(rejected.ok, false, 'wasm-validate must reject sign-extension with these flags');
-    const result = wabt('wasm-validate', [...MVP_ONLY, DEFAULT_WASM_PATH]);
+    assert.ok(validateMvp(WITH_F32).ok, 'an MVP control validates');
+    const rejected = validateMvp(WITH_SIGN_EXTENSION);
+    assert.equal(rejected.ok, false, 'wabt must reject sign-extension with these features off');
+    assert.match(rejected.output, /unexpected opcode: 0xc0/);
+    const result = validateMvp(readFileSync(DEFAULT_WASM_PATH));
     assert.ok(result.ok, result.output);
   });
 });

@@ -116,8 +116,8 @@ function wasmTypeOf(wamr: string): string {
 
 /** "(func (param i32 i32) (result i32))" -> "(i32, i32) -> i32"; no result is "nil". */
 function typeOfWat(func: string): string {
-  const params = [...func.matchAll(/\(param ([^)]*)\)/g)].flatMap((m) => String(m[1]).trim().split(/\s+/));
-  const results = [...func.matchAll(/\(result ([^)]*)\)/g)].flatMap((m) => String(m[1]).trim().split(/\s+/));
+  const params = [...func.matchAll(/\(param ([^)]*)\)/g)].flatMap((m) => m[1].trim().split(/\s+/));
+  const results = [...func.matchAll(/\(result ([^)]*)\)/g)].flatMap((m) => m[1].trim().split(/\s+/));
   return `(${params.join(', ')}) -> ${results.length ? results.join(', ') : 'nil'}`;
 }
 
@@ -127,7 +127,7 @@ function importedSignatures(): Map<string, string> {
   const types = new Map(
     [...text.matchAll(/^ {2}\(type \(;(\d+);\) (\(func.*\))\)$/gm)].map((m) => [
       m[1],
-      typeOfWat(String(m[2])),
+      typeOfWat(m[2]),
     ]),
   );
   assert.ok(types.size > 0, 'no type section in the disassembly');
@@ -136,8 +136,8 @@ function importedSignatures(): Map<string, string> {
   const signatures = new Map<string, string>();
   for (const m of imports) {
     assert.equal(`${m[1]}:${m[3]}`, 'env:func', `import ${m[1]}.${m[2]} is an env function`);
-    const type = /\(type (\d+)\)/.exec(String(m[0]))?.[1];
-    signatures.set(String(m[2]), types.get(String(type)) ?? '?');
+    const type = /\(type (\d+)\)/.exec(m[0])?.[1];
+    signatures.set(m[2], types.get(String(type)) ?? '?');
   }
   return signatures;
 }

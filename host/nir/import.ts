@@ -586,9 +586,7 @@ export function formatImportReport(report: NirImportReport): string {
         ? l.tau.min.toPrecision(4)
         : `${l.tau.min.toPrecision(4)}..${l.tau.max.toPrecision(4)}`;
     const rho =
-      l.rho.min === l.rho.max
-        ? l.rho.min.toFixed(4)
-        : `${l.rho.min.toFixed(4)}..${l.rho.max.toFixed(4)}`;
+      l.rho.min === l.rho.max ? l.rho.min.toFixed(4) : `${l.rho.min.toFixed(4)}..${l.rho.max.toFixed(4)}`;
     lines.push(
       `layer ${l.layer} ${l.kind} ${l.size}: ${l.weights} -> ${l.neuron} (${l.neuronType})${l.recurrent ? `, recurrent through ${l.recurrent}` : ''}; tau ${tau}, rho ${rho}; ${l.exact ? 'exact' : 'approximate'}`,
     );

@@ -125,10 +125,7 @@ function typeOfWat(func: string): string {
 function importedSignatures(): Map<string, string> {
   const text = disassemble(readFileSync(DEFAULT_WASM_PATH));
   const types = new Map(
-    [...text.matchAll(/^ {2}\(type \(;(\d+);\) (\(func.*\))\)$/gm)].map((m) => [
-      m[1],
-      typeOfWat(m[2]),
-    ]),
+    [...text.matchAll(/^ {2}\(type \(;(\d+);\) (\(func.*\))\)$/gm)].map((m) => [m[1], typeOfWat(m[2])]),
   );
   assert.ok(types.size > 0, 'no type section in the disassembly');
   const imports = [...text.matchAll(/^ {2}\(import "([^"]*)" "([^"]*)" \((\w+) .*\)\)$/gm)];

@@ -1,7 +1,8 @@
 /** Reading a .hsm file and loading it into a fresh engine, with failures phrased for the CLI. */
 
 import { readFileSync } from 'node:fs';
-import { Engine } from '../wasm/engine.js';
+import type { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import type { ModelInfo } from '../model/model-info.js';
 import { describeStatus } from '../model/errors.js';
 import { CliError, ExitCode } from './exit-codes.js';
@@ -18,7 +19,7 @@ export function readInputFile(path: string, what: string): Uint8Array {
 
 export function openModel(path: string): { engine: Engine; info: ModelInfo; bytes: Uint8Array } {
   const bytes = readInputFile(path, 'model');
-  const engine = Engine.open();
+  const engine = openEngine();
   const code = engine.load(bytes);
   if (code !== 0) {
     const status = describeStatus(code);

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { parseFloatModel } from '../float/model.js';
 import { formatReport, quantize } from '../quantize/quantize.js';
 import { writeHsm } from '../model/hsm-writer.js';
-import { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { readInputFile } from '../cli/load-model.js';
 import { printJson } from '../cli/format.js';
@@ -58,7 +58,7 @@ export function quantizeCommand(): Command {
       });
       const bytes = writeHsm(hsm);
       // The engine is the judge of what it will run: load the result before writing it out.
-      Engine.open().loadOrThrow(bytes);
+      openEngine().loadOrThrow(bytes);
       writeFileSync(opts.output, bytes);
       if (opts.json) printJson({ output: opts.output, bytes: bytes.length, report });
       else process.stdout.write(`${formatReport(report)}\nwrote ${opts.output} (${bytes.length} bytes)\n`);

@@ -19,6 +19,7 @@ import { flashCommand } from './commands/flash.js';
 import { streamCommand } from './commands/stream.js';
 import { monitorCommand } from './commands/monitor.js';
 import { firmwareCommand } from './commands/firmware.js';
+import { studioCommand } from './commands/studio.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -55,6 +56,7 @@ for (const command of [
   monitorCommand(),
   boardCommand(),
   firmwareCommand(),
+  studioCommand(),
 ]) {
   program.addCommand(command.exitOverride().addHelpText('after', `\n${EXIT_CODE_HELP}`));
 }

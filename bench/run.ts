@@ -10,8 +10,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../host/wasm/engine.js';
-import { DEFAULT_WASM_PATH } from '../host/wasm/module.js';
+import { DEFAULT_WASM_PATH, openEngine } from '../host/wasm/module.js';
 import { estimateCost } from '../host/model/cost.js';
 import { writeHsm } from '../host/model/hsm-writer.js';
 import { randomNetwork, randomSpikeTrain } from '../host/float/random-network.js';
@@ -126,7 +125,7 @@ function benchShape(shape: Shape, dir: string): ShapeResult {
   const bytes = writeHsm(hsm);
   const train = { steps: randomSpikeTrain(shape.seed + 1, shape.inputCount, STEPS, INPUT_RATE) };
 
-  const engine = Engine.open();
+  const engine = openEngine();
   const info = engine.loadOrThrow(bytes);
   const cost = estimateCost(info);
   let checksum = FNV_OFFSET;

@@ -21,6 +21,7 @@ import { monitorCommand } from './commands/monitor.js';
 import { firmwareCommand } from './commands/firmware.js';
 import { nirImportCommand } from './commands/nir-import.js';
 import { nirExportCommand } from './commands/nir-export.js';
+import { studioCommand } from './commands/studio.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -59,6 +60,7 @@ for (const command of [
   monitorCommand(),
   boardCommand(),
   firmwareCommand(),
+  studioCommand(),
 ]) {
   program.addCommand(command.exitOverride().addHelpText('after', `\n${EXIT_CODE_HELP}`));
 }

@@ -22,7 +22,8 @@ export {
   encodeSpikeBinary,
   type SpikeTrain,
 } from './spikes/spike-file.js';
-export { parseWav, readWav, type WavAudio } from './audio/wav.js';
+export { parseWav, type WavAudio } from './audio/wav.js';
+export { readWav } from './audio/read-wav.js';
 export { encodeWavAudio as encode } from './audio/encode.js';
 
 // Simulation on the host, through the .wasm.

@@ -1,6 +1,7 @@
 /** WAV audio to spike steps through the .wasm front-end: shared by `sim`, `encode` and the tests. */
 
-import { Engine } from '../wasm/engine.js';
+import type { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { InputError } from '../util/input-error.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
@@ -18,7 +19,7 @@ export function encodeWavAudio(
       `${source} is sampled at ${audio.sampleRateHz} Hz; the front-end takes ${config.sampleRateHz} Hz (resample it, e.g. sox ${source} -r ${config.sampleRateHz} out.wav)`,
     );
   }
-  const e = engine ?? Engine.open();
+  const e = engine ?? openEngine();
   e.frontendConfigure(config);
   return { channelCount: 2 * config.bands, steps: e.encodeAudio(audio.samples) };
 }

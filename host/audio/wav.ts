@@ -2,10 +2,10 @@
  * A strict WAV reader for the audio front-end: RIFF/WAVE, PCM (format tag 1, or WAVE_FORMAT_EXTENSIBLE
  * with the PCM sub-format), 16-bit, mono or stereo, 8000 or 16000 Hz. Anything else is a WavError
  * that names the file and what is wrong. Stereo is downmixed to mono as the mean of the two channels,
- * rounded toward negative infinity ((l + r) >> 1), which always fits 16 bits.
+ * rounded toward negative infinity ((l + r) >> 1), which always fits 16 bits. Browser-safe (the
+ * studio page reads its WAV files with it); readWav, which reads a path, is in read-wav.ts.
  */
 
-import { readFileSync } from 'node:fs';
 import { InputError } from '../util/input-error.js';
 
 export class WavError extends InputError {
@@ -111,10 +111,6 @@ export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
         : (d.getInt16(4 * i, true) + d.getInt16(4 * i + 2, true)) >> 1;
   }
   return { sampleRateHz: format.rate, channels: format.channels, samples };
-}
-
-export function readWav(path: string): WavAudio {
-  return parseWav(readFileSync(path), path);
 }
 
 /** A 16-bit PCM mono WAV of these samples (for tests and for `hetsyn encode`'s users). */

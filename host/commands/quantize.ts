@@ -6,7 +6,7 @@ import { parseFloatModel } from '../float/json.js';
 import { quantize } from '../quantize/quantize.js';
 import { formatReport } from '../quantize/report.js';
 import { writeHsm } from '../model/hsm-writer.js';
-import { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { readInputFile } from '../util/read-file.js';
 import { printJson } from '../cli/format.js';
@@ -59,7 +59,7 @@ export function quantizeCommand(): Command {
       });
       const bytes = writeHsm(hsm);
       // The engine is the judge of what it will run: load the result before writing it out.
-      Engine.open().loadOrThrow(bytes);
+      openEngine().loadOrThrow(bytes);
       writeFileSync(opts.output, bytes);
       if (opts.json) printJson({ output: opts.output, bytes: bytes.length, report });
       else process.stdout.write(`${formatReport(report)}\nwrote ${opts.output} (${bytes.length} bytes)\n`);

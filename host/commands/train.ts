@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { openDataset, type Dataset } from '../data/dataset.js';
 import { evaluate } from '../data/evaluate.js';
 import { defaultFrontend, thresholdQ8FromDb } from '../model/frontend-config.js';
-import { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import { floatModelToJson } from '../float/json.js';
 import { loadClips } from '../train/clip-store.js';
 import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
@@ -300,7 +300,7 @@ export function trainCommand(): Command {
       const info = { name, labels: dataset.labels, frontend };
       const floatModel = toFloatModel(spec, result.params, info, true);
       const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
-      const engine = Engine.open();
+      const engine = openEngine();
       const modelInfo = engine.loadOrThrow(bytes);
       writeFileSync(opts.output, bytes);
       if (opts.floatOutput) writeFileSync(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));

@@ -5,7 +5,7 @@
  * set's.
  */
 
-import { readWav } from '../audio/wav.js';
+import { readWav } from '../audio/read-wav.js';
 import { encodeWavAudio } from '../audio/encode.js';
 import type { Engine } from '../wasm/engine.js';
 import type { ModelInfo } from '../model/model-info.js';

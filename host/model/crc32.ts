@@ -4,10 +4,11 @@
  * assembly/model/crc32.ts; every file the tests write is loaded through the .wasm, so the two agree.
  */
 
-import { crc32 as crc32Ieee } from 'crc';
+// The calculator entry takes a Uint8Array (no Buffer): browser-safe, for the studio page.
+import crc32Ieee from 'crc/calculators/crc32';
 
 export function crc32(bytes: Uint8Array): number {
-  return crc32Ieee(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)) >>> 0;
+  return crc32Ieee(bytes) >>> 0;
 }
 
 /** A 32-bit hash or CRC as 8 lowercase hex digits, the way every command prints one. */

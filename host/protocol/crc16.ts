@@ -4,11 +4,12 @@
  * CRC16_CHECK_VALUE over ASCII "123456789"; tests/host/protocol-framing.test.ts asserts it).
  */
 
-import { crc16ccitt } from 'crc';
+// The package's calculator entry takes a Uint8Array as it is: no Buffer, so the same import works
+// in the studio page (its import map points `crc/calculators/...` into node_modules).
+import crc16ccitt from 'crc/calculators/crc16ccitt';
 
 export const CRC16_CHECK_VALUE = 0x29b1;
 
 export function crc16(data: Uint8Array): number {
-  // The package types accept Buffer; a Buffer view over the same memory copies nothing.
-  return crc16ccitt(Buffer.from(data.buffer, data.byteOffset, data.byteLength)) & 0xffff;
+  return crc16ccitt(data) & 0xffff;
 }

@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../wasm/engine.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
-import { readWav } from '../audio/wav.js';
+import { readWav } from '../audio/read-wav.js';
 import type { ClipSpikes } from './bptt.js';
 import { InputError } from '../util/input-error.js';
 

@@ -3,7 +3,7 @@
  * parameters are read from shared memory, which the main thread changes only between batches.
  */
 import { parentPort } from 'node:worker_threads';
-import { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import { Bptt } from './bptt.js';
 import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';
@@ -13,7 +13,7 @@ import type { BatchReply, BatchRequest, WorkerInit } from './pool.js';
 
 if (!parentPort) throw new Error('host/train/worker.js runs as a worker thread of the trainer');
 const port = parentPort;
-const engine = Engine.open();
+const engine = openEngine();
 
 /** What init gives and what follows from it, derived once for every batch. */
 interface Session extends WorkerInit {

@@ -1,11 +1,12 @@
 /**
- * The host's handle on build/hetsyn.wasm: the very engine a board runs, instantiated in Node.
- * Host simulation, the .hsm writer (for its CRC) and the tests all go through this one class;
- * nothing here re-implements the engine.
+ * The host's handle on build/hetsyn.wasm: the very engine a board runs, instantiated from a compiled
+ * module. Host simulation, the .hsm writer (for its CRC), the studio page and the tests all go
+ * through this one class; nothing here re-implements the engine. Browser-safe: it never reads a
+ * file (in Node, openEngine() in module.ts compiles build/hetsyn.wasm and passes it in; the studio
+ * page compiles the same file from its server).
  */
 
 import { boardImports } from './board-imports.js';
-import { compileModule, DEFAULT_WASM_PATH } from './module.js';
 import { EngineError, statusCode } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
@@ -91,13 +92,13 @@ export class Engine {
     this.x = instance.exports as unknown as EngineExports;
   }
 
-  /** A fresh engine instance with its own memory; the compiled module is shared. */
-  static open(wasmPath: string = DEFAULT_WASM_PATH): Engine {
+  /** A fresh engine instance with its own memory, of a compiled hetsyn.wasm (which may be shared). */
+  static instantiate(module: WebAssembly.Module): Engine {
     // The board ABI with nothing behind it: host simulation never polls the board side. The imports
     // need the instance's memory, which exists only once the instance does.
     const self: { engine?: Engine } = {};
     const imports = boardImports({ uart: null, storage: null }, () => self.engine?.x.memory);
-    self.engine = new Engine(new WebAssembly.Instance(compileModule(wasmPath), imports));
+    self.engine = new Engine(new WebAssembly.Instance(module, imports));
     return self.engine;
   }
 

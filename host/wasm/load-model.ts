@@ -3,8 +3,8 @@
 import type { ModelInfo } from '../model/model-info.js';
 import { EngineError } from '../model/errors.js';
 import { readInputFile } from '../util/read-file.js';
-import { Engine } from './engine.js';
-import { DEFAULT_WASM_PATH } from './module.js';
+import type { Engine } from './engine.js';
+import { openEngine } from './module.js';
 
 export interface LoadedModel {
   /** The engine instance that holds the model (one per model: state does not mix). */
@@ -20,7 +20,7 @@ export interface LoadedModel {
  */
 export function loadModel(source: string | Uint8Array, options: { wasmPath?: string } = {}): LoadedModel {
   const bytes = typeof source === 'string' ? readInputFile(source, 'model') : source;
-  const engine = Engine.open(options.wasmPath ?? DEFAULT_WASM_PATH);
+  const engine = openEngine(options.wasmPath);
   const code = engine.load(bytes);
   if (code !== 0)
     throw new EngineError(typeof source === 'string' ? `load model ${source}` : 'load model', code);

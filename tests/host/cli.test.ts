@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { parseSpikeFile } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
@@ -39,7 +39,7 @@ test('sim --json prints every step of the .wasm run and the decision', () => {
     decision: number;
     label: string;
   };
-  const engine = Engine.open();
+  const engine = openEngine();
   const info = engine.loadOrThrow(readFileSync(DEMO));
   const expected = simulate(engine, parseSpikeFile(readFileSync(DEMO_INPUT), DEMO_INPUT), { spikes: true });
   assert.deepEqual(out.steps, expected);

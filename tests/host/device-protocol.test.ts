@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SlotStorage } from '../../host/wasm/board-imports.js';
 import { MemoryStorage, PowerCutError } from '../../host/board/storage.js';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { simulate } from '../../host/sim/simulate.js';
 import {
@@ -78,7 +78,7 @@ interface Expected {
 
 /** What host simulation says each step produces, for `layer`'s spikes. */
 function simulated(model: Uint8Array, steps: number[][], layer: number): Expected[] {
-  const engine = Engine.open();
+  const engine = openEngine();
   const info = engine.loadOrThrow(model);
   const spiking = info.layers.flatMap((l, i) => (l.kind === 'readout' ? [] : [i]));
   return simulate(engine, { steps }, { spikes: true }).map((r) => ({
@@ -156,7 +156,7 @@ function streamMatches(
 }
 
 function inputsFor(model: Uint8Array, seed: number, count = 40): number[][] {
-  const inputs = Engine.open().loadOrThrow(model).inputCount;
+  const inputs = openEngine().loadOrThrow(model).inputCount;
   return randomInputs(new Rng(seed), inputs, count, 0.5);
 }
 

@@ -12,7 +12,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/wasm/engine.js';
+import type { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import type { HsmLayer, HsmModel } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { randomInputs, randomModel, Rng, tinyModel, type LayerSpec } from './fixtures.js';
@@ -21,7 +22,7 @@ const I32_MAX = 2147483647;
 const I32_MIN = -2147483648;
 
 function load(model: HsmModel): Engine {
-  const engine = Engine.open();
+  const engine = openEngine();
   engine.loadOrThrow(writeHsm(model));
   return engine;
 }

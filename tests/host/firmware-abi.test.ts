@@ -76,7 +76,10 @@ describe('build/hetsyn.wasm against firmware-bindings', () => {
   });
 
   it('imports exactly the natives the firmware registers, with the same types', (t: TestContext) => {
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     assert.equal(c.module, 'env');
     const table = new Map(c.imports.map((row) => [row.name, row.signature]));
     assert.equal(table.size, c.imports.length, 'native names are unique');
@@ -101,7 +104,10 @@ describe('build/hetsyn.wasm against firmware-bindings', () => {
   });
 
   it("registers hetsyn_abort with AssemblyScript's four-argument signature, not env.abort", (t: TestContext) => {
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     const row = c.imports.find((r) => r.name === 'hetsyn_abort');
     assert.equal(row?.signature, '(iiii)');
     assert.ok(!c.imports.some((r) => r.name === 'abort'), 'env.abort would clash with libc-builtin');
@@ -113,7 +119,10 @@ describe('build/hetsyn.wasm against firmware-bindings', () => {
   });
 
   it('exports the functions the runner calls, with their signatures', (t: TestContext) => {
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     assert.deepEqual(
       c.exports.map((e) => e.name),
       ['boardInit', 'boardPoll'],
@@ -131,7 +140,10 @@ describe('build/hetsyn.wasm against firmware-bindings', () => {
   });
 
   it('uses the signature strings and ABI version of docs/board-abi.md', (t: TestContext) => {
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     const documented = docTable('## Imports', '## Exports');
     assert.deepEqual(
       c.imports.map((row) => [row.name, row.signature]),

@@ -34,7 +34,10 @@ describe('firmware-bindings C, without WAMR', () => {
 
   it('compiles warning-free for Cortex-M4 and the host, within its flash budget', (t: TestContext) => {
     const skip = requireTools(MAKE, GCC, ARM_GCC);
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     const output = make(build, 'all');
     assert.doesNotMatch(output, /warning:/, 'no warning may slip through');
     const sizes = output.split('\n').filter((line) => /^\s*\d+\s+\d+\s+\d+\s+\d+\s+[0-9a-f]+\s/.test(line));
@@ -47,7 +50,10 @@ describe('firmware-bindings C, without WAMR', () => {
 
   it('passes its host unit tests (fake runtime boundary, storage limits, ring, log)', (t: TestContext) => {
     const skip = requireTools(MAKE, GCC);
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
     const output = make(build, 'test');
     for (const line of output.split('\n').filter((l) => /^(== |\d+ checks)/.test(l))) t.diagnostic(line);
     assert.doesNotMatch(output, /^FAIL /m);

@@ -11,7 +11,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { stateWidth, type HsmLayer } from '../../host/model/hsm.js';
 import { FloatReference } from '../../host/float/reference.js';
@@ -51,7 +51,7 @@ function compare(options: RandomNetworkOptions, steps: number): Comparison {
   const float = randomNetwork(options);
   const { hsm } = quantize(float, { levels: options.levels ?? 16 });
   assert.ok(hsm.layers.every((l) => stateWidth(l) >= 1));
-  const engine = Engine.open();
+  const engine = openEngine();
   engine.loadOrThrow(writeHsm(hsm));
   const reference = new FloatReference(dequantize(hsm));
   const bounds = hsm.layers.map(errorBounds);

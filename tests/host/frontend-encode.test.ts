@@ -6,11 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../../host/model/frontend-config.js';
 import { Rng } from './fixtures.js';
 
-const engine = Engine.open();
+const engine = openEngine();
 
 function encode(samples: Int16Array, config: FrontendConfig, chunk = Infinity): number[][] {
   engine.frontendConfigure(config);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { defaultFrontend } from '../../host/model/frontend-config.js';
 import { encodeWav } from '../../host/audio/wav.js';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import type { HsmFrontend, HsmModel } from '../../host/model/hsm.js';
 import { HsmWriteError, writeHsm } from '../../host/model/hsm-writer.js';
 import {
@@ -53,7 +53,7 @@ function withFrontend(fe: HsmFrontend | null = frontend): HsmModel {
   return model;
 }
 
-const engine = Engine.open();
+const engine = openEngine();
 const WITH = writeHsm(withFrontend());
 
 /** The sections of WITH: MODEL, LABELS, FRONTEND, the first LAYER, then the other layers. */

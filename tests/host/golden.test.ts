@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/wasm/engine.js';
+import type { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { readSpikeFile } from '../../host/spikes/spike-file.js';
 import { REPO_ROOT } from './fixtures.js';
 
@@ -42,7 +43,7 @@ function run(engine: Engine, steps: readonly number[][]): StepRecord[] {
 }
 
 describe('golden run', () => {
-  const engine = Engine.open();
+  const engine = openEngine();
   const info = engine.loadOrThrow(readFileSync(MODEL));
   const input = readSpikeFile(INPUT);
 

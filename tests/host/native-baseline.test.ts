@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import type { HsmModel } from '../../host/model/hsm.js';
 import {
@@ -27,7 +27,7 @@ import { quantize, type SparseMode } from '../../host/quantize/quantize.js';
 import { encodeSpikeBinary } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { encodeWavAudio } from '../../host/audio/encode.js';
-import { readWav } from '../../host/audio/wav.js';
+import { readWav } from '../../host/audio/read-wav.js';
 import { buildNative, dumpNative, formatDumpLine } from '../../bench/native.js';
 import { FILE_FIELD, poke, REPO_ROOT, resealCrc, sectionAt, statusName } from './fixtures.js';
 import { GCC, withTools } from './tools.js';
@@ -43,7 +43,7 @@ function assertSameDumpOfFile(name: string, bytes: Uint8Array, steps: number[][]
   const modelPath = join(dir, `${name}.hsm`);
   const spikesPath = join(dir, `${name}.spk`);
   writeFileSync(modelPath, bytes);
-  const engine = Engine.open();
+  const engine = openEngine();
   const info = engine.loadOrThrow(bytes);
   writeFileSync(spikesPath, encodeSpikeBinary({ steps }, info.inputCount));
   const wasm = simulate(engine, { steps }, { spikes: true }).map(formatDumpLine);
@@ -174,7 +174,7 @@ test(
       ...Array.from({ length: 50 }, () => [] as number[]),
     ];
     assertSameDump('saturate', model, steps);
-    const engine = Engine.open();
+    const engine = openEngine();
     engine.loadOrThrow(writeHsm(model));
     const neuron0: number[] = [];
     let spikes0 = 0;
@@ -203,7 +203,7 @@ for (const { model, clips } of SHIPPED_CLIPS) {
     withTools([GCC], () => {
       const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
       assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
-      const info = Engine.open().loadOrThrow(bytes);
+      const info = openEngine().loadOrThrow(bytes);
       const frontend = info.frontend;
       assert.ok(frontend, `${model}.hsm carries a FRONTEND section`);
       for (const [c, clip] of clips.entries()) {
@@ -241,7 +241,7 @@ test(
       poke(bytes, FILE_FIELD.formatVersion, 'u16', version);
       const sealed = resealCrc(bytes);
       assert.equal(
-        statusName(Engine.open().load(sealed)),
+        statusName(openEngine().load(sealed)),
         'BAD_VERSION',
         `the .wasm rejects version ${version} too`,
       );
@@ -307,7 +307,7 @@ test(
       const bytes = shipped.slice();
       edit(bytes);
       const sealed = resealCrc(bytes);
-      assert.equal(statusName(Engine.open().load(sealed)), wasmVerdict, `${name}: the .wasm's verdict`);
+      assert.equal(statusName(openEngine().load(sealed)), wasmVerdict, `${name}: the .wasm's verdict`);
       const { status, stderr } = runNative('frontend-edit', sealed);
       assert.equal(status, 2, `${name}: exit status 2; stderr: ${stderr}`);
       assert.match(stderr, message, name);

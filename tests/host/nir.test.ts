@@ -21,7 +21,7 @@ import { floatModelToJson, parseFloatModel } from '../../host/float/json.js';
 import { randomNetwork, randomSpikeTrain } from '../../host/float/random-network.js';
 import { quantize } from '../../host/quantize/quantize.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { REPO_ROOT } from './fixtures.js';
 
@@ -97,7 +97,7 @@ function close(actual: ArrayLike<number>, expected: ArrayLike<number>, what: str
 /** Quantize the model as `hetsyn quantize` does, load it in the .wasm engine and step it. */
 function runOnEngine(model: FloatModel, steps = 60): { spikes: number; scores: number[][] } {
   const { hsm } = quantize(model, {});
-  const engine = Engine.open();
+  const engine = openEngine();
   engine.loadOrThrow(writeHsm(hsm));
   const train = randomSpikeTrain(7, model.inputCount, steps, 0.4);
   const records = simulate(engine, { steps: train }, { spikes: true });

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import type { BucketBits, HsmModel, LayerKind } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { statusCode } from '../../host/model/errors.js';
@@ -42,7 +42,7 @@ const SEED = Number(process.env.HETSYN_FUZZ_SEED ?? 0x5eed2024) >>> 0;
 // What a load may answer: OK..TOO_LARGE and BAD_FRONTEND (NO_MODEL and BAD_INPUT are step codes).
 const LOAD_CODES = new Set([...Array.from({ length: 21 }, (_, code) => code), statusCode('BAD_FRONTEND')]);
 const STEPS_PER_MODEL = 4;
-const engine = Engine.open();
+const engine = openEngine();
 /** A second instance that loads each file with 0xFF bytes after it (see poisonedLoad). */
 const poisoned = rawInstance();
 const POISON_BYTES = 256;

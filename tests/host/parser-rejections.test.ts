@@ -7,7 +7,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Engine } from '../../host/wasm/engine.js';
+import type { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { EngineError } from '../../host/model/errors.js';
 import type { HsmLayer, HsmModel } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
@@ -40,7 +41,7 @@ import {
 const TINY = writeHsm(tinyModel());
 const SPARSE = writeHsm(sparseModel());
 const PER_NEURON = writeHsm(perNeuronModel());
-const engine = Engine.open();
+const engine = openEngine();
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** A model is loaded first, so every case also shows that a rejection unloads it. */
@@ -197,7 +198,7 @@ describe('section order and count', () => {
     );
   }
   it('sectionCount 0 on a fresh engine (no layer count from an earlier file) -> SECTION_ORDER', () => {
-    const fresh = Engine.open();
+    const fresh = openEngine();
     assert.equal(
       statusName(fresh.load(assemble([model, labels, layer0, readout], { sectionCount: 0 }))),
       'SECTION_ORDER',
@@ -608,7 +609,7 @@ describe('memory', () => {
       labels: Array.from({ length: n }, () => 'c'),
       layers: [...Array.from({ length: 15 }, () => hidden(n)), readout],
     };
-    const big = Engine.open();
+    const big = openEngine();
     const info = big.loadOrThrow(writeHsm(model));
     const align8 = (x: number): number => Math.ceil(x / 8) * 8;
     // docs/model-format.md "Memory": per layer the sums, and for spiking layers the reset currents,
@@ -652,12 +653,12 @@ describe('after a rejection', () => {
 
   it('the next valid load runs exactly like a fresh engine', () => {
     // The rejected file passed its first layer, overwriting that layer's descriptor.
-    const used = Engine.open();
+    const used = openEngine();
     assert.equal(statusName(used.load(SPARSE)), 'OK');
     for (let t = 0; t < 5; t++) used.step([t % 3]);
     assert.equal(statusName(used.load(broken)), 'BAD_DECAY');
     assert.equal(statusName(used.load(PER_NEURON)), 'OK');
-    const fresh = Engine.open();
+    const fresh = openEngine();
     assert.equal(statusName(fresh.load(PER_NEURON)), 'OK');
     for (let t = 0; t < 20; t++) {
       const active = [0, 1, 2].filter((c) => (t + c) % 3 !== 0);
@@ -686,8 +687,8 @@ function snapshot(e: Engine): unknown {
 describe('step input checks', () => {
   const history = [[0], [1, 2], [], [0, 1, 2], [2, 2]];
   const twins = (): [Engine, Engine] => {
-    const a = Engine.open();
-    const b = Engine.open();
+    const a = openEngine();
+    const b = openEngine();
     for (const e of [a, b]) {
       e.loadOrThrow(TINY);
       for (const active of history) e.step(active);

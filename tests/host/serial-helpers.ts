@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import type { HelloInfo } from '../../host/protocol/messages.js';
 import { parseSpikeFile, type SpikeTrain } from '../../host/spikes/spike-file.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';
@@ -111,7 +111,7 @@ export function expectedRun(
   modelPath: string,
   inputPath: string,
 ): { train: SpikeTrain; records: StepRecord[] } {
-  const engine = Engine.open();
+  const engine = openEngine();
   engine.loadOrThrow(readFileSync(modelPath));
   const train = parseSpikeFile(readFileSync(inputPath), inputPath);
   return { train, records: simulate(engine, train, { spikes: true }) };

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { openDataset } from '../../host/data/dataset.js';
 import { evaluate } from '../../host/data/evaluate.js';
 import { WASM_PAGE_BYTES, estimateCost } from '../../host/model/cost.js';
@@ -21,7 +21,7 @@ const SHIPPED = [
 for (const { model, samples, correct, count } of SHIPPED) {
   test(`${model} scores ${correct} of ${count} on models/samples/${samples}, as its card says`, () => {
     const path = join(REPO_ROOT, 'models', `${model}.hsm`);
-    const engine = Engine.open();
+    const engine = openEngine();
     const info = engine.loadOrThrow(readFileSync(path));
     assert.equal(info.name, model);
     const result = evaluate(
@@ -37,7 +37,7 @@ for (const { model, samples, correct, count } of SHIPPED) {
 
   // A second page costs a board the old and the new memory at once while it grows (docs/memory-budget.md).
   test(`${model} fits one 64 KiB wasm page with the module's static data`, () => {
-    const engine = Engine.open();
+    const engine = openEngine();
     const info = engine.loadOrThrow(readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`)));
     const cost = estimateCost(info);
     assert.ok(info.arenaStart > 0);

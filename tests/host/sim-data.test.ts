@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { readWav } from '../../host/audio/wav.js';
+import { readWav } from '../../host/audio/read-wav.js';
 import { FSDD_LABELS, GSC12_LABELS, openDataset } from '../../host/data/dataset.js';
 import type { HsmModel } from '../../host/model/hsm.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';

@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { encodeWav, looksLikeWav, parseWav, readWav, WavError } from '../../host/audio/wav.js';
+import { encodeWav, looksLikeWav, parseWav, WavError } from '../../host/audio/wav.js';
+import { readWav } from '../../host/audio/read-wav.js';
 import { exitCodeFor } from '../../host/cli/handle-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hetsyn-wav-'));

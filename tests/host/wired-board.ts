@@ -22,7 +22,7 @@ import { MessageType } from '../../host/protocol/messages.js';
 import type { MemoryTransport } from '../../host/transport/memory.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import type { HsmModel } from '../../host/model/hsm.js';
-import { Engine } from '../../host/wasm/engine.js';
+import { openEngine } from '../../host/wasm/module.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';
 import { randomModel, Rng } from './fixtures.js';
 
@@ -291,7 +291,7 @@ export function boardModel(options: {
 
 /** What the device must report for these steps: the host's own .wasm engine on the same model. */
 export function expectedRun(bytes: Uint8Array, steps: readonly (readonly number[])[]): StepRecord[] {
-  const engine = Engine.open();
+  const engine = openEngine();
   engine.loadOrThrow(bytes);
   return simulate(engine, { steps: steps.map((s) => [...s]) }, { spikes: true });
 }

@@ -1,0 +1,364 @@
+/**
+ * `hetsyn studio`, end to end in headless Chromium (the Debian package `chromium`, driven by
+ * playwright-core): the real command serves the page; the page loads gsc12-kws and the shipped
+ * "yes" clip through the WAV path and must decide "yes" with scores equal to `hetsyn sim`'s bit
+ * for bit, and with Chromium's fake microphone playing that clip it must detect "yes". Without
+ * Chromium those tests are skipped (and fail under CI=true). In Node: the resampler, the
+ * microphone run, the detection source, the server's path rules, and the Web Serial transport
+ * under BoardSession against the real device through a SerialPort-like object.
+ *
+ * STUDIO_SCREENSHOT=docs/studio.png saves the page after the "yes" clip there.
+ */
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CLI, hetsyn, ROOT } from './serial-helpers.js';
+import { WiredBoard } from './wired-board.js';
+import { MemoryTransport } from '../../host/transport/memory.js';
+import { LinkClosedError } from '../../host/transport/errors.js';
+import { openEngine } from '../../host/wasm/module.js';
+import { parseWav } from '../../host/audio/wav.js';
+import { Resampler, toPcm16 } from '../../host/studio/resample.js';
+import { MicRun, runClip, type StudioStep } from '../../host/studio/run.js';
+import { DecisionChanges } from '../../host/studio/detections.js';
+import { resolveStudioPath } from '../../host/studio/server.js';
+import { BoardSession } from '../../host/studio/board.js';
+import { WebSerialTransport, type SerialPortLike } from '../../host/studio/web-serial-transport.js';
+
+const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
+const YES_CLIP = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const noChromium = existsSync(CHROMIUM)
+  ? false
+  : `no ${CHROMIUM}: install the Debian package chromium (apt-get install -y chromium) to run the studio's browser tests`;
+if (noChromium && process.env.CI === 'true') {
+  test('the studio browser tests have Chromium', () => assert.fail(`${noChromium} (CI=true needs it)`));
+}
+
+function yesLabelIndex(): { labels: string[]; yes: number } {
+  const engine = openEngine();
+  const info = engine.loadOrThrow(readFileSync(MODEL));
+  return { labels: info.labels, yes: info.labels.indexOf('yes') };
+}
+
+// ---------------------------------------------------------------------------------------------
+// In the browser
+
+/** `hetsyn studio --port 0`, the real command in a child process, and the URL it printed. */
+function startStudio(): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'studio', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`hetsyn studio printed no URL: ${out}`)), 15_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /http:\/\/127\.0\.0\.1:\d+\//.exec(out)?.[0];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url });
+      }
+    });
+    child.on('error', reject);
+  });
+}
+
+type Browser = import('playwright-core').Browser;
+type Page = import('playwright-core').Page;
+
+async function launch(extraArgs: string[] = []): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, ...extraArgs] });
+}
+
+async function openStudio(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 560 } });
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.studio?.ready, null, { timeout: 15_000 });
+  assert.deepEqual(problems, [], 'the page starts without errors');
+  await page.setInputFiles('#model-file', MODEL);
+  await page.waitForFunction(() => window.studio.model !== null);
+  return page;
+}
+
+describe('hetsyn studio in headless Chromium', { skip: noChromium }, () => {
+  let studio: { child: ChildProcess; url: string };
+  before(async () => {
+    studio = await startStudio();
+  });
+  after(async () => {
+    // Ctrl-C stops it, with exit code 0.
+    const exit = new Promise<number | null>((resolve) => studio.child.once('exit', (code) => resolve(code)));
+    studio.child.kill('SIGINT');
+    assert.equal(await exit, 0);
+  });
+
+  test('serves only its own files', async () => {
+    const get = async (path: string): Promise<number> => (await fetch(new URL(path, studio.url))).status;
+    assert.equal(await get('/'), 200);
+    assert.equal(await get('/build/hetsyn.wasm'), 200);
+    assert.equal(await get('/vendor/crc/calculators/crc16ccitt.js'), 200);
+    assert.equal(await get('/dist/host/protocol/client.js'), 200);
+    assert.equal(await get('/static/%2e%2e/%2e%2e/%2e%2e/package.json'), 404);
+    assert.equal(await get('/models/gsc12-kws.hsm'), 404);
+  });
+
+  test('the WAV path decides "yes", with the scores of hetsyn sim bit for bit', async () => {
+    const sim = await hetsyn(['sim', MODEL, YES_CLIP, '--json']);
+    assert.equal(sim.code, 0, sim.stderr);
+    const expected = JSON.parse(sim.stdout) as {
+      steps: { scores: number[]; decision: number }[];
+      label: string;
+    };
+    assert.equal(expected.label, 'yes');
+
+    const browser = await launch();
+    try {
+      const page = await openStudio(browser, studio.url);
+      await page.setInputFiles('#wav-file', YES_CLIP);
+      await page.waitForFunction(() => window.studio.source === 'wav');
+      const got = await page.evaluate(() => ({
+        steps: window.studio.steps.map((s) => ({ scores: s.scores, decision: s.decision })),
+        error: window.studio.error,
+        shown: document.getElementById('decision')?.textContent,
+        detections: [...document.querySelectorAll('#detections li')].map(
+          (li) => (li as HTMLElement).dataset.label,
+        ),
+      }));
+      assert.equal(got.error, null);
+      assert.equal(got.shown, 'yes');
+      assert.equal(got.detections[0], 'yes', 'the newest detection');
+      assert.deepEqual(
+        got.steps,
+        expected.steps.map((s) => ({ scores: s.scores, decision: s.decision })),
+      );
+      const shot = process.env.STUDIO_SCREENSHOT;
+      if (shot) await page.screenshot({ path: join(ROOT, shot) });
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('the microphone path (the fake device playing the clip) detects "yes"', async () => {
+    const { yes } = yesLabelIndex();
+    const browser = await launch([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${YES_CLIP}`,
+    ]);
+    try {
+      const page = await openStudio(browser, studio.url);
+      await page.click('#mic');
+      await page.waitForFunction((label) => window.studio.detections.some((d) => d.label === label), yes, {
+        timeout: 20_000,
+      });
+      const info = await page.evaluate(() => ({
+        source: window.studio.source,
+        error: window.studio.error,
+        text: document.getElementById('input-info')?.textContent ?? '',
+      }));
+      assert.equal(info.source, 'mic');
+      assert.equal(info.error, null);
+      assert.match(info.text, /resampled to 16000 Hz/);
+      await page.click('#mic');
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// In Node
+
+describe('studio: resampling the microphone', () => {
+  const sine = (rate: number, hz: number, n: number): Float32Array =>
+    Float32Array.from({ length: n }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / rate));
+
+  test('48 kHz to 16 kHz keeps a 1 kHz tone and removes a 12 kHz one', () => {
+    const tone = new Resampler(48000, 16000).push(sine(48000, 1000, 48000));
+    assert.ok(Math.abs(tone.length - 16000) <= 20, `${tone.length} samples for one second`);
+    // Past the kernel's start, the output is the same tone sampled at 16 kHz.
+    let error = 0;
+    for (let n = 100; n < tone.length; n++)
+      error = Math.max(error, Math.abs((tone[n] ?? 0) - 0.5 * Math.sin((2 * Math.PI * 1000 * n) / 16000)));
+    assert.ok(error < 0.01, `largest deviation ${error}`);
+    const alias = new Resampler(48000, 16000).push(sine(48000, 12000, 48000)).subarray(100);
+    assert.ok(Math.max(...alias.map(Math.abs)) < 0.01, 'above 8 kHz is filtered out, not folded');
+  });
+
+  test('chunks give the same samples as one push, at 44.1 kHz too', () => {
+    const input = sine(44100, 440, 44100);
+    const whole = new Resampler(44100, 16000).push(input);
+    const chunked = new Resampler(44100, 16000);
+    const parts: number[] = [];
+    for (let at = 0; at < input.length; at += 128) parts.push(...chunked.push(input.subarray(at, at + 128)));
+    assert.deepEqual(Float32Array.from(parts), whole);
+    assert.deepEqual([...toPcm16(Float32Array.from([0, 1, -1, 2, 0.5]))], [0, 32767, -32768, 32767, 16384]);
+  });
+});
+
+describe('studio: runs and detections', () => {
+  const bytes = readFileSync(MODEL);
+  const audio = parseWav(readFileSync(YES_CLIP), YES_CLIP);
+
+  test('a clip run decides "yes"; detections are the decision changes', () => {
+    const engine = openEngine();
+    const info = engine.loadOrThrow(bytes);
+    const steps = runClip(engine, info, audio, YES_CLIP);
+    const last = steps[steps.length - 1];
+    assert.equal(info.labels[last?.decision ?? -1], 'yes');
+    const source = new DecisionChanges();
+    const detections = steps.flatMap((s) => source.next(s) ?? []);
+    const changes = steps.filter((s, i) => s.decision >= 0 && s.decision !== (steps[i - 1]?.decision ?? -1));
+    assert.deepEqual(
+      detections.map((d) => d.t),
+      changes.map((s) => s.t),
+    );
+    assert.equal(detections[detections.length - 1]?.label, last?.decision);
+  });
+
+  test('the microphone run, on the clip over and over in 20 ms chunks, decides "yes" in windows', () => {
+    const engines = [openEngine(), openEngine()];
+    const info = engines.map((e) => e.loadOrThrow(bytes))[0];
+    assert.ok(info);
+    const run = new MicRun(engines, info);
+    const steps: StudioStep[] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      for (let at = 0; at < audio.samples.length; at += 320)
+        steps.push(...run.push(audio.samples.subarray(at, at + 320)));
+    }
+    assert.equal(steps.length, Math.floor((3 * audio.samples.length - 400) / 160) + 1);
+    assert.ok(
+      steps.slice(0, run.windowSteps - 1).every((s) => s.decision === -1),
+      'no decision before a window ends',
+    );
+    const decided = new Set(steps.map((s) => info.labels[s.decision]));
+    assert.ok(decided.has('yes'), [...decided].join(' '));
+  });
+});
+
+describe('studio: the server', () => {
+  const table: [string, string][] = [['/static/', '/srv/static']];
+  test('maps its mounts, refuses the rest', () => {
+    assert.equal(resolveStudioPath('/', table), '/srv/static/index.html');
+    assert.equal(resolveStudioPath('/static/studio.css', table), '/srv/static/studio.css');
+    assert.equal(resolveStudioPath('/static/../secret.js', table), undefined);
+    assert.equal(resolveStudioPath('/static/%2e%2e/secret.js', table), undefined);
+    assert.equal(resolveStudioPath('/static/data.bin', table), undefined, 'unknown types are not served');
+    assert.equal(resolveStudioPath('/other/x.js', table), undefined);
+  });
+});
+
+/** A W3C SerialPort stand-in over the host end of a memory pair (web streams, as in a browser). */
+interface FakePort extends SerialPortLike {
+  baudRate: number | undefined;
+  closes: number;
+  unplug(error: Error): void;
+}
+
+function fakePort(host: MemoryTransport): FakePort {
+  let unplug: ((error: Error) => void) | undefined;
+  const readable = new ReadableStream<Uint8Array>({
+    start(controller) {
+      host.onData((bytes) => controller.enqueue(bytes));
+      unplug = (error) => controller.error(error);
+    },
+  });
+  const writable = new WritableStream<Uint8Array>({ write: (chunk) => host.write(chunk) });
+  const port: FakePort = {
+    baudRate: undefined,
+    closes: 0,
+    readable,
+    writable,
+    open: ({ baudRate }: { baudRate: number }) => {
+      port.baudRate = baudRate;
+      return Promise.resolve();
+    },
+    close: () => {
+      port.closes++;
+      return Promise.resolve();
+    },
+    getInfo: () => ({ usbVendorId: 0x2e8a, usbProductId: 0x000a }),
+    unplug: (error: Error) => unplug?.(error),
+  };
+  return port;
+}
+
+describe('studio: Web Serial transport and board session', () => {
+  test("connects, flashes gsc12-kws and streams the clip through the real device: its scores are the page's", async () => {
+    const [host, boardEnd] = MemoryTransport.pair();
+    const board = new WiredBoard({ slotBytes: 65536, maxFrame: 512 }).attach(boardEnd);
+    const port = fakePort(host);
+    const session = await BoardSession.connect(port, 921600);
+    assert.equal(port.baudRate, 921600);
+    assert.equal(session.transport.description, 'Web Serial USB 2e8a:000a');
+    assert.equal(session.transport.bytesPerSecond, 92160);
+    assert.equal(session.info?.modelLoaded, false);
+
+    const model = readFileSync(MODEL);
+    const progress: number[] = [];
+    const flashed = await session.flash(model, (p) => progress.push(p.offset));
+    assert.match(flashed, /^flashed 40568 B, crc [0-9a-f]{8}, slot 0, generation 1/);
+    assert.equal(progress[progress.length - 1], model.length);
+    assert.equal(session.info?.modelName, 'gsc12-kws');
+    assert.deepEqual(board.active()?.bytes, new Uint8Array(model));
+
+    const engine = openEngine();
+    const info = engine.loadOrThrow(model);
+    const page = runClip(engine, info, parseWav(readFileSync(YES_CLIP), YES_CLIP), YES_CLIP);
+    const streamed: StudioStep[] = [];
+    const end = await session.monitor(
+      page.map((s) => s.input),
+      (steps) => streamed.push(...steps),
+    );
+    assert.ok(end.ok, end.text);
+    assert.equal(end.lost, 0);
+    assert.equal(info.labels[end.decision], 'yes');
+    assert.deepEqual(streamed, page);
+    await session.close();
+    assert.equal(port.closes, 1);
+    assert.equal(session.closed, true);
+  });
+
+  test('an unplugged port closes the link with LinkClosedError; writes then throw', async () => {
+    const [host] = MemoryTransport.pair();
+    const port = fakePort(host);
+    const transport = await WebSerialTransport.open(port);
+    assert.equal(transport.bytesPerSecond, 11520);
+    const closed = new Promise<Error | undefined>((resolve) => transport.onClose(resolve));
+    port.unplug(new Error('The device has been lost.'));
+    const reason = await closed;
+    assert.ok(reason instanceof LinkClosedError);
+    assert.match(reason.message, /device has been lost/);
+    assert.throws(() => transport.write(new Uint8Array([1])), LinkClosedError);
+    await transport.close();
+    assert.equal(port.closes, 1);
+  });
+
+  test('a port that cannot be opened is a LinkClosedError naming why', async () => {
+    const [host] = MemoryTransport.pair();
+    const port = fakePort(host);
+    port.open = () => Promise.reject(new Error('Failed to open serial port.'));
+    await assert.rejects(
+      WebSerialTransport.open(port),
+      (e: Error) =>
+        e instanceof LinkClosedError &&
+        /cannot open Web Serial USB 2e8a:000a: Failed to open/.test(e.message),
+    );
+  });
+});

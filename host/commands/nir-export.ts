@@ -1,12 +1,10 @@
 /** `hetsyn export FLOAT.json -o MODEL.nir`: a float model as the nearest NIR graph, saying what it loses. */
 
 import { Command, Option } from 'commander';
-import { parseFloatModel } from '../float/json.js';
+import { readFloatModel } from '../float/json.js';
 import { writeNirFile } from '../nir/hdf5.js';
 import { EXPORT_NEURONS, floatModelToNir, formatExportReport, type ExportNeuron } from '../nir/export.js';
 import { DISCRETISATIONS, type Discretisation } from '../nir/discretise.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { readInputFile } from '../util/read-file.js';
 import { printJson } from '../cli/format.js';
 import { parsePositive } from '../cli/options.js';
 
@@ -16,15 +14,6 @@ interface ExportOptions {
   discretisation: Discretisation;
   neuron: ExportNeuron;
   json?: boolean;
-}
-
-function readJson(path: string): unknown {
-  const text = Buffer.from(readInputFile(path, 'float model')).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, ExitCode.input);
-  }
 }
 
 export function nirExportCommand(): Command {
@@ -55,7 +44,7 @@ export function nirExportCommand(): Command {
     )
     .option('--json', 'print the export report as JSON on stdout')
     .action(async (floatPath: string, opts: ExportOptions) => {
-      const model = parseFloatModel(readJson(floatPath));
+      const model = readFloatModel(floatPath);
       const { document, report } = floatModelToNir(model, {
         ...(opts.dt !== undefined ? { dt: opts.dt } : {}),
         discretisation: opts.discretisation,

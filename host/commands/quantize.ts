@@ -2,13 +2,11 @@
 
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseFloatModel } from '../float/json.js';
+import { readFloatModel } from '../float/json.js';
 import { quantize } from '../quantize/quantize.js';
 import { formatReport } from '../quantize/report.js';
 import { writeHsm } from '../model/hsm-writer.js';
 import { openEngine } from '../wasm/module.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { readInputFile } from '../util/read-file.js';
 import { printJson } from '../cli/format.js';
 import { parseIntInRange } from '../cli/options.js';
 
@@ -18,15 +16,6 @@ interface QuantizeOptions {
   weightShift: number;
   sparse: 'auto' | 'always' | 'never';
   json?: boolean;
-}
-
-function readJson(path: string): unknown {
-  const text = Buffer.from(readInputFile(path, 'float model')).toString('utf8');
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, ExitCode.input);
-  }
 }
 
 export function quantizeCommand(): Command {
@@ -51,7 +40,7 @@ export function quantizeCommand(): Command {
     )
     .option('--json', 'print the quantization report as JSON on stdout')
     .action((floatPath: string, opts: QuantizeOptions) => {
-      const model = parseFloatModel(readJson(floatPath));
+      const model = readFloatModel(floatPath);
       const { hsm, report } = quantize(model, {
         levels: opts.levels,
         weightShift: opts.weightShift,

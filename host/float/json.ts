@@ -5,6 +5,7 @@
  */
 import type { DecisionMode, LayerKind } from '../model/hsm.js';
 import { InputError } from '../util/input-error.js';
+import { readInputFile } from '../util/read-file.js';
 import {
   DEFAULT_RESET_RHO,
   DEFAULT_TIMESTEP_US,
@@ -385,4 +386,16 @@ export function floatModelToJson(model: FloatModel): FloatModelJson {
     decision: { ...model.decision },
     layers: model.layers.map(layerToJson),
   };
+}
+
+/** A float model JSON file, parsed; an unreadable file, bad JSON or a bad model is an InputError. */
+export function readFloatModel(path: string): FloatModel {
+  const text = new TextDecoder().decode(readInputFile(path, 'float model'));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseFloatModel(json);
 }

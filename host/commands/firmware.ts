@@ -10,11 +10,12 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { readInputFile } from '../cli/load-model.js';
 
 /** The exports firmware-bindings' runner calls (include/hetsyn/hs_abi.h). */
 export const RUNNER_EXPORTS = ['boardInit', 'boardPoll'] as const;
@@ -260,7 +261,7 @@ export function firmwareCommand(): Command {
     .option('--wasm <file>', '.wasm or AOT file to embed', DEFAULT_WASM_PATH)
     .requiredOption('-o, --output <file>', 'C source file to write')
     .action((opts: { wasm: string; output: string }) => {
-      const bytes = new Uint8Array(readFileSync(opts.wasm));
+      const bytes = readInputFile(opts.wasm, 'module');
       let text: string;
       try {
         text = embedC(bytes, basename(opts.wasm));
@@ -270,7 +271,7 @@ export function firmwareCommand(): Command {
         }
         throw error;
       }
-      writeFileSync(opts.output, text);
+      writeOutputFile(opts.output, text);
       const format = moduleFormat(bytes);
       process.stderr.write(`wrote ${opts.output}: ${bytes.length} bytes of ${format}\n`);
       if (format === 'bytecode') {

@@ -2,7 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { openDataset, type Dataset } from '../data/dataset.js';
@@ -302,8 +302,8 @@ export function trainCommand(): Command {
       const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
       const engine = Engine.open();
       const modelInfo = engine.loadOrThrow(bytes);
-      writeFileSync(opts.output, bytes);
-      if (opts.floatOutput) writeFileSync(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
+      writeOutputFile(opts.output, bytes);
+      if (opts.floatOutput) writeOutputFile(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
       const fixed = evaluate({ path: opts.output, info: modelInfo, engine }, dataset, 'test');
       const report = {
         model: opts.output,
@@ -324,7 +324,7 @@ export function trainCommand(): Command {
         quantization,
         history: result.history,
       };
-      if (opts.report) writeFileSync(opts.report, JSON.stringify(report, null, 2));
+      if (opts.report) writeOutputFile(opts.report, JSON.stringify(report, null, 2));
       if (opts.json) printJson(report);
       else {
         const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;

@@ -114,7 +114,7 @@ test('synth and quantize reproduce the shipped demo model byte for byte', () => 
     '--name',
     'demo-kws-shape',
   ];
-  assert.equal(hetsyn('synth', ...args, '-o', json, '--spikes', spikes, '--steps', '100').status, 0);
+  assert.equal(hetsyn('synth', ...args, '-o', json, '--spikes-out', spikes, '--steps', '100').status, 0);
   const quantized = hetsyn('quantize', json, '-o', model);
   assert.equal(quantized.status, 0, quantized.stderr);
   assert.match(quantized.stdout, /wrote .*demo\.hsm \(40576 bytes\)/);

@@ -270,12 +270,11 @@ test('monitor: plain status lines, a JSONL log equal to hetsyn sim, spikes of th
     const log = join(dir, 'monitor.jsonl');
     const run = await hetsyn([
       'monitor',
+      DEMO_INPUT,
       '--port',
       board.port,
-      '--input',
-      DEMO_INPUT,
       '--plain',
-      '--spikes',
+      '--spike-layer',
       '0',
       '--model',
       DEMO_MODEL,
@@ -368,6 +367,71 @@ test('a WAV clip streamed to the board, encoded by the model front-end, equals h
       expected.some((s) => s.scores.some((x) => x !== 0)),
       'the clip drove the network',
     );
+  } finally {
+    await board.stop();
+  }
+});
+
+test('HETSYN_PORT is the default --port of info, flash and stream; --port wins', async () => {
+  const board = await startBoard(join(dir, 'env-port.bin'));
+  try {
+    const env = { HETSYN_PORT: board.port };
+    const flashed = await hetsyn(['flash', DEMO_MODEL], { env });
+    assert.equal(flashed.code, 0, flashed.stderr);
+    assert.match(flashed.stdout, new RegExp(`^${board.port}: demo-kws-shape`, 'm'));
+    const info = await hetsyn(['info', '--json'], { env });
+    assert.equal(info.code, 0, info.stderr);
+    assert.equal((JSON.parse(info.stdout) as { port: string }).port, board.port);
+    const streamed = await hetsyn(['stream', DEMO_INPUT, '--json'], { env });
+    assert.equal(streamed.code, 0, streamed.stderr);
+    assert.equal(parseStreamLines(streamed.stdout).length, 100);
+    const wins = await hetsyn(['info', '--port', join(dir, 'no-such-port')], { env });
+    assert.equal(wins.code, 5);
+    assert.match(wins.stderr, /no-such-port/);
+    const several = await hetsyn(['flash', DEMO_MODEL, '--port', board.port, '--port', join(dir, 'absent')], {
+      env,
+    });
+    assert.equal(several.code, 5);
+    assert.match(several.stderr, /1 of 2 boards failed/);
+  } finally {
+    await board.stop();
+  }
+});
+
+test('stream and monitor: a board that runs another model than --model is a usage error unless --force; spike layers are named', async () => {
+  const board = await startBoard(join(dir, 'mismatch.bin'));
+  try {
+    assert.equal((await hetsyn(['flash', DEMO_MODEL, '--port', board.port])).code, 0);
+    for (const command of ['stream', 'monitor']) {
+      // monitor's status lines, not its live view; stream prints plain lines anyway.
+      const port = ['--port', board.port, ...(command === 'monitor' ? ['--plain'] : [])];
+      const refused = await hetsyn([command, DEMO_INPUT, ...port, '--model', TINY_PATH]);
+      assert.equal(refused.code, 2, `${command}: ${refused.stderr}`);
+      assert.match(refused.stderr, /runs demo-kws-shape \(40576 B, crc 0x[0-9a-f]{8}\), not .*tiny\.hsm/);
+      assert.match(refused.stderr, /pass --force/);
+      const forced = await hetsyn([command, DEMO_INPUT, ...port, '--model', TINY_PATH, '--force']);
+      assert.equal(forced.code, 0, forced.stderr);
+      assert.match(forced.stderr, /^warning: the board on .* runs demo-kws-shape/m);
+
+      const readout = await hetsyn([
+        command,
+        DEMO_INPUT,
+        ...port,
+        '--model',
+        DEMO_MODEL,
+        '--spike-layer',
+        '1',
+      ]);
+      assert.equal(readout.code, 2);
+      assert.match(
+        readout.stderr,
+        /--spike-layer 1: layer 1 is the readout, which does not spike; .*demo-kws-shape\.hsm has spiking layer 0 \(recurrent, 128 neurons\)/,
+      );
+      const blind = await hetsyn([command, DEMO_INPUT, ...port, '--spike-layer', '7']);
+      assert.equal(blind.code, 6, blind.stderr);
+      assert.match(blind.stderr, /BAD_REQUEST/);
+      assert.match(blind.stderr, /--spike-layer 7 is probably not a spiking layer .* pass --model/);
+    }
   } finally {
     await board.stop();
   }

@@ -4,6 +4,7 @@
  * no spiking layer for is refused before any board is asked, naming the layers that spike.
  */
 
+import { printable } from '../util/printable.js';
 import { hex32 } from '../model/crc32.js';
 import type { ModelInfo } from '../model/model-info.js';
 import type { DeviceError } from '../protocol/device-errors.js';
@@ -24,9 +25,9 @@ export function modelMismatch(local: LocalModel, board: HelloInfo, port: string)
   const runs =
     board.activeSlot === null
       ? 'no model'
-      : `${board.modelName || '(unnamed)'} (${board.modelBytes} B, crc 0x${hex32(board.modelCrc)})`;
+      : `${printable(board.modelName) || '(unnamed)'} (${board.modelBytes} B, crc 0x${hex32(board.modelCrc)})`;
   return (
-    `the board on ${port} runs ${runs}, not ${local.path} (${local.info.name || '(unnamed)'}, ` +
+    `the board on ${port} runs ${runs}, not ${local.path} (${printable(local.info.name) || '(unnamed)'}, ` +
     `${local.bytes.length} B, crc 0x${hex32(hash)})`
   );
 }

@@ -97,7 +97,7 @@ export function boardCommand(): Command {
     .addOption(
       new Option(
         '--power-cut-after <n>',
-        'exit as a power loss once storage has taken n bytes of writes',
+        'exit as a power loss the moment storage has taken n bytes of writes since this start (erases not counted; mid-write when a write crosses n)',
       ).argParser(parseIntInRange(0, 0x7fffffff)),
     )
     .option('--seed <s>', 'seed of the fault injection', parseIntInRange(0, 0xffffffff), 1)

@@ -1,5 +1,6 @@
 /** `hetsyn quantize FLOAT.json -o MODEL.hsm`: a float HetSynLIF model to a fixed-point .hsm. */
 
+import { printable } from '../util/printable.js';
 import { writeOutputFile } from '../util/output.js';
 import { Command, Option } from 'commander';
 import { parseFloatModel } from '../float/json.js';
@@ -25,7 +26,7 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, ExitCode.input);
+    throw new CliError(`${path} is not valid JSON: ${printable((error as Error).message)}`, ExitCode.input);
   }
 }
 

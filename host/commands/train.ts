@@ -116,6 +116,8 @@ function loadData(dataset: Dataset, limit: number | undefined) {
     train: trainIndices,
     test: Int32Array.from(testClips, (_, i) => trainClips.length + i),
     noise: silence < 0 ? [] : [...trainIndices].filter((i) => trainClips[i].label === silence),
+    /** The test clips trained against: all of the split, or --limit's sample of it. */
+    testClips,
   };
 }
 
@@ -304,7 +306,14 @@ export function trainCommand(): Command {
       const modelInfo = engine.loadOrThrow(bytes);
       writeOutputFile(opts.output, bytes);
       if (opts.floatOutput) writeOutputFile(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
-      const fixed = evaluate({ path: opts.output, info: modelInfo, engine }, dataset, 'test');
+      // The same test clips as the float accuracies: with --limit, its sample of the split.
+      const fixed = evaluate(
+        { path: opts.output, info: modelInfo, engine },
+        dataset,
+        'test',
+        undefined,
+        data.testClips,
+      );
       const report = {
         model: opts.output,
         data: dataset.kind,
@@ -317,6 +326,8 @@ export function trainCommand(): Command {
         floatAccuracy: result.floatTestAccuracy,
         finishedFloatAccuracy: result.finishedTestAccuracy,
         accuracy: fixed.accuracy,
+        // The clips all three accuracies are on (with --limit, its sample of the test split).
+        accuracyClips: fixed.count,
         levelCounts: result.levelCounts,
         bytes: bytes.length,
         activity: fixed.activity,
@@ -330,7 +341,7 @@ export function trainCommand(): Command {
         const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
         process.stdout.write(
           `wrote ${opts.output} (${bytes.length} bytes)\n` +
-            `test accuracy: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
+            `test accuracy on ${fixed.count} test clips${opts.limit === undefined ? '' : ' (--limit)'}: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
             `trained in ${report.minutes.toFixed(1)} min\n`,
         );
       }

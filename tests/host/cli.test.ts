@@ -134,7 +134,7 @@ test('exit codes: usage 2, unreadable or malformed input 3, rejected model 4', (
   writeFileSync(join(dir, 'bad.spikes'), '0 1\n2 x\n');
   const malformed = hetsyn('sim', DEMO, join(dir, 'bad.spikes'));
   assert.equal(malformed.status, 3);
-  assert.match(malformed.stderr, /bad\.spikes:2: "x" is not a channel number/);
+  assert.match(malformed.stderr, /bad\.spikes:2:3: "x" is not a channel number/);
 
   writeFileSync(join(dir, 'wide.spikes'), '0 64\n');
   assert.match(

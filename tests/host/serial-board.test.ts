@@ -93,6 +93,35 @@ for (const maxFrame of [64, 128, 256]) {
   });
 }
 
+test('--power-cut-after N cuts the moment storage has taken N bytes, also at the end of a write', async () => {
+  // N = the whole upload (model and its 16-byte slot header): the cut comes right after the header
+  // write, before COMMITTED leaves the board; after a restart the board runs the new model.
+  const storage = join(dir, 'cut-exact.bin');
+  const doomed = await startBoard(storage, ['--power-cut-after', String(demo.length + 16)]);
+  const flash = await hetsyn(['flash', DEMO_MODEL, '--port', doomed.port, '--reconnects', '0']);
+  assert.equal(await doomed.exited, 7, doomed.stderr());
+  assert.match(
+    doomed.stderr(),
+    new RegExp(`power cut after ${(demo.length + 16).toLocaleString('en-US')} B written`),
+  );
+  assert.notEqual(flash.code, 0, 'COMMITTED never reached the host');
+  const revived = await startBoard(storage);
+  try {
+    const info = await boardInfo(revived.port);
+    assert.deepEqual(
+      [info.modelName, info.modelCrc, info.generation],
+      ['demo-kws-shape', modelHash(demo), 1],
+    );
+  } finally {
+    await revived.stop();
+  }
+  // N = 0: the first write already cuts, and nothing reaches the storage.
+  const early = await startBoard(join(dir, 'cut-zero.bin'), ['--power-cut-after', '0']);
+  await hetsyn(['flash', DEMO_MODEL, '--port', early.port, '--reconnects', '0']);
+  assert.equal(await early.exited, 7);
+  assert.match(early.stderr(), /power cut after 0 B written/);
+});
+
 test('a power cut in the middle of an upload: after restart the board runs the previous model', async () => {
   const storage = join(dir, 'power.bin');
   const first = await startBoard(storage);
@@ -101,8 +130,8 @@ test('a power cut in the middle of an upload: after restart the board runs the p
   } finally {
     await first.stop();
   }
-  // Storage writes so far: the tiny model and its slot header. Cut half way into the demo model.
-  const cutAfter = tiny.length + 16 + Math.floor(demo.length / 2);
+  // The count starts with this board process: cut half way into the demo model's upload.
+  const cutAfter = Math.floor(demo.length / 2);
   const doomed = await startBoard(storage, ['--power-cut-after', String(cutAfter)]);
   const flash = await hetsyn(['flash', DEMO_MODEL, '--port', doomed.port, '--reconnects', '0']);
   const exitCode = await doomed.exited;

@@ -13,7 +13,7 @@ import { writeOutputFile } from '../util/output.js';
 import { openModel } from '../cli/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { readInputTrain } from '../cli/read-input.js';
-import { svgPlot } from '../plot/svg-plot.js';
+import { minimumHeightPx, svgPlot } from '../plot/svg-plot.js';
 import { simulate } from '../sim/simulate.js';
 
 type Format = 'svg' | 'png';
@@ -35,6 +35,7 @@ async function renderPng(svg: string): Promise<Uint8Array> {
 interface PlotOptions {
   output: string;
   width: number;
+  height?: number;
   json?: boolean;
 }
 
@@ -50,9 +51,15 @@ export function plotCommand(): Command {
     )
     .requiredOption('-o, --output <file>', 'picture to write; its extension picks the format: .svg or .png')
     .addOption(
-      new Option('--width <px>', 'picture width (the height follows from the layers)')
+      new Option('--width <px>', 'picture width: the time axis stretches to it')
         .default(900)
         .argParser(parseIntInRange(400, 10000)),
+    )
+    .addOption(
+      new Option(
+        '--height <px>',
+        'picture height: the panels stretch or shrink to it (default: from the layers)',
+      ).argParser(parseIntInRange(200, 10000)),
     )
     .option(
       '--json',
@@ -61,6 +68,12 @@ export function plotCommand(): Command {
     .action(async (modelPath: string, inputPath: string, opts: PlotOptions) => {
       const format = outputFormat(opts.output);
       const { engine, info } = openModel(modelPath);
+      if (opts.height !== undefined && opts.height < minimumHeightPx(info)) {
+        throw new CliError(
+          `--height ${opts.height} leaves no room for the ${info.layers.length} layers' panels: ${info.name} needs at least ${minimumHeightPx(info)} px`,
+          ExitCode.usage,
+        );
+      }
       const train = readInputTrain(inputPath, { path: modelPath, info, engine });
       if (train.steps.length === 0) {
         throw new CliError(`${inputPath} gives no steps: nothing to plot`, ExitCode.input);
@@ -72,6 +85,7 @@ export function plotCommand(): Command {
         input: train.steps,
         records,
         widthPx: opts.width,
+        ...(opts.height === undefined ? {} : { heightPx: opts.height }),
       });
       const data = format === 'svg' ? svg : await renderPng(svg);
       writeOutputFile(opts.output, data);

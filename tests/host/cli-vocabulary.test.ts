@@ -67,6 +67,11 @@ test('--json: the commands a machine reads each have it (encode, synth and plot 
     'stream',
   ];
   for (const name of withJson) assert.match(hetsyn([name, '--help']).stdout, /--json/, name);
+  assert.match(hetsyn(['firmware', 'embed', '--help']).stdout, /--json/);
+  const embedded = hetsyn(['firmware', 'embed', '-o', 'module.c', '--json']);
+  assert.equal(embedded.status, 0, embedded.stderr);
+  const f = JSON.parse(embedded.stdout) as { output: string; format: string; missingExports: string[] };
+  assert.deepEqual([f.output, f.format, f.missingExports], ['module.c', 'bytecode', []]);
 
   const spikes = join(dir, 'yes.spk');
   const encoded = hetsyn(['encode', CLIP, '-o', spikes, '--model', GSC, '--json']);

@@ -49,7 +49,7 @@ function counting(inner: Transport): { transport: Transport; bytes: () => number
 
 function startBoard(storage: string): Promise<{ port: string; stop: () => void }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'board', '--storage', storage, '--quiet'], {
+    const child = spawn(process.execPath, [CLI, 'board', '--storage', storage, '--no-board-log'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

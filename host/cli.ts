@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_HELP, ExitCode } from './cli/exit-codes.js';
 import { handleError } from './cli/handle-error.js';
+import { isWriteFailure, outputError } from './util/output.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
@@ -22,6 +23,7 @@ import { firmwareCommand } from './commands/firmware.js';
 import { nirImportCommand } from './commands/nir-import.js';
 import { nirExportCommand } from './commands/nir-export.js';
 import { studioCommand } from './commands/studio.js';
+import { completionCommand } from './commands/completion.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -29,9 +31,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 // A reader that stops early (`hetsyn sim ... | head`) closes the pipe: that ends the output, not
 // the program with a stack trace.
+// Any other failure of stdout (a full disk, a device error) is an output error naming stdout.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(ExitCode.ok);
-  handleError(error);
+  handleError(isWriteFailure(error) ? outputError('stdout', error) : error);
 });
 
 const program = new Command('hetsyn')
@@ -61,9 +64,18 @@ for (const command of [
   boardCommand(),
   firmwareCommand(),
   studioCommand(),
+  completionCommand(),
 ]) {
-  program.addCommand(command.exitOverride().addHelpText('after', `\n${EXIT_CODE_HELP}`));
+  program.addCommand(command);
 }
+// Every command and subcommand (firmware embed) ends its help with the exit codes.
+const withExitCodes = (command: Command): void => {
+  for (const sub of command.commands) {
+    sub.exitOverride().addHelpText('after', `\n${EXIT_CODE_HELP}`);
+    withExitCodes(sub);
+  }
+};
+withExitCodes(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -6,6 +6,7 @@
  * studio page reads its WAV files with it); readWav, which reads a path, is in read-wav.ts.
  */
 
+import { quoted } from '../util/printable.js';
 import { InputError } from '../util/input-error.js';
 
 export class WavError extends InputError {
@@ -60,7 +61,8 @@ export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
     const id = fourCC(view, at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
-    if (body + size > riffEnd) fail(`truncated: chunk "${id}" at byte ${at} runs past the end of the file`);
+    if (body + size > riffEnd)
+      fail(`truncated: chunk ${quoted(id)} at byte ${at} runs past the end of the file`);
     if (id === 'fmt ') {
       if (size < 16) fail(`"fmt " chunk of ${size} bytes (at least 16 needed)`);
       let tag = view.getUint16(body, true);

@@ -4,9 +4,11 @@
  * FileStorage in one file holding slot 0 then slot 1, written through synchronously, so a process
  * killed in the middle of an upload leaves on disk exactly the bytes written before.
  *
- * A power cut can be simulated: `powerCutAfterBytes` stops the storage in the middle of the write
- * that crosses that many bytes written (the bytes before the cut are kept) and throws
- * PowerCutError out of the module's call; `onWrite` sees the running total after every write.
+ * A power cut can be simulated: `powerCutAfterBytes` stops the storage the moment that many bytes
+ * have been written (counted from when it was opened; erases not counted): in the middle of the
+ * write that crosses the count (the bytes before the cut are kept), or right after the write that
+ * reaches it exactly. It throws PowerCutError out of the module's call; `onWrite` sees the running
+ * total after every write that did not cut.
  */
 
 import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
@@ -77,9 +79,11 @@ abstract class NorStorage implements SlotStorage {
     for (let i = 0; i < data.length; i++) {
       if (this.bytes[at + i] !== ERASED) return StorageStatus.NOT_ERASED;
     }
+    // The cut comes the moment the total reaches powerCutAfterBytes, in the middle of a write or
+    // at its end: a write that brings the total to exactly n is kept whole, and then power is gone.
     const room = this.powerCutAfterBytes - this.bytesWritten;
-    if (data.length > room) {
-      const kept = Math.max(0, room);
+    if (data.length >= room) {
+      const kept = Math.max(0, Math.min(data.length, room));
       this.bytes.set(data.subarray(0, kept), at);
       this.persist(at, kept);
       this.bytesWritten += kept;

@@ -1,9 +1,32 @@
-/** The options every board command shares: --baud, --trace and, for streaming, --window. */
+/**
+ * The options every board command shares: --port (default $HETSYN_PORT), --baud, --trace and, for
+ * streaming, --window and --spike-layer.
+ */
 
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_WINDOW } from '../protocol/stream.js';
 import { DEFAULT_BAUD_RATE } from '../transport/serial.js';
 import { parseIntInRange } from './options.js';
+
+/** The environment variable that names the board's port when --port is not given. */
+export const PORT_ENV = 'HETSYN_PORT';
+
+/**
+ * --port PATH, required, defaulting to $HETSYN_PORT (the command line wins). With `repeatable`,
+ * each --port adds a board (the value is then a list); $HETSYN_PORT gives one.
+ */
+export function portOption(description: string, repeatable = false): Option {
+  const option = new Option('--port <path>', `${description}; when --port is not given, $${PORT_ENV}`)
+    .env(PORT_ENV)
+    .makeOptionMandatory();
+  const path = (value: string): string => {
+    if (value.trim() === '') throw new InvalidArgumentError(`expected a port path (is $${PORT_ENV} empty?)`);
+    return value;
+  };
+  return repeatable
+    ? option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), path(value)])
+    : option.argParser(path);
+}
 
 export function baudOption(): Option {
   return new Option('--baud <rate>', 'baud rate (a pseudo-terminal ignores it)')
@@ -19,4 +42,15 @@ export function windowOption(): Option {
   return new Option('--window <n>', 'SPIKES frames in flight at most')
     .argParser(parseIntInRange(1, 64))
     .default(DEFAULT_WINDOW);
+}
+
+export function spikeLayerOption(what: string): Option {
+  return new Option('--spike-layer <n>', what).argParser(parseIntInRange(0, 255));
+}
+
+export function forceOption(): Option {
+  return new Option(
+    '--force',
+    'stream even when the board runs another model than --model names (labels may then not fit)',
+  );
 }

@@ -35,6 +35,12 @@ export const EXIT_CODES = [
     code: 7,
     meaning: 'the virtual board cut its own power, as `hetsyn board --power-cut-after` asked',
   },
+  {
+    name: 'output',
+    code: 8,
+    meaning:
+      'output error: a file or stdout could not be written (disk full, read-only, no permission, device error)',
+  },
 ] as const;
 
 type ExitCodeRow = (typeof EXIT_CODES)[number];

@@ -7,9 +7,21 @@ import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { EngineError } from '../model/errors.js';
 import { LinkError } from '../transport/errors.js';
 import { InputError } from '../util/input-error.js';
+import { isWriteFailure, OutputError, outputError } from '../util/output.js';
+
+/**
+ * A failed write that no file helper caught is one to stdout (every file goes through
+ * writeOutputFile, which names its file): an errno error of the write syscall, without a path.
+ */
+function asStdoutFailure(error: unknown): OutputError | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (e?.syscall === 'write' && e.path === undefined && isWriteFailure(e)) return outputError('stdout', e);
+  return undefined;
+}
 
 export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
+  if (error instanceof OutputError || asStdoutFailure(error)) return ExitCode.output;
   if (error instanceof EngineError) return ExitCode.model;
   if (error instanceof InputError) return ExitCode.input;
   if (error instanceof LinkError) return ExitCode.link;
@@ -18,7 +30,8 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   return ExitCode.internal;
 }
 
-export function handleError(error: unknown): never {
+export function handleError(thrown: unknown): never {
+  const error = asStdoutFailure(thrown) ?? thrown;
   const exitCode = exitCodeFor(error);
   const message = error instanceof Error ? error.message : String(error);
   if (exitCode === ExitCode.internal && error instanceof Error) {

@@ -1,5 +1,6 @@
 /** A streamed step for people and for logs: shared by `hetsyn stream` and `hetsyn monitor`. */
 
+import { printable } from '../util/printable.js';
 import type { StreamStep } from '../protocol/stream.js';
 
 /** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */
@@ -17,5 +18,5 @@ export function stepJson(step: StreamStep): Record<string, unknown> {
 export function decisionText(decision: number, labels: readonly string[] | undefined): string {
   if (decision < 0) return 'none';
   const label = labels?.[decision];
-  return label !== undefined ? `${label} (class ${decision})` : String(decision);
+  return label !== undefined ? `${printable(label)} (class ${decision})` : String(decision);
 }

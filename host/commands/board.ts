@@ -29,7 +29,7 @@ interface BoardOpts {
   seed: number;
   link?: string;
   pty?: 'socat' | 'python3';
-  quiet?: boolean;
+  boardLog: boolean;
 }
 
 function note(line: string): void {
@@ -97,7 +97,7 @@ export function boardCommand(): Command {
     .addOption(
       new Option(
         '--power-cut-after <n>',
-        'exit as a power loss once storage has taken n bytes of writes',
+        'exit as a power loss the moment storage has taken n bytes of writes since this start (erases not counted; mid-write when a write crosses n)',
       ).argParser(parseIntInRange(0, 0x7fffffff)),
     )
     .option('--seed <s>', 'seed of the fault injection', parseIntInRange(0, 0xffffffff), 1)
@@ -108,7 +108,7 @@ export function boardCommand(): Command {
         'python3',
       ]),
     )
-    .option('-q, --quiet', "do not log the board's own log lines")
+    .option('--no-board-log', "do not print the board's own log lines (board> ...) on stderr")
     .action(async (opts: BoardOpts) => {
       const end = await runVirtualBoard(
         {
@@ -123,7 +123,7 @@ export function boardCommand(): Command {
           ...(opts.pty ? { ptyVia: opts.pty } : {}),
           log: (line) => {
             if (line.startsWith('board> ')) {
-              if (!opts.quiet) process.stderr.write(`${line}\n`);
+              if (opts.boardLog) process.stderr.write(`${line}\n`);
             } else note(line);
           },
         },

@@ -1,6 +1,5 @@
 /** `hetsyn encode clip.wav -o out.spikes`: a WAV through the .wasm audio front-end into a spike file. */
 
-import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../model/frontend-config.js';
 import { encodeWavAudio } from '../audio/encode.js';
@@ -9,7 +8,9 @@ import { loadModel } from '../wasm/load-model.js';
 import { readInputFile } from '../util/read-file.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { parseIntInRange } from '../cli/options.js';
+import { printJson } from '../cli/format.js';
 import { encodeSpikeBinary, formatSpikeText } from '../spikes/spike-file.js';
+import { writeOutputFile } from '../util/output.js';
 
 interface EncodeOptions {
   output: string;
@@ -18,6 +19,7 @@ interface EncodeOptions {
   thresholdDb: number;
   windowMs: number;
   hopMs: number;
+  json?: boolean;
 }
 
 function parseDb(value: string): number {
@@ -47,6 +49,10 @@ export function encodeCommand(): Command {
       new Option('--window-ms <ms>', 'analysis window').default(25).argParser(parseIntInRange(1, 32)),
     )
     .addOption(new Option('--hop-ms <ms>', 'hop between steps').default(10).argParser(parseIntInRange(1, 32)))
+    .option(
+      '--json',
+      'print {input, output, format, bytes, steps, channels, spikes, rate, frontend} as one JSON object on stdout',
+    )
     .action((wavPath: string, opts: EncodeOptions) => {
       const audio = parseWav(readInputFile(wavPath, 'WAV file'), wavPath);
       let config: FrontendConfig;
@@ -72,14 +78,27 @@ export function encodeCommand(): Command {
       }
       const train = encodeWavAudio(audio, config, wavPath);
       const channels = 2 * config.bands;
-      writeFileSync(
-        opts.output,
-        opts.output.endsWith('.spk') ? encodeSpikeBinary(train, channels) : formatSpikeText(train, channels),
-      );
+      const binary = opts.output.endsWith('.spk');
+      const data = binary ? encodeSpikeBinary(train, channels) : formatSpikeText(train, channels);
+      writeOutputFile(opts.output, data);
       const spikes = train.steps.reduce((n, s) => n + s.length, 0);
-      const rate = train.steps.length ? (100 * spikes) / (train.steps.length * channels) : 0;
+      const rate = train.steps.length ? spikes / (train.steps.length * channels) : 0;
+      if (opts.json) {
+        printJson({
+          input: wavPath,
+          output: opts.output,
+          format: binary ? 'binary' : 'text',
+          bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length,
+          steps: train.steps.length,
+          channels,
+          spikes,
+          rate,
+          frontend: config,
+        });
+        return;
+      }
       process.stderr.write(
-        `wrote ${opts.output}: ${train.steps.length} steps, ${channels} channels, ${spikes} spikes (${rate.toFixed(2)}% of channel-steps)\n`,
+        `wrote ${opts.output}: ${train.steps.length} steps, ${channels} channels, ${spikes} spikes (${(100 * rate).toFixed(2)}% of channel-steps)\n`,
       );
     });
 }

@@ -10,11 +10,13 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { readInputFile } from '../util/read-file.js';
+import { printJson } from '../cli/format.js';
 
 /** The exports firmware-bindings' runner calls (include/hetsyn/hs_abi.h). */
 export const RUNNER_EXPORTS = ['boardInit', 'boardPoll'] as const;
@@ -259,8 +261,9 @@ export function firmwareCommand(): Command {
     )
     .option('--wasm <file>', '.wasm or AOT file to embed', DEFAULT_WASM_PATH)
     .requiredOption('-o, --output <file>', 'C source file to write')
-    .action((opts: { wasm: string; output: string }) => {
-      const bytes = new Uint8Array(readFileSync(opts.wasm));
+    .option('--json', 'print {input, output, format, bytes, missingExports} as one JSON object on stdout')
+    .action((opts: { wasm: string; output: string; json?: boolean }) => {
+      const bytes = readInputFile(opts.wasm, 'module');
       let text: string;
       try {
         text = embedC(bytes, basename(opts.wasm));
@@ -270,19 +273,28 @@ export function firmwareCommand(): Command {
         }
         throw error;
       }
-      writeFileSync(opts.output, text);
+      writeOutputFile(opts.output, text);
       const format = moduleFormat(bytes);
-      process.stderr.write(`wrote ${opts.output}: ${bytes.length} bytes of ${format}\n`);
+      let missing: string[] = [];
       if (format === 'bytecode') {
         const { exports } = readWasmInterface(bytes);
-        const missing = RUNNER_EXPORTS.filter(
-          (n) => !exports.some((e) => e.name === n && e.kind === 'function'),
+        missing = RUNNER_EXPORTS.filter((n) => !exports.some((e) => e.name === n && e.kind === 'function'));
+      }
+      if (opts.json) {
+        printJson({
+          input: opts.wasm,
+          output: opts.output,
+          format,
+          bytes: bytes.length,
+          missingExports: missing,
+        });
+        return;
+      }
+      process.stderr.write(`wrote ${opts.output}: ${bytes.length} bytes of ${format}\n`);
+      if (missing.length) {
+        process.stderr.write(
+          `warning: ${opts.wasm} exports no ${missing.join(' or ')}: the firmware's runner will refuse it\n`,
         );
-        if (missing.length) {
-          process.stderr.write(
-            `warning: ${opts.wasm} exports no ${missing.join(' or ')}: the firmware's runner will refuse it\n`,
-          );
-        }
       }
     });
   return firmware;

@@ -17,7 +17,7 @@ import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { traceOptions, type ConnectionOptions } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
-import { baudOption, traceOption } from '../cli/board-options.js';
+import { baudOption, portOption, traceOption } from '../cli/board-options.js';
 import { boardStateNote } from '../cli/board-state.js';
 import { isLostLink, withReconnects, type Attempt } from '../cli/reconnect.js';
 import { BoardClient } from '../protocol/client.js';
@@ -227,11 +227,7 @@ export function flashCommand(): Command {
       'validate a model, then upload, verify and commit it on one or more boards (resumes after a disconnect)',
     )
     .argument('<model>', '.hsm model file')
-    .requiredOption(
-      '--port <path>',
-      'serial port of a board; repeat for several boards, flashed in parallel',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
-    )
+    .addOption(portOption('serial port of a board; repeat for several boards, flashed in parallel', true))
     .option('--json', 'print one JSON object per board at the end (an array)')
     .option(
       '--reconnects <n>',

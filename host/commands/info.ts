@@ -4,7 +4,7 @@
 
 import { Command } from 'commander';
 import { connectBoard, type ConnectionOptions } from '../cli/board-connection.js';
-import { baudOption, traceOption } from '../cli/board-options.js';
+import { baudOption, portOption, traceOption } from '../cli/board-options.js';
 import { describeActiveModel } from '../cli/board-state.js';
 import { bytes, count, printJson } from '../cli/format.js';
 import type { HelloInfo } from '../protocol/messages.js';
@@ -56,10 +56,7 @@ export function infoCommand(): Command {
     .description(
       'ask a board what it is and runs: versions, max frame, storage, active model, error counters',
     )
-    .requiredOption(
-      '--port <path>',
-      'serial port of the board (e.g. /dev/ttyACM0, or the path `hetsyn board` printed)',
-    )
+    .addOption(portOption('serial port of the board (e.g. /dev/ttyACM0, or the path `hetsyn board` printed)'))
     .option('--json', 'print INFO as one JSON object')
     .addOption(baudOption())
     .addOption(traceOption())

@@ -8,6 +8,7 @@ import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from 
 import { loadModel } from '../wasm/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
 import { parseFraction } from '../cli/options.js';
+import { printable } from '../util/printable.js';
 
 function packing(layer: ModelInfo['layers'][number]): string {
   const levels = layer.bucketBits === 0 ? 'per neuron' : `per synapse, ${layer.bucketBits}-bit`;
@@ -20,13 +21,38 @@ function tauSteps(decayQ16: number): string {
   return (-1 / Math.log(decayQ16 / 65536)).toFixed(1);
 }
 
+/** Labels shown in the text report; the rest are counted ("... N more"); --json has them all. */
+export const LABELS_SHOWN = 20;
+
+/** The labels as lines of at most `width` characters, the first LABELS_SHOWN of them. */
+export function labelLines(labels: readonly string[], width = 100, indent = 10): string[] {
+  const shown = labels.slice(0, LABELS_SHOWN).map((l) => {
+    const text = printable(l);
+    return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+  });
+  const rest = labels.length - shown.length;
+  const items = shown.map((l, i) => (i < shown.length - 1 || rest > 0 ? `${l},` : l));
+  if (rest > 0) items.push(`... ${count(rest)} more (hetsyn inspect --json lists them all)`);
+  const lines: string[] = [];
+  let line = '';
+  for (const item of items) {
+    if (line !== '' && indent + line.length + 1 + item.length > width) {
+      lines.push(line);
+      line = item;
+    } else line = line === '' ? item : `${line} ${item}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
 function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
   const out: string[] = [];
   out.push(
-    `model     ${info.name || '(unnamed)'}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
+    `model     ${printable(info.name) || '(unnamed)'}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
   );
   out.push(`inputs    ${info.inputCount} channels, timestep ${info.timestepUs / 1000} ms`);
-  out.push(`classes   ${info.classCount}: ${info.labels.join(', ')}`);
+  const [first = '', ...more] = labelLines(info.labels);
+  out.push(`classes   ${info.classCount}: ${first}`, ...more.map((line) => `          ${line}`));
   out.push(`decision  sum of readout scores, ignoring the first ${info.decisionSkipSteps} steps`);
   const fe = info.frontend;
   out.push(

@@ -1,5 +1,5 @@
 /**
- * `hetsyn monitor --port P --input FILE`: streams a spike file through a board and shows what
+ * `hetsyn monitor INPUT --port P`: streams a spike file through a board and shows what
  * happens, live: a spike raster of the reported layer, class-score bars, detections (decision
  * changes) with their time, link and board counters. On a terminal the view is redrawn in place
  * (ANSI escapes, at most REDRAW_HZ times a second); otherwise, or with --plain, it prints a status
@@ -8,9 +8,20 @@
  * Ctrl-C stops cleanly: the board gets STREAM_STOP.
  */
 
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { outputError } from '../util/output.js';
 import { Command, Option } from 'commander';
-import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
+import {
+  baudOption,
+  forceOption,
+  portOption,
+  spikeLayerOption,
+  traceOption,
+  windowOption,
+} from '../cli/board-options.js';
+import { checkBoardModel, checkSpikeLayer, spikeLayerHint } from '../cli/board-model.js';
+import type { DeviceError } from '../protocol/device-errors.js';
+import type { HelloInfo } from '../protocol/messages.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
@@ -21,14 +32,14 @@ import { plainView, SHOW_CURSOR, terminalView } from '../monitor/views.js';
 
 interface MonitorOpts {
   port: string;
-  input: string;
   log?: string;
   plain?: boolean;
-  spikes?: number;
+  spikeLayer?: number;
   loop?: boolean;
   window: number;
-  rate?: number;
+  stepsPerSecond?: number;
   model?: string;
+  force?: boolean;
   baud: number;
   trace?: boolean;
 }
@@ -38,40 +49,54 @@ export function monitorCommand(): Command {
     .description(
       'stream a spike file through a board with a live view: spike raster, scores, detections, link health',
     )
-    .requiredOption('--port <path>', 'serial port of the board')
-    .requiredOption('--input <file>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
+    .argument('<input>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
+    .addOption(portOption('serial port of the board'))
     .option('--log <file.jsonl>', 'write one JSON line per step: {t, step, scores, spikes?, decision}')
     .option('--plain', 'status lines instead of the live view (the default when stdout is not a terminal)')
-    .addOption(
-      new Option('--spikes <layer>', 'show the spikes of this spiking layer').argParser(
-        parseIntInRange(0, 255),
-      ),
-    )
+    .addOption(spikeLayerOption('show the spikes of this spiking layer as a raster'))
     .option('--loop', 'stream the input again and again until Ctrl-C')
     .addOption(windowOption())
     .addOption(
-      new Option('--rate <steps/s>', 'send at most this many steps per second').argParser(
+      new Option('--steps-per-second <n>', 'send at most this many steps per second').argParser(
         parseIntInRange(1, 1_000_000),
       ),
     )
     .option(
       '--model <file>',
-      'the .hsm the board runs: class labels, layer size, and its front-end for a .wav input',
+      'the .hsm the board runs: class labels, layer size, its front-end for a .wav input; a board that runs another model is an error',
     )
+    .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
-    .action(async (opts: MonitorOpts) => {
-      const model = opts.model ? { path: opts.model, info: loadModel(opts.model).info } : undefined;
-      const input = readInputTrain(opts.input, model);
+    .action(async (inputPath: string, opts: MonitorOpts) => {
+      const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
+      if (model) checkSpikeLayer(opts.spikeLayer, model);
+      const input = readInputTrain(inputPath, model);
       let labels: string[] | undefined;
       let layerNeurons: number | undefined;
       if (model) {
         const { info } = model;
         labels = info.labels;
-        if (opts.spikes !== undefined) layerNeurons = info.layers[opts.spikes]?.neuronCount;
+        if (opts.spikeLayer !== undefined) layerNeurons = info.layers[opts.spikeLayer]?.neuronCount;
       }
-      const log = opts.log ? createWriteStream(opts.log) : undefined;
       const controller = new AbortController();
+      // A log that cannot be opened stops the command before it streams; one that fails later
+      // (a full disk) stops the stream, and the command then fails naming the file.
+      let logFailure: unknown;
+      let log: WriteStream | undefined;
+      if (opts.log !== undefined) {
+        let fd: number;
+        try {
+          fd = openSync(opts.log, 'w');
+        } catch (error) {
+          throw outputError(opts.log, error);
+        }
+        log = createWriteStream('', { fd });
+        log.on('error', (error) => {
+          logFailure ??= error;
+          controller.abort();
+        });
+      }
       let interrupts = 0;
       const onSignal = (): void => {
         if (++interrupts > 1) process.exit(130);
@@ -90,13 +115,21 @@ export function monitorCommand(): Command {
             baud: opts.baud,
             trace: opts.trace === true,
             window: opts.window,
-            ...(opts.spikes === undefined ? {} : { spikeLayer: opts.spikes }),
+            ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
             loop: opts.loop === true,
-            ...(opts.rate ? { stepsPerSecond: opts.rate } : {}),
+            ...(opts.stepsPerSecond ? { stepsPerSecond: opts.stepsPerSecond } : {}),
             ...(labels ? { labels } : {}),
             ...(layerNeurons ? { layerNeurons } : {}),
             ...(log ? { log } : {}),
             signal: controller.signal,
+            ...(model
+              ? {
+                  checkBoard: (info: HelloInfo | undefined) =>
+                    checkBoardModel(model, info, opts.port, opts.force === true, (line) =>
+                      process.stderr.write(`${line}\n`),
+                    ),
+                }
+              : { refusalHint: (error: DeviceError) => spikeLayerHint(error, opts.spikeLayer) }),
           },
           view,
         );
@@ -109,8 +142,9 @@ export function monitorCommand(): Command {
         }
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        if (log) await new Promise<void>((resolve) => log.end(() => resolve()));
+        if (log && !log.destroyed) await new Promise<void>((resolve) => log.end(() => resolve()));
       }
+      if (logFailure !== undefined && opts.log !== undefined) throw outputError(opts.log, logFailure);
       if (end.reason === 'refused') throw new CliError(end.message, ExitCode.refused);
       process.stderr.write(summaryLine(end.state) + '\n');
     });

@@ -5,15 +5,15 @@
  * when a PNG is asked for, so other commands never load the native addon).
  */
 
-import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
-import { bytes } from '../cli/format.js';
+import { bytes, printJson } from '../cli/format.js';
+import { writeOutputFile } from '../util/output.js';
 import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
 import { readInputTrain } from '../cli/read-input.js';
-import { svgPlot } from '../plot/svg-plot.js';
+import { minimumHeightPx, svgPlot } from '../plot/svg-plot.js';
 import { simulate } from '../sim/simulate.js';
 
 type Format = 'svg' | 'png';
@@ -32,21 +32,11 @@ async function renderPng(svg: string): Promise<Uint8Array> {
   return new Resvg(svg, { font: { loadSystemFonts: true } }).render().asPng();
 }
 
-function writeOutput(path: string, data: string | Uint8Array): void {
-  try {
-    writeFileSync(path, data);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such directory'
-        : code === 'EACCES'
-          ? 'permission denied'
-          : code === 'EISDIR'
-            ? 'it is a directory'
-            : (error as Error).message;
-    throw new CliError(`cannot write ${path}: ${reason}`, ExitCode.input);
-  }
+interface PlotOptions {
+  output: string;
+  width: number;
+  height?: number;
+  json?: boolean;
 }
 
 export function plotCommand(): Command {
@@ -61,13 +51,29 @@ export function plotCommand(): Command {
     )
     .requiredOption('-o, --output <file>', 'picture to write; its extension picks the format: .svg or .png')
     .addOption(
-      new Option('--width <px>', 'picture width (the height follows from the layers)')
+      new Option('--width <px>', 'picture width: the time axis stretches to it')
         .default(900)
         .argParser(parseIntInRange(400, 10000)),
     )
-    .action(async (modelPath: string, inputPath: string, opts: { output: string; width: number }) => {
+    .addOption(
+      new Option(
+        '--height <px>',
+        'picture height: the panels stretch or shrink to it (default: from the layers)',
+      ).argParser(parseIntInRange(200, 10000)),
+    )
+    .option(
+      '--json',
+      'print {model, input, output, format, bytes, widthPx, heightPx, steps, decision, label} as one JSON object on stdout',
+    )
+    .action(async (modelPath: string, inputPath: string, opts: PlotOptions) => {
       const format = outputFormat(opts.output);
       const { engine, info } = loadModel(modelPath);
+      if (opts.height !== undefined && opts.height < minimumHeightPx(info)) {
+        throw new CliError(
+          `--height ${opts.height} leaves no room for the ${info.layers.length} layers' panels: ${info.name} needs at least ${minimumHeightPx(info)} px`,
+          ExitCode.usage,
+        );
+      }
       const train = readInputTrain(inputPath, { path: modelPath, info, engine });
       if (train.steps.length === 0) {
         throw new CliError(`${inputPath} gives no steps: nothing to plot`, ExitCode.input);
@@ -79,13 +85,31 @@ export function plotCommand(): Command {
         input: train.steps,
         records,
         widthPx: opts.width,
+        ...(opts.height === undefined ? {} : { heightPx: opts.height }),
       });
       const data = format === 'svg' ? svg : await renderPng(svg);
-      writeOutput(opts.output, data);
+      writeOutputFile(opts.output, data);
       const decision = engine.decision();
-      const label = decision < 0 ? 'none' : (info.labels[decision] ?? `class ${decision}`);
+      const label = decision < 0 ? null : (info.labels[decision] ?? `class ${decision}`);
+      const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      if (opts.json) {
+        const [, w, h] = /<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg) ?? [];
+        printJson({
+          model: modelPath,
+          input: inputPath,
+          output: opts.output,
+          format,
+          bytes: size,
+          widthPx: Number(w),
+          heightPx: Number(h),
+          steps: records.length,
+          decision,
+          label,
+        });
+        return;
+      }
       process.stderr.write(
-        `wrote ${opts.output} (${bytes(typeof data === 'string' ? Buffer.byteLength(data) : data.length)}, ${records.length} steps, decision: ${label})\n`,
+        `wrote ${opts.output} (${bytes(size)}, ${records.length} steps, decision: ${label ?? 'none'})\n`,
       );
     });
 }

@@ -1,6 +1,6 @@
 /** `hetsyn quantize FLOAT.json -o MODEL.hsm`: a float HetSynLIF model to a fixed-point .hsm. */
 
-import { writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { Command, Option } from 'commander';
 import { readFloatModel } from '../float/json.js';
 import { quantize } from '../quantize/quantize.js';
@@ -49,7 +49,7 @@ export function quantizeCommand(): Command {
       const bytes = writeHsm(hsm);
       // The engine is the judge of what it will run: load the result before writing it out.
       openEngine().loadOrThrow(bytes);
-      writeFileSync(opts.output, bytes);
+      writeOutputFile(opts.output, bytes);
       if (opts.json) printJson({ output: opts.output, bytes: bytes.length, report });
       else process.stdout.write(`${formatReport(report)}\nwrote ${opts.output} (${bytes.length} bytes)\n`);
     });

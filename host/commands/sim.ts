@@ -3,6 +3,7 @@
  * `hetsyn sim MODEL --data DIR`: the same, on every clip of a data set split, for its accuracy.
  */
 
+import { printable } from '../util/printable.js';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
@@ -29,10 +30,10 @@ function argmax(values: number[]): number {
 }
 
 function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean): string {
-  const header = ['step', 'top', ...labels, ...(withSpikes ? ['spikes per layer'] : [])];
+  const header = ['step', 'top', ...labels.map(printable), ...(withSpikes ? ['spikes per layer'] : [])];
   const rows = records.map((r) => [
     r.t,
-    labels[argmax(r.scores)] ?? '?',
+    printable(labels[argmax(r.scores)] ?? '?'),
     ...r.scores,
     ...(withSpikes ? [(r.spikes ?? []).map((l) => l.length).join('/')] : []),
   ]);
@@ -54,7 +55,7 @@ function runInput(modelPath: string, inputPath: string, opts: SimOptions): void 
   process.stdout.write(
     decision < 0
       ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
-      : `decision: ${label} (class ${decision}, summed over ${window})\n`,
+      : `decision: ${printable(label ?? '?')} (class ${decision}, summed over ${window})\n`,
   );
 }
 
@@ -93,10 +94,10 @@ function clipProgress(): { update: (done: number, total: number) => void; stop: 
 const percent = (fraction: number): string => `${(100 * fraction).toFixed(2)}%`;
 
 function confusionTable(e: Evaluation): string {
-  const header = ['true \\ predicted', ...e.labels, 'none', 'recall'];
+  const header = ['true \\ predicted', ...e.labels.map(printable), 'none', 'recall'];
   const rows = e.labels.map((name, label) => {
     const recall = e.recall[label];
-    return [name, ...e.confusion[label], recall === null ? '-' : percent(recall)];
+    return [printable(name), ...e.confusion[label], recall === null ? '-' : percent(recall)];
   });
   return table(header, rows);
 }
@@ -120,7 +121,7 @@ function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimO
     process.stdout.write(`${accuracy}\n`);
     return;
   }
-  const title = `${info.name} on ${dataset.kind} ${dataDir}, ${split} split: ${result.count} clips`;
+  const title = `${printable(info.name)} on ${dataset.kind} ${dataDir}, ${split} split: ${result.count} clips`;
   const none =
     result.none > 0
       ? ['', `${result.none} of the clips ended before the decision window (column none): counted as wrong.`]

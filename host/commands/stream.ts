@@ -4,21 +4,26 @@
  * results, retries, round-trip latency) to stderr.
  */
 
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { connectBoard } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
-import { baudOption, traceOption, windowOption } from '../cli/board-options.js';
+import {
+  baudOption,
+  forceOption,
+  portOption,
+  spikeLayerOption,
+  traceOption,
+  windowOption,
+} from '../cli/board-options.js';
+import { checkBoardModel, checkSpikeLayer, spikeLayerHint } from '../cli/board-model.js';
 import { boardStateNote } from '../cli/board-state.js';
 import { CliError } from '../cli/exit-codes.js';
 import { formatMs } from '../cli/format.js';
 import { loadModel } from '../wasm/load-model.js';
-import { parseIntInRange } from '../cli/options.js';
 import type { BoardClient } from '../protocol/client.js';
 import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
-import { modelHash } from '../protocol/upload.js';
-import { hex32 } from '../model/crc32.js';
 import { decisionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
@@ -61,28 +66,14 @@ export async function streamToBoard(
   }
 }
 
-/** Labels of a local copy of the model, and a warning when the board runs another one (by hash). */
-export function localLabels(modelPath: string | undefined, client: BoardClient): string[] | undefined {
-  if (!modelPath) return undefined;
-  const { info, bytes } = loadModel(modelPath);
-  const hash = modelHash(bytes);
-  const board = client.info;
-  if (board && (board.modelCrc >>> 0 !== hash || board.modelBytes !== bytes.length)) {
-    process.stderr.write(
-      `warning: the board runs ${board.modelName || '(no model)'} (crc 0x${hex32(board.modelCrc)}), ` +
-        `not ${modelPath} (${info.name}, crc 0x${hex32(hash)}): its labels may not fit\n`,
-    );
-  }
-  return info.labels;
-}
-
 interface StreamOpts {
   port: string;
   json?: boolean;
   scores?: boolean;
-  spikes?: number;
+  spikeLayer?: number;
   window: number;
   model?: string;
+  force?: boolean;
   baud: number;
   trace?: boolean;
 }
@@ -93,36 +84,40 @@ export function streamCommand(): Command {
       'stream a spike file (or a .wav, with --model) through the model on a board; per-step results on stdout, summary on stderr',
     )
     .argument('<input>', 'spike file: text .spikes or binary .spk (docs/spike-format.md)')
-    .requiredOption('--port <path>', 'serial port of the board')
+    .addOption(portOption('serial port of the board'))
     .option(
       '--json',
       'one JSON line per step: {t, scores?, spikes?, decision} ({t, lost: true} for a lost result)',
     )
     .option('--scores', "report each step's readout scores")
-    .addOption(
-      new Option('--spikes <layer>', 'report the spikes of this spiking layer').argParser(
-        parseIntInRange(0, 255),
-      ),
-    )
+    .addOption(spikeLayerOption('report the spikes of this spiking layer'))
     .addOption(windowOption())
-    .option('--model <file>', 'the .hsm the board runs: class labels, and its front-end for a .wav input')
+    .option(
+      '--model <file>',
+      'the .hsm the board runs: class labels, its front-end for a .wav input; a board that runs another model is an error',
+    )
+    .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (inputPath: string, opts: StreamOpts) => {
-      const train = readInputTrain(
-        inputPath,
-        opts.model ? { path: opts.model, info: loadModel(opts.model).info } : undefined,
-      );
+      const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
+      if (model) checkSpikeLayer(opts.spikeLayer, model);
+      const train = readInputTrain(inputPath, model);
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {
-        const labels = localLabels(opts.model, client);
+        if (model) {
+          checkBoardModel(model, client.info, opts.port, opts.force === true, (line) =>
+            process.stderr.write(`${line}\n`),
+          );
+        }
+        const labels = model?.info.labels;
         const summary = await streamToBoard(
           client,
           train,
           {
             window: opts.window,
             scores: opts.scores === true,
-            ...(opts.spikes === undefined ? {} : { spikeLayer: opts.spikes }),
+            ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
           },
           (step) =>
             process.stdout.write(
@@ -130,10 +125,11 @@ export function streamCommand(): Command {
             ),
         );
         if (!summary.ok) {
+          const hint = model ? undefined : spikeLayerHint(summary.error, opts.spikeLayer);
           throw refusedError(
             `${summary.action} on ${opts.port}`,
             summary.error,
-            await boardStateNote(client),
+            (hint ? `${hint}\n` : '') + (await boardStateNote(client)),
           );
         }
         process.stderr.write(summaryText(summary, labels) + '\n');

@@ -14,21 +14,24 @@ export function studioCommand(): Command {
       'serve the browser studio on 127.0.0.1: open a model and a WAV or the microphone, see spikes, scores and detections live; flash and monitor a board over Web Serial (Chromium, Edge)',
     )
     .addOption(
-      new Option('--port <n>', 'TCP port to listen on (0: any free port)')
+      new Option(
+        '--http-port <n>',
+        'TCP port to listen on (0: any free port); --port names serial ports elsewhere',
+      )
         .argParser(parseIntInRange(0, 65535))
         .default(DEFAULT_STUDIO_PORT),
     )
-    .action(async (opts: { port: number }) => {
+    .action(async (opts: { httpPort: number }) => {
       let started;
       try {
-        started = await startStudioServer(opts.port);
+        started = await startStudioServer(opts.httpPort);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         const why =
           code === 'EADDRINUSE'
-            ? 'it is in use (pick another with --port, or --port 0)'
+            ? 'it is in use (pick another with --http-port, or --http-port 0)'
             : (error as Error).message;
-        throw new CliError(`cannot listen on 127.0.0.1:${opts.port}: ${why}`, ExitCode.usage);
+        throw new CliError(`cannot listen on 127.0.0.1:${opts.httpPort}: ${why}`, ExitCode.usage);
       }
       const { server, url } = started;
       process.stdout.write(`hetsyn studio: ${url}\n(Ctrl-C stops)\n`);

@@ -4,7 +4,6 @@
  * before training one, for benchmarks, and for trying the tools without a data set.
  */
 
-import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomNetwork, randomSpikeTrain, type RhoMode } from '../float/random-network.js';
 import { floatModelToJson } from '../float/json.js';
@@ -12,6 +11,8 @@ import { formatSpikeText } from '../spikes/spike-file.js';
 import type { LayerKind } from '../model/hsm.js';
 import { parseFraction, parseIntInRange } from '../cli/options.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { printJson } from '../cli/format.js';
+import { writeOutputFile } from '../util/output.js';
 
 interface SynthOptions {
   output: string;
@@ -23,9 +24,10 @@ interface SynthOptions {
   seed: number;
   labels?: string[];
   name?: string;
-  spikes?: string;
+  spikesOut?: string;
   steps: number;
-  rate: number;
+  inputRate: number;
+  json?: boolean;
 }
 
 /** "r128,f64,12": recurrent 128, feed-forward 64, readout 12 (the last entry is the readout). */
@@ -79,16 +81,20 @@ export function synthCommand(): Command {
       ),
     )
     .option('--name <name>', 'model name')
-    .option('--spikes <file>', 'also write a random input spike train (text .spikes)')
+    .option('--spikes-out <file>', 'also write a random input spike train (text .spikes)')
     .addOption(
       new Option('--steps <n>', 'timesteps of the spike train')
         .default(100)
         .argParser(parseIntInRange(1, 1e7)),
     )
     .addOption(
-      new Option('--rate <fraction>', 'input spike probability per channel and step')
+      new Option('--input-rate <fraction>', 'input spike probability per channel and step')
         .default(0.05)
         .argParser(parseFraction),
+    )
+    .option(
+      '--json',
+      'print {output, bytes, name, inputs, layers, classes, synapses, spikesOut?} as one JSON object on stdout',
     )
     .action((opts: SynthOptions) => {
       const model = randomNetwork({
@@ -98,7 +104,7 @@ export function synthCommand(): Command {
         levels: opts.levels,
         rhoMode: opts.rho,
         density: opts.density,
-        inputRate: opts.rate,
+        inputRate: opts.inputRate,
       });
       const classes = opts.layers[opts.layers.length - 1]?.size ?? 0;
       const labels = opts.labels ?? Array.from({ length: classes }, (_, c) => `class${c}`);
@@ -110,12 +116,37 @@ export function synthCommand(): Command {
       }
       model.labels = labels;
       if (opts.name !== undefined) model.name = opts.name;
-      writeFileSync(opts.output, JSON.stringify(floatModelToJson(model)) + '\n');
-      process.stderr.write(`wrote ${opts.output}\n`);
-      if (opts.spikes) {
-        const steps = randomSpikeTrain(opts.seed + 1, opts.inputs, opts.steps, opts.rate);
-        writeFileSync(opts.spikes, formatSpikeText({ steps }, opts.inputs));
-        process.stderr.write(`wrote ${opts.spikes} (${opts.steps} steps)\n`);
+      const json = JSON.stringify(floatModelToJson(model)) + '\n';
+      writeOutputFile(opts.output, json);
+      if (!opts.json) process.stderr.write(`wrote ${opts.output}\n`);
+      let spikesOut: { path: string; bytes: number; steps: number; spikes: number } | undefined;
+      if (opts.spikesOut) {
+        const steps = randomSpikeTrain(opts.seed + 1, opts.inputs, opts.steps, opts.inputRate);
+        const text = formatSpikeText({ steps }, opts.inputs);
+        writeOutputFile(opts.spikesOut, text);
+        spikesOut = {
+          path: opts.spikesOut,
+          bytes: Buffer.byteLength(text),
+          steps: opts.steps,
+          spikes: steps.reduce((n, s) => n + s.length, 0),
+        };
+        if (!opts.json) process.stderr.write(`wrote ${opts.spikesOut} (${opts.steps} steps)\n`);
+      }
+      if (opts.json) {
+        printJson({
+          output: opts.output,
+          bytes: Buffer.byteLength(json),
+          name: model.name,
+          inputs: opts.inputs,
+          layers: opts.layers,
+          classes,
+          labels,
+          synapses: model.layers.reduce(
+            (n, layer) => n + (layer.mask ? layer.mask.reduce((m, b) => m + b, 0) : layer.weight.length),
+            0,
+          ),
+          ...(spikesOut ? { spikesOut } : {}),
+        });
       }
     });
 }

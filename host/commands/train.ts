@@ -2,7 +2,7 @@
 
 import { availableParallelism } from 'node:os';
 import { basename, extname } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { openDataset, type Dataset } from '../data/dataset.js';
@@ -116,6 +116,8 @@ function loadData(dataset: Dataset, limit: number | undefined) {
     train: trainIndices,
     test: Int32Array.from(testClips, (_, i) => trainClips.length + i),
     noise: silence < 0 ? [] : [...trainIndices].filter((i) => trainClips[i].label === silence),
+    /** The test clips trained against: all of the split, or --limit's sample of it. */
+    testClips,
   };
 }
 
@@ -302,9 +304,16 @@ export function trainCommand(): Command {
       const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
       const engine = openEngine();
       const modelInfo = engine.loadOrThrow(bytes);
-      writeFileSync(opts.output, bytes);
-      if (opts.floatOutput) writeFileSync(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
-      const fixed = evaluate({ path: opts.output, info: modelInfo, engine }, dataset, 'test');
+      writeOutputFile(opts.output, bytes);
+      if (opts.floatOutput) writeOutputFile(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
+      // The same test clips as the float accuracies: with --limit, its sample of the split.
+      const fixed = evaluate(
+        { path: opts.output, info: modelInfo, engine },
+        dataset,
+        'test',
+        undefined,
+        data.testClips,
+      );
       const report = {
         model: opts.output,
         data: dataset.kind,
@@ -317,6 +326,8 @@ export function trainCommand(): Command {
         floatAccuracy: result.floatTestAccuracy,
         finishedFloatAccuracy: result.finishedTestAccuracy,
         accuracy: fixed.accuracy,
+        // The clips all three accuracies are on (with --limit, its sample of the test split).
+        accuracyClips: fixed.count,
         levelCounts: result.levelCounts,
         bytes: bytes.length,
         activity: fixed.activity,
@@ -324,13 +335,13 @@ export function trainCommand(): Command {
         quantization,
         history: result.history,
       };
-      if (opts.report) writeFileSync(opts.report, JSON.stringify(report, null, 2));
+      if (opts.report) writeOutputFile(opts.report, JSON.stringify(report, null, 2));
       if (opts.json) printJson(report);
       else {
         const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
         process.stdout.write(
           `wrote ${opts.output} (${bytes.length} bytes)\n` +
-            `test accuracy: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
+            `test accuracy on ${fixed.count} test clips${opts.limit === undefined ? '' : ' (--limit)'}: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
             `trained in ${report.minutes.toFixed(1)} min\n`,
         );
       }

@@ -11,7 +11,7 @@ import type { Engine } from '../wasm/engine.js';
 import type { ModelInfo } from '../model/model-info.js';
 import { simulate } from '../sim/simulate.js';
 import { InputError } from '../util/input-error.js';
-import type { Dataset, Split } from './dataset.js';
+import type { Clip, Dataset, Split } from './dataset.js';
 
 export interface Evaluation {
   count: number;
@@ -72,6 +72,8 @@ export function evaluate(
   dataset: Dataset,
   split: Split,
   onClip?: (done: number, total: number) => void,
+  /** Only these clips of the split (e.g. `hetsyn train --limit`'s sample of it), not all of them. */
+  only?: readonly Clip[],
 ): Evaluation {
   const frontend = model.info.frontend;
   if (!frontend) {
@@ -80,7 +82,7 @@ export function evaluate(
     );
   }
   const { labels, column } = columnsOfClasses(dataset, model);
-  const clips = dataset.clips(split);
+  const clips = only ?? dataset.clips(split);
   if (clips.length === 0) throw new InputError(`${dataset.root} has no clips in the ${split} split`);
 
   const noneColumn = labels.length;

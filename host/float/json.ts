@@ -3,6 +3,7 @@
  * malformed, and written back. The JSON's matrices are [out][in] (PyTorch's nn.Linear), so parsing
  * transposes into the internal layout of model.ts.
  */
+import { printable, quoted } from '../util/printable.js';
 import type { DecisionMode, LayerKind } from '../model/hsm.js';
 import { InputError } from '../util/input-error.js';
 import { readInputFile } from '../util/read-file.js';
@@ -90,8 +91,7 @@ function fail(path: string, detail: string): never {
 
 function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'string') return quoted(value.length > 40 ? `${value.slice(0, 40)}...` : value);
   return Array.isArray(value) ? `an array of ${value.length}` : typeof value;
 }
 
@@ -395,7 +395,7 @@ export function readFloatModel(path: string): FloatModel {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${path} is not valid JSON: ${(error as Error).message}`);
+    throw new InputError(`${path} is not valid JSON: ${printable((error as Error).message)}`);
   }
   return parseFloatModel(json);
 }

@@ -95,7 +95,7 @@ export function renderScreen(state: MonitorState, columns: number): string[] {
   );
   lines.push('');
   if (state.spikeLayer === undefined) {
-    lines.push('spikes: none reported (pass --spikes LAYER for a raster)');
+    lines.push('spikes: none reported (pass --spike-layer N for a raster)');
   } else {
     const steps = state.raster.slice(-(width - 2) * 2);
     lines.push(

@@ -11,7 +11,8 @@ import { withReconnects, type Attempt } from '../cli/reconnect.js';
 import { decisionText, stepJson } from '../cli/step-format.js';
 import { BoardClient } from '../protocol/client.js';
 import { describeLinkError } from '../protocol/errors.js';
-import { formatDeviceError } from '../protocol/device-errors.js';
+import { formatDeviceError, type DeviceError } from '../protocol/device-errors.js';
+import type { HelloInfo } from '../protocol/messages.js';
 import { StreamInputError } from '../protocol/spikes-planner.js';
 import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/stream.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
@@ -47,6 +48,10 @@ export interface MonitorOptions {
   signal?: AbortSignal;
   /** The first reconnect pause (tests shorten it). */
   firstPauseMs?: number;
+  /** Called with the board's INFO on every connection, before streaming; may throw to stop. */
+  checkBoard?: (info: HelloInfo | undefined) => void;
+  /** Words to add to the message when the board refuses a request. */
+  refusalHint?: (error: DeviceError) => string | undefined;
 }
 
 export type MonitorEnd =
@@ -77,6 +82,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
         throw error;
       }
       const info = client.info;
+      options.checkBoard?.(info);
       state.modelName = info?.modelName ?? '';
       state.board = info?.counters;
       if (retry > 0) {
@@ -132,9 +138,12 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
           Object.assign(past, { framesSent, framesRetried, timeouts, resultsLost });
         }
         if (!summary.ok) {
+          const hint = options.refusalHint?.(summary.error);
           return {
             reason: 'refused',
-            message: formatDeviceError(`${summary.action} on ${options.port}`, summary.error),
+            message:
+              formatDeviceError(`${summary.action} on ${options.port}`, summary.error) +
+              (hint ? `\n${hint}` : ''),
             state,
           };
         }

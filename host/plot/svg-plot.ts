@@ -26,6 +26,12 @@ export interface PlotInput {
   /** From simulate(…, { spikes: true }); at least one step. */
   records: readonly StepRecord[];
   widthPx: number;
+  /**
+   * The picture's height: the panels (rasters and scores) stretch or shrink to it together, the
+   * text and margins stay. Without it, the height follows from the layers. At least
+   * minimumHeightPx(info).
+   */
+  heightPx?: number;
 }
 
 const MARGIN_LEFT = 64;
@@ -47,22 +53,32 @@ const MUTED = '#777';
 const GRID = '#e6e6e6';
 const UP_COLOUR = '#d62728';
 const DOWN_COLOUR = '#1f77b4';
-/** Tableau 10: distinct on white; with more classes the colours repeat and the legend tells. */
-const CLASS_COLOURS = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
+/**
+ * Twelve qualitative colours, distinct on white and from each other in hue or lightness (after
+ * Kelly's colours of maximum contrast; the yellow darkened to read as a line on white), so a
+ * 12-class model has no two classes alike. With more classes they repeat and the legend tells.
+ */
+export const CLASS_COLOURS = [
+  '#0067a5',
+  '#f38400',
+  '#008856',
+  '#be0032',
+  '#875692',
+  '#882d17',
+  '#e68fac',
+  '#848482',
+  '#8db600',
+  '#2b3d26',
+  '#a1caf1',
+  '#c9a100',
+] as const;
 
-/** Score ticks reach millions of LSB: "1.5M" fits the margin. */
-const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+/** Score ticks reach millions of LSB: "-1.25M" fits the margin. */
+const COMPACT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 2 });
+/** Panels never get thinner than this, whatever --height asks. */
+const PANEL_MIN = 40;
+/** About one score tick per this many pixels of the score panel. */
+const SCORE_TICK_PX = 40;
 
 const XML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -99,7 +115,7 @@ function formatMs(ms: number): string {
 function niceTicks(lo: number, hi: number, target: number, integer: boolean): number[] {
   const raw = (hi - lo) / Math.max(1, target);
   const decade = 10 ** Math.floor(Math.log10(raw || 1));
-  let step = ([1, 2, 5, 10].find((m) => m * decade >= raw) ?? 10) * decade;
+  let step = ([1, 2, 2.5, 5, 10].find((m) => m * decade >= raw) ?? 10) * decade;
   if (integer) step = Math.max(1, Math.round(step));
   const ticks: number[] = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
@@ -135,8 +151,11 @@ interface Raster {
   groups: { id: string; colour: string; name: string; member: (row: number) => boolean }[];
   /** y tick labels: row to the label shown at it (bands label their UP row pair). */
   ticks: { row: number; label: string }[];
+  /** The panel's height in px. */
+  height: number;
 }
 
+/** A raster's natural height, before --height stretches it. */
 function rasterHeight(rows: number): number {
   return Math.min(RASTER_MAX, Math.max(RASTER_MIN, rows * ROW_PX));
 }
@@ -152,7 +171,7 @@ function activity(spikes: number, rows: number, steps: number, timestepUs: numbe
 }
 
 function drawRaster(frame: Frame, top: number, raster: Raster): string[] {
-  const height = rasterHeight(raster.rows);
+  const height = raster.height;
   const pitch = height / raster.rows;
   const bottom = top + height;
   // Rows with room get a gap between them; thin rows stay solid so dense panels stay readable.
@@ -227,6 +246,7 @@ function inputRaster(info: ModelInfo, input: PlotInput['input']): Raster {
       steps: input,
       groups: [{ id: 'input', colour: INK, name: 'input', member: () => true }],
       ticks: rowTicks(rows),
+      height: rasterHeight(rows),
     };
   }
   // docs/frontend.md: channel 2b is band b's UP (power rose by the threshold), 2b + 1 its DOWN.
@@ -244,6 +264,7 @@ function inputRaster(info: ModelInfo, input: PlotInput['input']): Raster {
       row: 2 * b + 0.5,
       label: String(b),
     })),
+    height: rasterHeight(rows),
   };
 }
 
@@ -256,6 +277,7 @@ function layerRaster(info: ModelInfo, layer: LayerInfo, index: number, steps: nu
     steps,
     groups: [{ id: `layer-${index}`, colour: INK, name: `layer ${index}`, member: () => true }],
     ticks: rowTicks(layer.neuronCount),
+    height: rasterHeight(layer.neuronCount),
   };
 }
 
@@ -289,8 +311,15 @@ function drawScores(frame: Frame, top: number, height: number, data: PlotInput, 
       `<path d="M${px(frame.left)} ${px(yOf(0))}H${px(frame.right)}" stroke="${MUTED}" stroke-width="0.5" fill="none"/>`,
     );
   }
-  for (const v of niceTicks(lo, hi, 4, true)) {
-    out.push(text(frame.left - 5, yOf(v) + 3.5, COMPACT.format(v), 'text-anchor="end" font-size="10"'));
+  const ticks = niceTicks(lo, hi, Math.max(3, Math.round(height / SCORE_TICK_PX)), true);
+  out.push(
+    `<path d="${ticks.map((v) => `M${px(frame.left)} ${px(yOf(v))}H${px(frame.right)}`).join('')}" stroke="${GRID}" stroke-width="1" fill="none"/>`,
+  );
+  for (const v of ticks) {
+    out.push(
+      `<path d="M${px(frame.left - 3)} ${px(yOf(v))}h3" stroke="${MUTED}" stroke-width="1"/>`,
+      text(frame.left - 5, yOf(v) + 3.5, COMPACT.format(v), 'text-anchor="end" font-size="10"'),
+    );
   }
   const mid = (top + bottom) / 2;
   out.push(
@@ -310,7 +339,7 @@ function drawScores(frame: Frame, top: number, height: number, data: PlotInput, 
       .map((r, t) => `${px(xOf(frame, t) + frame.stepPx / 2)},${px(yOf(r.scores[c] ?? 0))}`)
       .join(' ');
     const width = c === decision ? 2.5 : 1.2;
-    const opacity = c === decision || decision < 0 ? 1 : 0.55;
+    const opacity = c === decision || decision < 0 ? 1 : 0.85;
     out.push(
       `<polyline id="class-${c}" points="${points}" stroke="${classColour(c)}" stroke-width="${width}" stroke-opacity="${opacity}" fill="none"/>`,
     );
@@ -337,7 +366,7 @@ function drawScores(frame: Frame, top: number, height: number, data: PlotInput, 
   return out;
 }
 
-function classColour(c: number): string {
+export function classColour(c: number): string {
   return CLASS_COLOURS[c % CLASS_COLOURS.length] ?? INK;
 }
 
@@ -373,6 +402,22 @@ function describeNetwork(info: ModelInfo): string {
   return [`${info.inputCount} inputs`, ...info.layers.map((l) => `${l.kind} ${l.neuronCount}`)].join(' → ');
 }
 
+/** The picture's height without its panels: title, headings, gaps, time axis. */
+function fixedHeight(rasters: number): number {
+  return MARGIN_TOP + rasters * (HEADING + GAP) + HEADING + AXIS_HEIGHT;
+}
+
+/** The smallest --height that leaves every panel PANEL_MIN px and the legend its rows. */
+export function minimumHeightPx(info: ModelInfo): number {
+  const rasters = 1 + info.layers.filter((l) => l.kind !== 'readout').length;
+  return Math.ceil(fixedHeight(rasters) + rasters * PANEL_MIN + legendHeight(info));
+}
+
+/** The score panel's least height: its legend, one row per class, or PANEL_MIN. */
+function legendHeight(info: ModelInfo): number {
+  return Math.max(PANEL_MIN, info.classCount * LEGEND_ROW + 10);
+}
+
 export function svgPlot(data: PlotInput): string {
   const { info, records } = data;
   if (records.length === 0) throw new RangeError('svgPlot needs at least one step');
@@ -399,6 +444,27 @@ export function svgPlot(data: PlotInput): string {
     ),
   ];
 
+  const naturalScore = Math.max(SCORE_MIN, info.classCount * LEGEND_ROW + 10);
+  let scoreHeight = naturalScore;
+  if (data.heightPx !== undefined) {
+    const minimum = minimumHeightPx(info);
+    if (data.heightPx < minimum) {
+      throw new RangeError(
+        `a height of ${data.heightPx} px leaves no room for the panels: at least ${minimum} px`,
+      );
+    }
+    // Every panel by the same factor; the score panel keeps room for its legend rows.
+    const fixed = fixedHeight(rasters.length);
+    const natural = rasters.reduce((n, r) => n + r.height, naturalScore);
+    const k = (data.heightPx - fixed) / natural;
+    const score = Math.max(legendHeight(info), naturalScore * k);
+    const naturalRasters = natural - naturalScore;
+    const room = data.heightPx - fixed - score;
+    for (const raster of rasters)
+      raster.height = Math.max(PANEL_MIN, (raster.height * room) / naturalRasters);
+    scoreHeight = data.heightPx - fixed - rasters.reduce((n, r) => n + r.height, 0);
+  }
+
   const body: string[] = [];
   let y = MARGIN_TOP;
   const panelTops: number[] = [];
@@ -406,15 +472,14 @@ export function svgPlot(data: PlotInput): string {
     y += HEADING;
     panelTops.push(y);
     body.push(...drawRaster(frame, y, raster));
-    y += rasterHeight(raster.rows) + GAP;
+    y += raster.height + GAP;
   }
   y += HEADING;
   const scoreTop = y;
-  const scoreHeight = Math.max(SCORE_MIN, info.classCount * LEGEND_ROW + 10);
   body.push(...drawScores(frame, scoreTop, scoreHeight, data, decision));
   y += scoreHeight;
   body.push(...drawTimeAxis(frame, y, timeTicks, info.timestepUs));
-  const height = y + AXIS_HEIGHT;
+  const height = data.heightPx ?? y + AXIS_HEIGHT;
 
   const skip = info.decisionSkipSteps;
   if (skip > 0 && skip < steps) {

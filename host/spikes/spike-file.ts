@@ -5,6 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { InputError } from '../util/input-error.js';
+import { quoted } from '../util/printable.js';
 
 export interface SpikeTrain {
   /** Declared channel count, when the file declares one. */
@@ -23,7 +24,56 @@ export class SpikeFileError extends InputError {
 const BINARY_MAGIC = 'HSPK';
 const BINARY_VERSION = 1;
 const BINARY_HEADER_BYTES = 12;
-const CHANNELS_DIRECTIVE = /^#\s*channels\s*:\s*(\d+)\s*$/i;
+const CHANNELS_DIRECTIVE = /^#\s*channels\s*:\s*(.*?)\s*$/i;
+const MAX_CHANNEL = 0xffff;
+
+/** A token for a message: escaped, quoted and cut short when long. */
+function shown(token: string): string {
+  return quoted(token.length > 24 ? `${token.slice(0, 24)}...` : token);
+}
+
+/**
+ * The channel numbers of one line, with their columns (1-based). Separators are whitespace, or one
+ * comma with optional whitespace around it; an empty field (",," or a comma at either end) is an
+ * error, as is anything but decimal digits.
+ */
+function lineChannels(raw: string, where: string, declared: number | undefined): number[] {
+  const channels: number[] = [];
+  const fail = (column: number, problem: string): never => {
+    throw new SpikeFileError(`${where}:${column}: ${problem}`);
+  };
+  let at = 0;
+  const skipSpace = (): void => {
+    while (at < raw.length && /\s/.test(raw[at] ?? '')) at++;
+  };
+  skipSpace();
+  for (let field = 1; ; field++) {
+    const start = at;
+    while (at < raw.length && !/[\s,]/.test(raw[at] ?? '')) at++;
+    const token = raw.slice(start, at);
+    if (token === '') {
+      fail(
+        start + 1,
+        field === 1 ? 'the line starts with a comma' : `field ${field} is empty (two commas in a row)`,
+      );
+    }
+    if (!/^\d+$/.test(token)) fail(start + 1, `${shown(token)} is not a channel number (decimal digits)`);
+    const channel = Number(token);
+    if (channel > MAX_CHANNEL) fail(start + 1, `channel ${shown(token)} is above ${MAX_CHANNEL}`);
+    if (declared !== undefined && channel >= declared) {
+      fail(start + 1, `channel ${channel} is not below the declared ${declared}`);
+    }
+    channels.push(channel);
+    skipSpace();
+    if (at >= raw.length) return channels;
+    if (raw[at] === ',') {
+      const comma = at;
+      at++;
+      skipSpace();
+      if (at >= raw.length) fail(comma + 1, 'the line ends with a comma');
+    }
+  }
+}
 
 export function parseSpikeText(text: string, source = 'spike text'): SpikeTrain {
   const train: SpikeTrain = { steps: [] };
@@ -34,26 +84,32 @@ export function parseSpikeText(text: string, source = 'spike text'): SpikeTrain 
     const line = raw.trim();
     const where = `${source}:${index + 1}`;
     if (line.startsWith('#')) {
-      const declared = CHANNELS_DIRECTIVE.exec(line);
-      if (declared) train.channelCount = Number(declared[1]);
+      const directive = CHANNELS_DIRECTIVE.exec(line);
+      if (!directive) return;
+      const value = directive[1] ?? '';
+      if (!/^\d+$/.test(value) || Number(value) > MAX_CHANNEL) {
+        throw new SpikeFileError(
+          `${where}: "# channels:" takes a whole number from 0 to ${MAX_CHANNEL}, not ${shown(value)}`,
+        );
+      }
+      if (train.channelCount !== undefined) {
+        throw new SpikeFileError(
+          `${where}: a second "# channels:" line (the first said ${train.channelCount})`,
+        );
+      }
+      if (train.steps.length > 0) {
+        throw new SpikeFileError(
+          `${where}: "# channels:" must come before the first timestep (${train.steps.length} came before it)`,
+        );
+      }
+      train.channelCount = Number(value);
       return;
     }
     if (line === '' || line === '-') {
       train.steps.push([]);
       return;
     }
-    const channels = line.split(/[\s,]+/).map((token) => {
-      if (!/^\d+$/.test(token)) throw new SpikeFileError(`${where}: "${token}" is not a channel number`);
-      const channel = Number(token);
-      if (channel > 0xffff) throw new SpikeFileError(`${where}: channel ${channel} is above 65535`);
-      if (train.channelCount !== undefined && channel >= train.channelCount) {
-        throw new SpikeFileError(
-          `${where}: channel ${channel} is not below the declared ${train.channelCount}`,
-        );
-      }
-      return channel;
-    });
-    train.steps.push(channels);
+    train.steps.push(lineChannels(raw, where, train.channelCount));
   });
   return train;
 }

@@ -3,7 +3,8 @@
  * optimizer moments, frozen mask, the next epoch), written after every epoch by rename so a crash
  * mid-write leaves the previous checkpoint whole.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
+import { writeOutputFile } from '../util/output.js';
 import { InputError } from '../util/input-error.js';
 
 export const CHECKPOINT_FORMAT = 'hetsyn-train-checkpoint';
@@ -62,7 +63,7 @@ export function writeCheckpoint(path: string, c: Checkpoint): void {
     v: base64(c.v),
     frozen: base64(c.frozen),
   };
-  writeFileSync(`${path}.tmp`, JSON.stringify(json));
+  writeOutputFile(`${path}.tmp`, JSON.stringify(json));
   renameSync(`${path}.tmp`, path);
 }
 

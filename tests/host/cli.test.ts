@@ -114,7 +114,7 @@ test('synth and quantize reproduce the shipped demo model byte for byte', () => 
     '--name',
     'demo-kws-shape',
   ];
-  assert.equal(hetsyn('synth', ...args, '-o', json, '--spikes', spikes, '--steps', '100').status, 0);
+  assert.equal(hetsyn('synth', ...args, '-o', json, '--spikes-out', spikes, '--steps', '100').status, 0);
   const quantized = hetsyn('quantize', json, '-o', model);
   assert.equal(quantized.status, 0, quantized.stderr);
   assert.match(quantized.stdout, /wrote .*demo\.hsm \(40576 bytes\)/);
@@ -134,7 +134,7 @@ test('exit codes: usage 2, unreadable or malformed input 3, rejected model 4', (
   writeFileSync(join(dir, 'bad.spikes'), '0 1\n2 x\n');
   const malformed = hetsyn('sim', DEMO, join(dir, 'bad.spikes'));
   assert.equal(malformed.status, 3);
-  assert.match(malformed.stderr, /bad\.spikes:2: "x" is not a channel number/);
+  assert.match(malformed.stderr, /bad\.spikes:2:3: "x" is not a channel number/);
 
   writeFileSync(join(dir, 'wide.spikes'), '0 64\n');
   assert.match(

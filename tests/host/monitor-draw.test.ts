@@ -162,7 +162,7 @@ describe('monitor drawing', () => {
 
   test('the screen before anything arrived, and without a spike layer', () => {
     const lines = renderScreen(newState('p', undefined, undefined, undefined), 200);
-    assert.equal(lines[2], 'spikes: none reported (pass --spikes LAYER for a raster)');
+    assert.equal(lines[2], 'spikes: none reported (pass --spike-layer N for a raster)');
     assert.equal(lines[4], 'scores: -');
     assert.equal(lines[7], '  -');
     assert.equal(

@@ -173,15 +173,82 @@ describe('hetsyn plot', () => {
     assert.equal(hetsyn('plot', MODEL, CLIP, '-o', 'x.svg', '--width', '10').status, 2);
 
     const missingDir = hetsyn('plot', MODEL, CLIP, '-o', join(dir, 'absent', 'x.svg'));
-    assert.equal(missingDir.status, 3);
+    assert.equal(missingDir.status, 8, 'an output error');
     assert.match(missingDir.stderr, /cannot write .*absent\/x\.svg: no such directory/);
     mkdirSync(join(dir, 'folder.svg'));
     const isDir = hetsyn('plot', MODEL, CLIP, '-o', join(dir, 'folder.svg'));
-    assert.equal(isDir.status, 3);
+    assert.equal(isDir.status, 8);
     assert.match(isDir.stderr, /cannot write .*folder\.svg: it is a directory/);
+
+    const low = hetsyn('plot', MODEL, CLIP, '-o', 'x.svg', '--height', '200');
+    assert.equal(low.status, 2);
+    assert.match(low.stderr, /--height 200 leaves no room .* needs at least \d+ px/);
 
     const help = hetsyn('plot', '--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, /\.svg or\s+\.png/);
+  });
+
+  it('for print: 12 distinct class colours, --width and --height scale the figure, ticks and a legend in words', () => {
+    const twelve = join(dir, 'twelve.hsm');
+    const labels = [
+      'yes',
+      'no',
+      'up',
+      'down',
+      'left',
+      'right',
+      'on',
+      'off',
+      'stop',
+      'go',
+      '_silence_',
+      '_unknown_',
+    ];
+    const synth = hetsyn(
+      'synth',
+      '-o',
+      'twelve.json',
+      '--inputs',
+      '16',
+      '--layers',
+      'r24,12',
+      '--labels',
+      labels.join(','),
+    );
+    assert.equal(synth.status, 0, synth.stderr);
+    assert.equal(hetsyn('quantize', 'twelve.json', '-o', twelve).status, 0);
+    const input = join(dir, 'twelve.spikes');
+    writeFileSync(input, formatSpikeText({ steps: randomInputs(new Rng(3), 16, 60, 0.2) }, 16));
+    const out = join(dir, 'twelve.svg');
+    const run = hetsyn('plot', twelve, input, '-o', out, '--width', '1200', '--height', '700', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const json = JSON.parse(run.stdout) as { widthPx: number; heightPx: number };
+    assert.deepEqual([json.widthPx, json.heightPx], [1200, 700]);
+    const svg = readFileSync(out, 'utf8');
+    assert.match(svg, /^<svg [^>]*width="1200" height="700" viewBox="0 0 1200 700"/);
+    // One polyline per class, each in its own colour.
+    const strokes = labels.map(
+      (_, c) => new RegExp(`<polyline id="class-${c}" [^>]*stroke="(#[0-9a-f]{6})"`).exec(svg)?.[1],
+    );
+    assert.equal(new Set(strokes).size, 12, strokes.join(' '));
+    // The legend names every class in words.
+    for (const label of labels) assert.ok(svg.includes(`>${label}`), label);
+    // At least three score ticks, in compact numbers.
+    const scoreTicks =
+      svg.slice(svg.indexOf('readout scores')).match(/font-size="10">-?[\d.]+[KMB]?<\/text>/g) ?? [];
+    assert.ok(scoreTicks.length >= 3, scoreTicks.join(' '));
+    // A taller picture gets taller panels, not a taller margin.
+    const tall = hetsyn('plot', twelve, input, '-o', 'tall.svg', '--height', '1400', '--json');
+    const short = hetsyn('plot', twelve, input, '-o', 'short.svg', '--height', '700', '--json');
+    const rect = (file: string): number =>
+      Number(
+        /<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="([\d.]+)" fill="none"/.exec(
+          readFileSync(join(dir, file), 'utf8'),
+        )?.[1],
+      );
+    assert.equal(tall.status, 0);
+    assert.equal(short.status, 0);
+    assert.ok(rect('tall.svg') > 1.5 * rect('short.svg'), `${rect('tall.svg')} vs ${rect('short.svg')}`);
   });
 });

@@ -1,8 +1,6 @@
 /**
  * End to end over a real pseudo-terminal with the real serialport package: `hetsyn board` (the
  * .wasm behind a pty, storage in a file) against `hetsyn flash/info/stream`, as a user runs them.
- * The pty pair needs socat (Debian package socat) or python3: with neither these tests are skipped,
- * naming them (under CI they fail).
  */
 
 import { test } from 'node:test';
@@ -103,6 +101,38 @@ for (const maxFrame of [64, 128, 256]) {
 }
 
 test(
+  '--power-cut-after N cuts the moment storage has taken N bytes, also at the end of a write',
+  withTools([PTY], async () => {
+    // N = the whole upload (model and its 16-byte slot header): the cut comes right after the header
+    // write, before COMMITTED leaves the board; after a restart the board runs the new model.
+    const storage = join(dir, 'cut-exact.bin');
+    const doomed = await startBoard(storage, ['--power-cut-after', String(demo.length + 16)]);
+    const flash = await hetsyn(['flash', DEMO_MODEL, '--port', doomed.port, '--reconnects', '0']);
+    assert.equal(await doomed.exited, 7, doomed.stderr());
+    assert.match(
+      doomed.stderr(),
+      new RegExp(`power cut after ${(demo.length + 16).toLocaleString('en-US')} B written`),
+    );
+    assert.notEqual(flash.code, 0, 'COMMITTED never reached the host');
+    const revived = await startBoard(storage);
+    try {
+      const info = await boardInfo(revived.port);
+      assert.deepEqual(
+        [info.modelName, info.modelCrc, info.generation],
+        ['demo-kws-shape', modelHash(demo), 1],
+      );
+    } finally {
+      await revived.stop();
+    }
+    // N = 0: the first write already cuts, and nothing reaches the storage.
+    const early = await startBoard(join(dir, 'cut-zero.bin'), ['--power-cut-after', '0']);
+    await hetsyn(['flash', DEMO_MODEL, '--port', early.port, '--reconnects', '0']);
+    assert.equal(await early.exited, 7);
+    assert.match(early.stderr(), /power cut after 0 B written/);
+  }),
+);
+
+test(
   'a power cut in the middle of an upload: after restart the board runs the previous model',
   withTools([PTY], async () => {
     const storage = join(dir, 'power.bin');
@@ -112,8 +142,8 @@ test(
     } finally {
       await first.stop();
     }
-    // Storage writes so far: the tiny model and its slot header. Cut half way into the demo model.
-    const cutAfter = tiny.length + 16 + Math.floor(demo.length / 2);
+    // The count starts with this board process: cut half way into the demo model's upload.
+    const cutAfter = Math.floor(demo.length / 2);
     const doomed = await startBoard(storage, ['--power-cut-after', String(cutAfter)]);
     const flash = await hetsyn(['flash', DEMO_MODEL, '--port', doomed.port, '--reconnects', '0']);
     const exitCode = await doomed.exited;
@@ -296,12 +326,11 @@ test(
       const log = join(dir, 'monitor.jsonl');
       const run = await hetsyn([
         'monitor',
+        DEMO_INPUT,
         '--port',
         board.port,
-        '--input',
-        DEMO_INPUT,
         '--plain',
-        '--spikes',
+        '--spike-layer',
         '0',
         '--model',
         DEMO_MODEL,
@@ -398,6 +427,80 @@ test(
         expected.some((s) => s.scores.some((x) => x !== 0)),
         'the clip drove the network',
       );
+    } finally {
+      await board.stop();
+    }
+  }),
+);
+
+test(
+  'HETSYN_PORT is the default --port of info, flash and stream; --port wins',
+  withTools([PTY], async () => {
+    const board = await startBoard(join(dir, 'env-port.bin'));
+    try {
+      const env = { HETSYN_PORT: board.port };
+      const flashed = await hetsyn(['flash', DEMO_MODEL], { env });
+      assert.equal(flashed.code, 0, flashed.stderr);
+      assert.match(flashed.stdout, new RegExp(`^${board.port}: demo-kws-shape`, 'm'));
+      const info = await hetsyn(['info', '--json'], { env });
+      assert.equal(info.code, 0, info.stderr);
+      assert.equal((JSON.parse(info.stdout) as { port: string }).port, board.port);
+      const streamed = await hetsyn(['stream', DEMO_INPUT, '--json'], { env });
+      assert.equal(streamed.code, 0, streamed.stderr);
+      assert.equal(parseStreamLines(streamed.stdout).length, 100);
+      const wins = await hetsyn(['info', '--port', join(dir, 'no-such-port')], { env });
+      assert.equal(wins.code, 5);
+      assert.match(wins.stderr, /no-such-port/);
+      const several = await hetsyn(
+        ['flash', DEMO_MODEL, '--port', board.port, '--port', join(dir, 'absent')],
+        {
+          env,
+        },
+      );
+      assert.equal(several.code, 5);
+      assert.match(several.stderr, /1 of 2 boards failed/);
+    } finally {
+      await board.stop();
+    }
+  }),
+);
+
+test(
+  'stream and monitor: a board that runs another model than --model is a usage error unless --force; spike layers are named',
+  withTools([PTY], async () => {
+    const board = await startBoard(join(dir, 'mismatch.bin'));
+    try {
+      assert.equal((await hetsyn(['flash', DEMO_MODEL, '--port', board.port])).code, 0);
+      for (const command of ['stream', 'monitor']) {
+        // monitor's status lines, not its live view; stream prints plain lines anyway.
+        const port = ['--port', board.port, ...(command === 'monitor' ? ['--plain'] : [])];
+        const refused = await hetsyn([command, DEMO_INPUT, ...port, '--model', TINY_PATH]);
+        assert.equal(refused.code, 2, `${command}: ${refused.stderr}`);
+        assert.match(refused.stderr, /runs demo-kws-shape \(40576 B, crc 0x[0-9a-f]{8}\), not .*tiny\.hsm/);
+        assert.match(refused.stderr, /pass --force/);
+        const forced = await hetsyn([command, DEMO_INPUT, ...port, '--model', TINY_PATH, '--force']);
+        assert.equal(forced.code, 0, forced.stderr);
+        assert.match(forced.stderr, /^warning: the board on .* runs demo-kws-shape/m);
+
+        const readout = await hetsyn([
+          command,
+          DEMO_INPUT,
+          ...port,
+          '--model',
+          DEMO_MODEL,
+          '--spike-layer',
+          '1',
+        ]);
+        assert.equal(readout.code, 2);
+        assert.match(
+          readout.stderr,
+          /--spike-layer 1: layer 1 is the readout, which does not spike; .*demo-kws-shape\.hsm has spiking layer 0 \(recurrent, 128 neurons\)/,
+        );
+        const blind = await hetsyn([command, DEMO_INPUT, ...port, '--spike-layer', '7']);
+        assert.equal(blind.code, 6, blind.stderr);
+        assert.match(blind.stderr, /BAD_REQUEST/);
+        assert.match(blind.stderr, /--spike-layer 7 is probably not a spiking layer .* pass --model/);
+      }
     } finally {
       await board.stop();
     }

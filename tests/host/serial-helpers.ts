@@ -34,9 +34,15 @@ export interface Run {
 }
 
 /** Runs `hetsyn ARGS` to completion (async, so a board process in the background keeps running). */
-export function hetsyn(args: string[], options: { timeoutMs?: number } = {}): Promise<Run> {
+export function hetsyn(
+  args: string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -67,7 +73,7 @@ export interface Board {
 /** Starts `hetsyn board` and waits for the port path it prints on its first stdout line. */
 export function startBoard(storage: string, extra: string[] = []): Promise<Board> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'board', '--storage', storage, '--quiet', ...extra], {
+    const child = spawn(process.execPath, [CLI, 'board', '--storage', storage, '--no-board-log', ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

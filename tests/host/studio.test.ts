@@ -56,10 +56,10 @@ function yesLabelIndex(): { labels: string[]; yes: number } {
 // ---------------------------------------------------------------------------------------------
 // In the browser
 
-/** `hetsyn studio --port 0`, the real command in a child process, and the URL it printed. */
+/** `hetsyn studio --http-port 0`, the real command in a child process, and the URL it printed. */
 function startStudio(): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'studio', '--port', '0'], {
+    const child = spawn(process.execPath, [CLI, 'studio', '--http-port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

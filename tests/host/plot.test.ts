@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { encodeWav } from '../../host/audio/wav.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
 import { formatSpikeText, parseSpikeFile } from '../../host/spikes/spike-file.js';
+import { GSC12_LABELS } from '../../host/data/dataset.js';
 import { audioModel, randomInputs, randomModel, REPO_ROOT, Rng } from './fixtures.js';
 
 const CLI = join(REPO_ROOT, 'dist/host/cli.js');
@@ -191,20 +192,7 @@ describe('hetsyn plot', () => {
 
   it('for print: 12 distinct class colours, --width and --height scale the figure, ticks and a legend in words', () => {
     const twelve = join(dir, 'twelve.hsm');
-    const labels = [
-      'yes',
-      'no',
-      'up',
-      'down',
-      'left',
-      'right',
-      'on',
-      'off',
-      'stop',
-      'go',
-      '_silence_',
-      '_unknown_',
-    ];
+    const labels = GSC12_LABELS;
     const synth = hetsyn(
       'synth',
       '-o',

@@ -5,7 +5,6 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_HELP, ExitCode } from './cli/exit-codes.js';
 import { handleError } from './cli/handle-error.js';
-import { isWriteFailure, outputError } from './util/output.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
@@ -31,10 +30,10 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 // A reader that stops early (`hetsyn sim ... | head`) closes the pipe: that ends the output, not
 // the program with a stack trace.
-// Any other failure of stdout (a full disk, a device error) is an output error naming stdout.
+// Any other failure of stdout (a full disk, a device error) handleError names as stdout's.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(ExitCode.ok);
-  handleError(isWriteFailure(error) ? outputError('stdout', error) : error);
+  handleError(error);
 });
 
 const program = new Command('hetsyn')

@@ -1,6 +1,6 @@
 /** Opening a board's port and saying HELLO, for the commands that talk to a board. */
 
-import { BoardClient } from '../protocol/client.js';
+import { BoardClient, type ClientOptions } from '../protocol/client.js';
 import { SerialTransport } from '../transport/serial.js';
 import { asCliError } from './board-errors.js';
 
@@ -12,6 +12,24 @@ export interface ConnectionOptions {
 /** BoardClient options that print every frame on stderr, prefixed with the port, when tracing. */
 export function traceOptions(port: string, options: ConnectionOptions): { trace?: (line: string) => void } {
   return options.trace ? { trace: (line: string) => process.stderr.write(`${port} ${line}\n`) } : {};
+}
+
+/**
+ * Opens `port` and says HELLO, closing the port again when HELLO fails. Errors come as they are,
+ * so a caller that reconnects can tell a lost link from the rest.
+ */
+export async function openBoard(
+  port: string,
+  options: ConnectionOptions,
+  clientOptions: ClientOptions = traceOptions(port, options),
+): Promise<BoardClient> {
+  const transport = await SerialTransport.open(port, { baudRate: options.baud });
+  try {
+    return await BoardClient.connect(transport, clientOptions);
+  } catch (error) {
+    await transport.close().catch(() => undefined);
+    throw error;
+  }
 }
 
 /** Opens `port` and says HELLO; a failure is a CliError (exit 5) naming the port. */

@@ -5,16 +5,14 @@
 
 import { formatLinkError } from '../protocol/errors.js';
 import { formatDeviceError, type DeviceError } from '../protocol/device-errors.js';
-import { StreamInputError } from '../protocol/spikes-planner.js';
 import { LinkError } from '../transport/errors.js';
 import { CliError, ExitCode } from './exit-codes.js';
 
-/** Link failures become exit 5, bad input exit 3; anything else is passed on unchanged. */
+/** Link failures become exit 5; anything else is passed on unchanged. */
 export function asCliError(action: string, error: unknown, state?: string): unknown {
   if (error instanceof LinkError) {
     return new CliError(formatLinkError(action, error) + (state ? `\n${state}` : ''), ExitCode.link);
   }
-  if (error instanceof StreamInputError) return new CliError(error.message, ExitCode.input);
   return error;
 }
 

@@ -4,7 +4,7 @@
  * no spiking layer for is refused before any board is asked, naming the layers that spike.
  */
 
-import { printable } from '../util/printable.js';
+import { printableName } from '../util/printable.js';
 import { hex32 } from '../model/crc32.js';
 import type { ModelInfo } from '../model/model-info.js';
 import type { DeviceError } from '../protocol/device-errors.js';
@@ -19,15 +19,15 @@ export interface LocalModel {
 }
 
 /** The message when `board` does not run `local` (by size and hash), or null when it does. */
-export function modelMismatch(local: LocalModel, board: HelloInfo, port: string): string | null {
+function modelMismatch(local: LocalModel, board: HelloInfo, port: string): string | null {
   const hash = modelHash(local.bytes);
   if (board.modelCrc >>> 0 === hash && board.modelBytes === local.bytes.length) return null;
   const runs =
     board.activeSlot === null
       ? 'no model'
-      : `${printable(board.modelName) || '(unnamed)'} (${board.modelBytes} B, crc 0x${hex32(board.modelCrc)})`;
+      : `${printableName(board.modelName)} (${board.modelBytes} B, crc 0x${hex32(board.modelCrc)})`;
   return (
-    `the board on ${port} runs ${runs}, not ${local.path} (${printable(local.info.name) || '(unnamed)'}, ` +
+    `the board on ${port} runs ${runs}, not ${local.path} (${printableName(local.info.name)}, ` +
     `${local.bytes.length} B, crc 0x${hex32(hash)})`
   );
 }
@@ -58,7 +58,7 @@ export function checkBoardModel(
 }
 
 /** The layers of `info` that spike (every layer but the readout), as "0 (recurrent, 128 neurons)". */
-export function spikingLayers(info: ModelInfo): string[] {
+function spikingLayers(info: ModelInfo): string[] {
   return info.layers.flatMap((layer, i) =>
     layer.kind === 'readout' ? [] : [`${i} (${layer.kind}, ${layer.neuronCount} neurons)`],
   );

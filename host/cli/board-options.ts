@@ -9,7 +9,7 @@ import { DEFAULT_BAUD_RATE } from '../transport/serial.js';
 import { parseIntInRange } from './options.js';
 
 /** The environment variable that names the board's port when --port is not given. */
-export const PORT_ENV = 'HETSYN_PORT';
+const PORT_ENV = 'HETSYN_PORT';
 
 /**
  * --port PATH, required, defaulting to $HETSYN_PORT (the command line wins). With `repeatable`,

@@ -1,6 +1,6 @@
 /** What a board runs, in words: for `hetsyn info` and for the message after a failure. */
 
-import { printable } from '../util/printable.js';
+import { printableName } from '../util/printable.js';
 import { hex32 } from '../model/crc32.js';
 import type { BoardClient } from '../protocol/client.js';
 import type { HelloInfo } from '../protocol/messages.js';
@@ -9,9 +9,8 @@ import { bytes } from './format.js';
 /** One line saying which model the board runs, from INFO. */
 export function describeActiveModel(info: HelloInfo): string {
   if (info.activeSlot === null) return 'no model stored';
-  const name = printable(info.modelName) || '(unnamed)';
   const state = info.modelLoaded ? '' : ' (stored, but not loaded)';
-  return `${name}, ${bytes(info.modelBytes)}, crc 0x${hex32(info.modelCrc)}, slot ${info.activeSlot}, generation ${info.generation}${state}`;
+  return `${printableName(info.modelName)}, ${bytes(info.modelBytes)}, crc 0x${hex32(info.modelCrc)}, slot ${info.activeSlot}, generation ${info.generation}${state}`;
 }
 
 /**

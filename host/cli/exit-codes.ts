@@ -44,7 +44,6 @@ export const EXIT_CODES = [
 ] as const;
 
 type ExitCodeRow = (typeof EXIT_CODES)[number];
-export type ExitCodeName = ExitCodeRow['name'];
 export type ExitCodeValue = ExitCodeRow['code'];
 
 export const ExitCode = Object.fromEntries(EXIT_CODES.map((row) => [row.name, row.code])) as {

@@ -5,6 +5,7 @@
 
 import { CliError, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { EngineError } from '../model/errors.js';
+import { StreamInputError } from '../protocol/spikes-planner.js';
 import { LinkError } from '../transport/errors.js';
 import { InputError } from '../util/input-error.js';
 import { isWriteFailure, OutputError, outputError } from '../util/output.js';
@@ -23,7 +24,7 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
   if (error instanceof CliError) return error.exitCode;
   if (error instanceof OutputError || asStdoutFailure(error)) return ExitCode.output;
   if (error instanceof EngineError) return ExitCode.model;
-  if (error instanceof InputError) return ExitCode.input;
+  if (error instanceof InputError || error instanceof StreamInputError) return ExitCode.input;
   if (error instanceof LinkError) return ExitCode.link;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') return ExitCode.input;

@@ -11,6 +11,7 @@ import { InputError } from '../util/input-error.js';
 import { looksLikeWav, parseWav } from '../audio/wav.js';
 import { encodeWavAudio } from '../audio/encode.js';
 import type { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
 import type { ModelInfo } from '../model/model-info.js';
 
 export interface InputModel {
@@ -37,5 +38,5 @@ export function readInputTrain(inputPath: string, model: InputModel | undefined)
       `${model.path} carries no audio front-end (no FRONTEND section), so it cannot take ${inputPath}: give it a spike file instead, e.g. from \`hetsyn encode ${inputPath} -o input.spikes --bands ${model.info.inputCount / 2}\``,
     );
   }
-  return encodeWavAudio(audio, frontend, inputPath, model.engine);
+  return encodeWavAudio(audio, frontend, inputPath, model.engine ?? openEngine());
 }

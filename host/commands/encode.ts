@@ -5,6 +5,7 @@ import { defaultFrontend, thresholdQ8FromDb, type FrontendConfig } from '../mode
 import { encodeWavAudio } from '../audio/encode.js';
 import { parseWav } from '../audio/wav.js';
 import { loadModel } from '../wasm/load-model.js';
+import { openEngine } from '../wasm/module.js';
 import { readInputFile } from '../util/read-file.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { parseIntInRange } from '../cli/options.js';
@@ -76,11 +77,11 @@ export function encodeCommand(): Command {
           thresholdQ8: thresholdQ8FromDb(opts.thresholdDb),
         };
       }
-      const train = encodeWavAudio(audio, config, wavPath);
+      const train = encodeWavAudio(audio, config, wavPath, openEngine());
       const channels = 2 * config.bands;
       const binary = opts.output.endsWith('.spk');
       const data = binary ? encodeSpikeBinary(train, channels) : formatSpikeText(train, channels);
-      writeOutputFile(opts.output, data);
+      const size = writeOutputFile(opts.output, data);
       const spikes = train.steps.reduce((n, s) => n + s.length, 0);
       const rate = train.steps.length ? spikes / (train.steps.length * channels) : 0;
       if (opts.json) {
@@ -88,7 +89,7 @@ export function encodeCommand(): Command {
           input: wavPath,
           output: opts.output,
           format: binary ? 'binary' : 'text',
-          bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length,
+          bytes: size,
           steps: train.steps.length,
           channels,
           spikes,

@@ -15,7 +15,7 @@ import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { bytes, printJson } from '../cli/format.js';
 import { loadModel } from '../wasm/load-model.js';
 import { parseIntInRange } from '../cli/options.js';
-import { traceOptions, type ConnectionOptions } from '../cli/board-connection.js';
+import { openBoard, traceOptions, type ConnectionOptions } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
 import { baudOption, portOption, traceOption } from '../cli/board-options.js';
 import { boardStateNote } from '../cli/board-state.js';
@@ -30,7 +30,7 @@ import { SerialTransport } from '../transport/serial.js';
 /** Reconnects per board after its link dropped, before giving up. */
 export const MAX_RECONNECTS = 5;
 /** The pause before the first reconnect; each further one doubles, up to the cap. */
-export const FLASH_FIRST_PAUSE_MS = 500;
+const FLASH_FIRST_PAUSE_MS = 500;
 /** Plain progress lines (stderr not a terminal): at most one per board per this interval. */
 const PLAIN_PROGRESS_INTERVAL_MS = 1000;
 
@@ -46,17 +46,14 @@ export type FlashedBoard = Extract<FlashOutcome, { ok: true }> & { port: string;
 
 /** Asks a board on `port` what it runs, on a fresh connection; never throws. */
 async function askState(port: string, options: ConnectionOptions): Promise<string> {
-  let transport: SerialTransport | undefined;
+  let client: BoardClient | undefined;
   try {
-    transport = await SerialTransport.open(port, { baudRate: options.baud });
-    const client = await BoardClient.connect(transport, {
-      timing: { HELLO: { ...QUICK_REPLY, retries: 1 } },
-    });
+    client = await openBoard(port, options, { timing: { HELLO: { ...QUICK_REPLY, retries: 1 } } });
     return await boardStateNote(client);
   } catch (error) {
     return `The board could not be asked what it runs now (${(error as Error).message}).`;
   } finally {
-    await transport?.close().catch(() => undefined);
+    await client?.close().catch(() => undefined);
   }
 }
 

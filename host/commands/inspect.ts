@@ -8,7 +8,7 @@ import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from 
 import { loadModel } from '../wasm/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
 import { parseFraction } from '../cli/options.js';
-import { printable } from '../util/printable.js';
+import { printable, printableName } from '../util/printable.js';
 
 function packing(layer: ModelInfo['layers'][number]): string {
   const levels = layer.bucketBits === 0 ? 'per neuron' : `per synapse, ${layer.bucketBits}-bit`;
@@ -22,10 +22,10 @@ function tauSteps(decayQ16: number): string {
 }
 
 /** Labels shown in the text report; the rest are counted ("... N more"); --json has them all. */
-export const LABELS_SHOWN = 20;
+const LABELS_SHOWN = 20;
 
 /** The labels as lines of at most `width` characters, the first LABELS_SHOWN of them. */
-export function labelLines(labels: readonly string[], width = 100, indent = 10): string[] {
+function labelLines(labels: readonly string[], width = 100, indent = 10): string[] {
   const shown = labels.slice(0, LABELS_SHOWN).map((l) => {
     const text = printable(l);
     return text.length > 40 ? `${text.slice(0, 40)}...` : text;
@@ -48,7 +48,7 @@ export function labelLines(labels: readonly string[], width = 100, indent = 10):
 function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
   const out: string[] = [];
   out.push(
-    `model     ${printable(info.name) || '(unnamed)'}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
+    `model     ${printableName(info.name)}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
   );
   out.push(`inputs    ${info.inputCount} channels, timestep ${info.timestepUs / 1000} ms`);
   const [first = '', ...more] = labelLines(info.labels);

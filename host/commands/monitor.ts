@@ -72,13 +72,9 @@ export function monitorCommand(): Command {
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
       const input = readInputTrain(inputPath, model);
-      let labels: string[] | undefined;
-      let layerNeurons: number | undefined;
-      if (model) {
-        const { info } = model;
-        labels = info.labels;
-        if (opts.spikeLayer !== undefined) layerNeurons = info.layers[opts.spikeLayer]?.neuronCount;
-      }
+      const labels = model?.info.labels;
+      const layerNeurons =
+        opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.

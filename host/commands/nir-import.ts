@@ -1,12 +1,12 @@
 /** `hetsyn import MODEL.nir -o FLOAT.json`: a NIR graph (snnTorch, Norse, ...) as a float model. */
 
-import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { floatModelToJson } from '../float/json.js';
 import { readNirFile } from '../nir/hdf5.js';
 import { formatImportReport, nirToFloatModel, type NirImportOptions } from '../nir/import.js';
 import { DISCRETISATIONS, type Discretisation } from '../nir/discretise.js';
 import { printJson } from '../cli/format.js';
+import { writeOutputFile } from '../util/output.js';
 import { parseIntInRange, parsePositive } from '../cli/options.js';
 
 interface ImportOptions {
@@ -67,7 +67,7 @@ export function nirImportCommand(): Command {
         ...(opts.labels !== undefined ? { labels: opts.labels } : {}),
       };
       const { model, report } = nirToFloatModel(document, options);
-      writeFileSync(opts.output, JSON.stringify(floatModelToJson(model)) + '\n');
+      writeOutputFile(opts.output, JSON.stringify(floatModelToJson(model)) + '\n');
       if (opts.json) printJson({ output: opts.output, report });
       else process.stderr.write(`${formatImportReport(report)}\nwrote ${opts.output}\n`);
     });

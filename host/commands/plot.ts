@@ -68,9 +68,10 @@ export function plotCommand(): Command {
     .action(async (modelPath: string, inputPath: string, opts: PlotOptions) => {
       const format = outputFormat(opts.output);
       const { engine, info } = loadModel(modelPath);
-      if (opts.height !== undefined && opts.height < minimumHeightPx(info)) {
+      const minimumHeight = minimumHeightPx(info);
+      if (opts.height !== undefined && opts.height < minimumHeight) {
         throw new CliError(
-          `--height ${opts.height} leaves no room for the ${info.layers.length} layers' panels: ${info.name} needs at least ${minimumHeightPx(info)} px`,
+          `--height ${opts.height} leaves no room for the ${info.layers.length} layers' panels: ${info.name} needs at least ${minimumHeight} px`,
           ExitCode.usage,
         );
       }
@@ -88,10 +89,9 @@ export function plotCommand(): Command {
         ...(opts.height === undefined ? {} : { heightPx: opts.height }),
       });
       const data = format === 'svg' ? svg : await renderPng(svg);
-      writeOutputFile(opts.output, data);
+      const size = writeOutputFile(opts.output, data);
       const decision = engine.decision();
       const label = decision < 0 ? null : (info.labels[decision] ?? `class ${decision}`);
-      const size = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
       if (opts.json) {
         const [, w, h] = /<svg[^>]* width="([\d.]+)" height="([\d.]+)"/.exec(svg) ?? [];
         printJson({

@@ -17,7 +17,6 @@ import {
 } from '../cli/board-options.js';
 import { checkBoardModel, checkSpikeLayer, spikeLayerHint } from '../cli/board-model.js';
 import { boardStateNote } from '../cli/board-state.js';
-import { CliError } from '../cli/exit-codes.js';
 import { formatMs } from '../cli/format.js';
 import { loadModel } from '../wasm/load-model.js';
 import type { BoardClient } from '../protocol/client.js';
@@ -134,7 +133,6 @@ export function streamCommand(): Command {
         }
         process.stderr.write(summaryText(summary, labels) + '\n');
       } catch (error) {
-        if (error instanceof CliError) throw error;
         throw asCliError(`stream ${inputPath} on ${opts.port}`, error);
       } finally {
         await client.close();

@@ -116,17 +116,15 @@ export function synthCommand(): Command {
       }
       model.labels = labels;
       if (opts.name !== undefined) model.name = opts.name;
-      const json = JSON.stringify(floatModelToJson(model)) + '\n';
-      writeOutputFile(opts.output, json);
+      const size = writeOutputFile(opts.output, JSON.stringify(floatModelToJson(model)) + '\n');
       if (!opts.json) process.stderr.write(`wrote ${opts.output}\n`);
       let spikesOut: { path: string; bytes: number; steps: number; spikes: number } | undefined;
       if (opts.spikesOut) {
         const steps = randomSpikeTrain(opts.seed + 1, opts.inputs, opts.steps, opts.inputRate);
         const text = formatSpikeText({ steps }, opts.inputs);
-        writeOutputFile(opts.spikesOut, text);
         spikesOut = {
           path: opts.spikesOut,
-          bytes: Buffer.byteLength(text),
+          bytes: writeOutputFile(opts.spikesOut, text),
           steps: opts.steps,
           spikes: steps.reduce((n, s) => n + s.length, 0),
         };
@@ -135,7 +133,7 @@ export function synthCommand(): Command {
       if (opts.json) {
         printJson({
           output: opts.output,
-          bytes: Buffer.byteLength(json),
+          bytes: size,
           name: model.name,
           inputs: opts.inputs,
           layers: opts.layers,

@@ -273,18 +273,7 @@ function parseLayer(value: unknown, path: string, inputCount: number, isLast: bo
     : json.resetRho === undefined
       ? DEFAULT_RESET_RHO
       : unitInterval(json.resetRho, field(path, 'resetRho'));
-  return {
-    kind,
-    inputCount,
-    size,
-    rows,
-    weight,
-    rho,
-    mask,
-    threshold,
-    drive,
-    resetRho,
-  };
+  return { kind, inputCount, size, rows, weight, rho, mask, threshold, drive, resetRho };
 }
 
 function parseLabels(value: unknown, readoutSize: number): string[] {

@@ -5,18 +5,15 @@
  */
 
 import type { WriteStream } from 'node:fs';
-import { traceOptions } from '../cli/board-connection.js';
-import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { openBoard } from '../cli/board-connection.js';
 import { withReconnects, type Attempt } from '../cli/reconnect.js';
 import { decisionText, stepJson } from '../cli/step-format.js';
-import { BoardClient } from '../protocol/client.js';
+import type { BoardClient } from '../protocol/client.js';
 import { describeLinkError } from '../protocol/errors.js';
 import { formatDeviceError, type DeviceError } from '../protocol/device-errors.js';
 import type { HelloInfo } from '../protocol/messages.js';
-import { StreamInputError } from '../protocol/spikes-planner.js';
 import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/stream.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
-import { SerialTransport } from '../transport/serial.js';
 import {
   newState,
   recordLatency,
@@ -28,9 +25,9 @@ import {
 import type { MonitorView } from './views.js';
 
 /** The pause before the first reconnect; each further one in a row doubles, up to the cap. */
-export const MONITOR_FIRST_PAUSE_MS = 250;
+const MONITOR_FIRST_PAUSE_MS = 250;
 /** How often the board's counters are asked for (HELLO) while streaming. */
-export const INFO_INTERVAL_MS = 2000;
+const INFO_INTERVAL_MS = 2000;
 
 export interface MonitorOptions {
   port: string;
@@ -74,13 +71,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
     try {
       state.status = retry > 0 ? `reconnecting (attempt ${retry})` : 'connecting';
       view.changed(state);
-      const transport = await SerialTransport.open(options.port, { baudRate: options.baud });
-      try {
-        client = await BoardClient.connect(transport, traceOptions(options.port, options));
-      } catch (error) {
-        await transport.close().catch(() => undefined);
-        throw error;
-      }
+      client = await openBoard(options.port, options);
       const info = client.info;
       options.checkBoard?.(info);
       state.modelName = info?.modelName ?? '';
@@ -159,19 +150,14 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
     }
   };
 
-  try {
-    const end = await withReconnects(streamOnce, {
-      firstPauseMs: options.firstPauseMs ?? MONITOR_FIRST_PAUSE_MS,
-      ...(options.signal ? { signal: options.signal } : {}),
-      onRetry: (error, pauseMs) => {
-        const pause = `reconnecting in ${(pauseMs / 1000).toFixed(1)} s`;
-        state.status = pause;
-        view.event(state, `${describeLinkError(error).name}: ${error.message}; ${pause}`);
-      },
-    });
-    return end ?? { reason: 'stopped', state };
-  } catch (error) {
-    if (error instanceof StreamInputError) throw new CliError(error.message, ExitCode.input);
-    throw error;
-  }
+  const end = await withReconnects(streamOnce, {
+    firstPauseMs: options.firstPauseMs ?? MONITOR_FIRST_PAUSE_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
+    onRetry: (error, pauseMs) => {
+      const pause = `reconnecting in ${(pauseMs / 1000).toFixed(1)} s`;
+      state.status = pause;
+      view.event(state, `${describeLinkError(error).name}: ${error.message}; ${pause}`);
+    },
+  });
+  return end ?? { reason: 'stopped', state };
 }

@@ -5,7 +5,7 @@
  */
 
 import { uniformNeuronRho, type FloatModel } from '../float/model.js';
-import { INSTANT_TAU_STEPS, median, tauOf, type Discretisation } from './discretise.js';
+import { decay, INSTANT_TAU_STEPS, median, tauOf, type Discretisation } from './discretise.js';
 import { NIR_VERSION, nirArray, type NirDocument, type NirNode } from './graph.js';
 
 export type ExportNeuron = 'lif' | 'cubalif';
@@ -84,19 +84,21 @@ export function floatModelToNir(
       }
       tau[j] = taus.length > 0 ? median(taus) : tauFor(uniform?.[j] ?? 0);
     }
+    // The rho each neuron's tau stands for, as a re-import reads it back.
+    const neuronRho = Array.from(tau, (t, j) => decay(t, dt, mode, `layer ${l} neuron ${j}`));
     for (let j = 0; j < size; j++) {
-      const back = mode === 'exact' ? Math.exp(-dt / tau[j]) : 1 - dt / tau[j];
       for (let r = 0; r < rows; r++) {
         const s = r * size + j;
         if (mask === undefined || mask[s] === 1)
-          maxRhoChange = Math.max(maxRhoChange, Math.abs(back - rho[s]));
+          maxRhoChange = Math.max(maxRhoChange, Math.abs(neuronRho[j] - rho[s]));
       }
     }
     const form: NirExportLayerReport['rho'] =
       uniform === undefined ? 'synapse' : uniform.every((x) => x === uniform[0]) ? 'layer' : 'neuron';
-    const names = readout
-      ? { fc: `fc${l}`, neuron: neuronKind === 'lif' ? 'li' : 'cubali' }
-      : { fc: `fc${l}`, neuron: `${neuronKind}${l}` };
+    const names = {
+      fc: `fc${l}`,
+      neuron: readout ? (neuronKind === 'lif' ? 'li' : 'cubali') : `${neuronKind}${l}`,
+    };
     const matrixOf = (rowOffset: number, cols: number): number[] => {
       const out: number[] = [];
       for (let j = 0; j < size; j++)
@@ -123,13 +125,7 @@ export function floatModelToNir(
       params.v_threshold = nirArray(layer.threshold ?? []);
       params.v_reset = nirArray(new Float64Array(size));
     }
-    const type = readout
-      ? neuronKind === 'lif'
-        ? 'LI'
-        : 'CubaLI'
-      : neuronKind === 'lif'
-        ? 'LIF'
-        : 'CubaLIF';
+    const type = `${neuronKind === 'lif' ? 'LI' : 'CubaLI'}${readout ? '' : 'F'}`;
     nodes[names.neuron] = node(type, params);
     edges.push([previous, names.fc], [names.fc, names.neuron]);
     const layerNodes = [names.fc, names.neuron];
@@ -157,7 +153,6 @@ export function floatModelToNir(
       losses.push(
         `layer ${l}: reset by subtraction is written as NIR's reset to v_reset = 0 (the overshoot above threshold is lost)`,
       );
-      const neuronRho = Array.from(tau, (t) => (mode === 'exact' ? Math.exp(-dt / t) : 1 - dt / t));
       if (neuronKind === 'lif' && neuronRho.some((r) => Math.abs(r - layer.resetRho) > 1e-12)) {
         losses.push(
           `layer ${l}: the reset current decays with resetRho = ${layer.resetRho.toPrecision(4)}; a NIR LIF's reset decays with its membrane (rho ${Math.min(...neuronRho).toPrecision(4)}..${Math.max(...neuronRho).toPrecision(4)})`,

@@ -48,10 +48,6 @@ export function nirArray(values: ArrayLike<number>, shape: number[] = [values.le
   return { shape, values: Float64Array.from(values) };
 }
 
-export function nirScalar(value: number): NirArray {
-  return { shape: [], values: Float64Array.of(value) };
-}
-
 /** Node types that only pass a flat vector on: removed by flattenGraph. */
 const PASS_THROUGH = new Set(['Flatten', 'Identity']);
 

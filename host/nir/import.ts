@@ -495,8 +495,9 @@ export function nirToFloatModel(
         `${neuronName}: NIR's reset to v_reset = 0 becomes reset by subtraction (a reset current of the threshold, decaying with the membrane; the overshoot above threshold is kept)`,
       );
       if (neuron.membraneRho.some((r) => r !== resetRho)) {
+        const { min, max } = range(neuron.membraneRho);
         approximations.push(
-          `${neuronName}: the membrane decays at ${range(neuron.membraneRho).min.toPrecision(4)}..${range(neuron.membraneRho).max.toPrecision(4)} per step; the layer's one reset-current decay is their median, ${resetRho.toPrecision(4)}`,
+          `${neuronName}: the membrane decays at ${min.toPrecision(4)}..${max.toPrecision(4)} per step; the layer's one reset-current decay is their median, ${resetRho.toPrecision(4)}`,
         );
       }
     }

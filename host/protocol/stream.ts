@@ -101,8 +101,6 @@ type Event =
   | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
   | { kind: 'timeout'; frame: SentFrame; error: LinkTimeoutError }
   | { kind: 'link'; error: unknown }
-  /** A RESULT for train step `next - 1` came: the board runs steps in order, so it passed them all. */
-  | { kind: 'ran'; next: number }
   | { kind: 'tick' };
 
 /**
@@ -139,16 +137,12 @@ export async function* streamSpikes(
   };
   const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
 
-  const events: Event[] = [];
-  let wake: (() => void) | undefined;
-  const push = (event: Event): void => {
-    events.push(event);
-    wake?.();
-  };
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
   let layout: ResultLayout | undefined;
   let base = 0; // the board's step number of train step 0
   let emitted = 0; // train steps handed out so far
+  // Past the newest RESULT: the board runs steps in order, so it passed every step before it.
+  let ranTo = 0;
   const results = new Map<number, StepResult>();
   const stopListening = client.onResult((frame: Frame) => {
     if (!layout) return;
@@ -165,9 +159,15 @@ export async function* streamSpikes(
       return;
     }
     results.set(t, result);
-    push({ kind: 'ran', next: t + 1 });
+    ranTo = Math.max(ranTo, t + 1);
   });
 
+  const events: Event[] = [];
+  let wake: (() => void) | undefined;
+  const push = (event: Event): void => {
+    events.push(event);
+    wake?.();
+  };
   const onAbort = (): void => push({ kind: 'tick' });
   options.signal?.addEventListener('abort', onAbort);
   let pacing: NodeJS.Timeout | undefined;
@@ -273,13 +273,12 @@ export async function* streamSpikes(
 
       if (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
-      const batch = events.splice(0);
-      // What the board ran is a fact whatever else this batch says, so it counts first.
-      for (const event of batch) if (event.kind === 'ran') gbn.advanceTo(event.next);
+      // What the RESULTs say the board ran is a fact whatever these events say, so it counts first.
+      gbn.advanceTo(ranTo);
       try {
-        for (const event of batch) {
+        for (const event of events.splice(0)) {
           if (event.kind === 'link') throw event.error;
-          if (event.kind === 'tick' || event.kind === 'ran') continue;
+          if (event.kind === 'tick') continue;
           const { frame } = event;
           const current = gbn.isCurrent(frame);
           if (event.kind === 'timeout') {

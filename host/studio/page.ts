@@ -6,14 +6,14 @@
 
 import { Engine } from '../wasm/engine.js';
 import type { ModelInfo } from '../model/model-info.js';
-import { describeStatus } from '../model/errors.js';
+import { EngineError } from '../model/errors.js';
 import { parseWav } from '../audio/wav.js';
 import { frontendOf, MicRun, runClip, type StudioStep } from './run.js';
 import { detectionSource, type Detection } from './detections.js';
 import { startMicrophone, type Microphone } from './mic.js';
 import { StudioView } from './view.js';
 import { BoardSession, describeBoard, describeFailure } from './board.js';
-import type { SerialPortLike } from './web-serial-transport.js';
+import { DEFAULT_BAUD_RATE, type SerialPortLike } from './web-serial-transport.js';
 
 /** Steps window.studio keeps of a live input. */
 const STEPS_KEPT = 6000;
@@ -119,8 +119,7 @@ async function openModel(file: File): Promise<void> {
   const engine = Engine.instantiate(wasm);
   const code = engine.load(bytes);
   if (code !== 0) {
-    const status = describeStatus(code);
-    say(`Failed to load model ${file.name}: ${status.name} (${status.message})`, true);
+    say(new EngineError(`load model ${file.name}`, code).message, true);
     return;
   }
   const info = engine.info();
@@ -148,7 +147,7 @@ async function openClip(file: File): Promise<void> {
   try {
     const audio = parseWav(new Uint8Array(await file.arrayBuffer()), file.name);
     const steps = runClip(loaded.engine, loaded.info, audio, file.name);
-    clip = { name: file.name, steps: steps.map((s) => [...s.input]) };
+    clip = { name: file.name, steps: steps.map((s) => s.input) };
     begin('wav');
     feed(steps);
     ui.inputInfo.textContent = `${file.name}: ${audio.samples.length} samples at ${audio.sampleRateHz} Hz, ${steps.length} steps`;
@@ -224,7 +223,7 @@ async function toggleBoard(): Promise<void> {
   try {
     const port = await serial.requestPort();
     ui.boardInfo.textContent = 'connecting';
-    board = await BoardSession.connect(port, Number(ui.baud.value) || 115200);
+    board = await BoardSession.connect(port, Number(ui.baud.value) || DEFAULT_BAUD_RATE);
     board.transport.onClose(() => {
       ui.boardInfo.textContent = `${board?.transport.description ?? 'board'} closed`;
       updateBoardButtons();

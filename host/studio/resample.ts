@@ -6,7 +6,7 @@
  */
 
 /** Kernel zero crossings on each side of a sample (in output periods when decimating). */
-export const DEFAULT_HALF_TAPS = 16;
+const DEFAULT_HALF_TAPS = 16;
 const CUTOFF = 0.9;
 
 function blackman(x: number): number {

@@ -5,6 +5,7 @@
  */
 
 import type { Engine } from '../wasm/engine.js';
+import { encodeWavAudio } from '../audio/encode.js';
 import type { ModelInfo } from '../model/model-info.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
 import { simulate } from '../sim/simulate.js';
@@ -38,15 +39,9 @@ export function frontendOf(info: ModelInfo): FrontendConfig {
  * the same scores bit for bit.
  */
 export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source: string): StudioStep[] {
-  const frontend = frontendOf(info);
-  if (audio.sampleRateHz !== frontend.sampleRateHz) {
-    throw new InputError(
-      `${source} is sampled at ${audio.sampleRateHz} Hz; the front-end takes ${frontend.sampleRateHz} Hz (resample it, e.g. sox ${source} -r ${frontend.sampleRateHz} out.wav)`,
-    );
-  }
-  engine.frontendConfigure(frontend);
-  const steps = engine.encodeAudio(audio.samples);
-  return simulate(engine, { channelCount: 2 * frontend.bands, steps }).map((r) => ({
+  const train = encodeWavAudio(audio, frontendOf(info), source, engine);
+  const { steps } = train;
+  return simulate(engine, train).map((r) => ({
     t: r.t,
     input: steps[r.t] ?? [],
     scores: r.scores,
@@ -55,7 +50,7 @@ export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source
 }
 
 /** A decision window of the microphone path: one second of 10 ms steps, about a training clip. */
-export const MIC_WINDOW_STEPS = 100;
+const MIC_WINDOW_STEPS = 100;
 
 /**
  * The microphone, step by step. The engine decides over a window from its last reset (the sum of

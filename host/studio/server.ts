@@ -10,7 +10,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_STUDIO_PORT = 8737;
-export const STUDIO_HOST = '127.0.0.1';
+const STUDIO_HOST = '127.0.0.1';
 
 /** The package root, from dist/host/studio/server.js. */
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));

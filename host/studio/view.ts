@@ -8,7 +8,7 @@ import type { Detection } from './detections.js';
 import type { StudioStep } from './run.js';
 
 /** Steps the raster keeps on screen (3 s at 10 ms). */
-export const RASTER_STEPS = 300;
+const RASTER_STEPS = 300;
 const STEP_PX = 2;
 const CHANNEL_PX = 3;
 const COLOURS = { background: '#10151c', up: '#f4a259', down: '#5bc0eb', grid: '#26303c' };
@@ -21,9 +21,7 @@ export class StudioView {
   private labels: readonly string[] = [];
   private stepMs = 10;
   private column = 0;
-  private scale = 1;
   private bars: { row: HTMLElement; fill: HTMLElement; value: HTMLElement }[] = [];
-  private detectionCount = 0;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -67,8 +65,6 @@ export class StudioView {
   /** A new input on the same model. */
   clear(): void {
     this.column = 0;
-    this.scale = 1;
-    this.detectionCount = 0;
     this.context.fillStyle = COLOURS.background;
     this.context.fillRect(0, 0, this.canvas.width, this.canvas.height);
     this.detectionsList.replaceChildren();
@@ -90,17 +86,16 @@ export class StudioView {
 
   addDetection(detection: Detection): void {
     const item = document.createElement('li');
-    const label = this.labels[detection.label] ?? `class ${detection.label}`;
+    const label = this.labelOf(detection.label);
     item.textContent = `${label} at ${((detection.t * this.stepMs) / 1000).toFixed(2)} s (step ${detection.t})`;
     item.dataset.label = label;
     this.detectionsList.prepend(item);
-    this.detectionCount++;
     while (this.detectionsList.children.length > DETECTIONS_SHOWN)
       this.detectionsList.lastElementChild?.remove();
   }
 
-  get detections(): number {
-    return this.detectionCount;
+  private labelOf(c: number): string {
+    return this.labels[c] ?? `class ${c}`;
   }
 
   private drawColumn(input: readonly number[]): void {
@@ -123,12 +118,12 @@ export class StudioView {
 
   private showScores(scores: readonly number[]): void {
     // Scaled to this step's largest magnitude: the bars compare the classes, the numbers are exact.
-    this.scale = Math.max(1, ...scores.map(Math.abs));
+    const scale = Math.max(1, ...scores.map(Math.abs));
     scores.forEach((score, c) => {
       const bar = this.bars[c];
       if (!bar) return;
-      bar.fill.style.width = `${(50 * Math.abs(score)) / this.scale}%`;
-      bar.fill.style.left = score >= 0 ? '50%' : `${50 - (50 * Math.abs(score)) / this.scale}%`;
+      bar.fill.style.width = `${(50 * Math.abs(score)) / scale}%`;
+      bar.fill.style.left = score >= 0 ? '50%' : `${50 - (50 * Math.abs(score)) / scale}%`;
       bar.fill.classList.toggle('negative', score < 0);
       bar.value.textContent = String(score);
     });
@@ -136,7 +131,7 @@ export class StudioView {
 
   private showDecision(decision: number): void {
     this.bars.forEach((bar, c) => bar.row.classList.toggle('decided', c === decision));
-    this.decisionBox.textContent = decision < 0 ? 'none yet' : (this.labels[decision] ?? `class ${decision}`);
+    this.decisionBox.textContent = decision < 0 ? 'none yet' : this.labelOf(decision);
     this.decisionBox.dataset.decision = String(decision);
   }
 }

@@ -24,7 +24,7 @@ export interface SerialPortLike {
 const hex4 = (n: number): string => n.toString(16).padStart(4, '0');
 
 /** "Web Serial USB 2e8a:000a", or "Web Serial port" when the port says nothing about itself. */
-export function describePort(port: SerialPortLike): string {
+function describePort(port: SerialPortLike): string {
   const info = port.getInfo?.() ?? {};
   return info.usbVendorId !== undefined && info.usbProductId !== undefined
     ? `Web Serial USB ${hex4(info.usbVendorId)}:${hex4(info.usbProductId)}`

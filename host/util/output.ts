@@ -30,7 +30,7 @@ const REASONS: Record<string, string> = {
 };
 
 /** Why a write failed, in words: from the error's code, else its message. */
-export function writeFailureReason(error: unknown): string {
+function writeFailureReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return (code !== undefined ? REASONS[code] : undefined) ?? (error as Error).message;
 }
@@ -46,12 +46,13 @@ export function outputError(target: string, error: unknown): OutputError {
   return new OutputError(`cannot write ${target}: ${writeFailureReason(error)}`);
 }
 
-/** writeFileSync that fails with an OutputError naming the file. */
-export function writeOutputFile(path: string, data: string | Uint8Array): void {
+/** writeFileSync that fails with an OutputError naming the file; returns the bytes written. */
+export function writeOutputFile(path: string, data: string | Uint8Array): number {
   try {
     writeFileSync(path, data);
   } catch (error) {
     if (isWriteFailure(error)) throw outputError(path, error);
     throw error;
   }
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
 }

@@ -27,3 +27,8 @@ export function printable(text: string): string {
 export function quoted(text: string): string {
   return `"${printable(text).replaceAll('"', '\\"')}"`;
 }
+
+/** A model's name made safe to print, or "(unnamed)" when it has none. */
+export function printableName(name: string): string {
+  return printable(name) || '(unnamed)';
+}

@@ -126,9 +126,9 @@ export class Engine {
   }
 
   /** Like load, but a rejected model throws an EngineError naming the code. */
-  loadOrThrow(model: Uint8Array): ModelInfo {
+  loadOrThrow(model: Uint8Array, action = 'load model'): ModelInfo {
     const code = this.load(model);
-    if (code !== 0) throw new EngineError('load model', code);
+    if (code !== 0) throw new EngineError(action, code);
     return this.info();
   }
 

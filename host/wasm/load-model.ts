@@ -1,7 +1,6 @@
 /** A `.hsm` model, from a file or bytes, validated and loaded into a fresh engine of its own. */
 
 import type { ModelInfo } from '../model/model-info.js';
-import { EngineError } from '../model/errors.js';
 import { readInputFile } from '../util/read-file.js';
 import type { Engine } from './engine.js';
 import { openEngine } from './module.js';
@@ -21,8 +20,6 @@ export interface LoadedModel {
 export function loadModel(source: string | Uint8Array, options: { wasmPath?: string } = {}): LoadedModel {
   const bytes = typeof source === 'string' ? readInputFile(source, 'model') : source;
   const engine = openEngine(options.wasmPath);
-  const code = engine.load(bytes);
-  if (code !== 0)
-    throw new EngineError(typeof source === 'string' ? `load model ${source}` : 'load model', code);
-  return { engine, info: engine.info(), bytes };
+  const info = engine.loadOrThrow(bytes, typeof source === 'string' ? `load model ${source}` : undefined);
+  return { engine, info, bytes };
 }

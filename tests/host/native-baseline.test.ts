@@ -203,12 +203,13 @@ for (const { model, clips } of SHIPPED_CLIPS) {
     withTools([GCC], () => {
       const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
       assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
-      const info = openEngine().loadOrThrow(bytes);
+      const engine = openEngine();
+      const info = engine.loadOrThrow(bytes);
       const frontend = info.frontend;
       assert.ok(frontend, `${model}.hsm carries a FRONTEND section`);
       for (const [c, clip] of clips.entries()) {
         const wav = join(REPO_ROOT, 'models/samples', clip);
-        const { steps } = encodeWavAudio(readWav(wav), frontend, wav);
+        const { steps } = encodeWavAudio(readWav(wav), frontend, wav, engine);
         assert.ok(steps.length > 20, `${wav}: ${steps.length} steps`);
         assert.ok(
           steps.some((s) => s.length > 0),

@@ -32,7 +32,8 @@ import { runStream, type StreamStep } from '../../host/protocol/stream.js';
 import { MemoryTransport, type WireFilter } from '../../host/transport/memory.js';
 import { Prng } from '../../host/util/prng.js';
 import { edited, FILE_FIELD, poke } from './fixtures.js';
-import { boardModel, Bytes, expectedRun, SLOT_HEADER_BYTES, sleep, WiredBoard } from './wired-board.js';
+import { boardModel, Bytes, expectedRun, SLOT_HEADER_BYTES, WiredBoard } from './wired-board.js';
+import { sleep } from '../../host/util/sleep.js';
 
 /** Timeouts shrunk 10x: 500 ms -> 50 ms, 5 s -> 500 ms. */
 const FAST = { timeScale: 0.1, firstSeq: 0 };

@@ -249,9 +249,6 @@ export class Bytes {
   }
 }
 
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface BoardModel {
   model: HsmModel;
   bytes: Uint8Array;

@@ -23,7 +23,7 @@ import {
 import { storageBytes } from '../abi/imports';
 import { ENGINE_VERSION } from '../engine/model-load';
 import * as S from './slots';
-import { Stream, spikes, sendAck, streamStart, streaming } from './stream';
+import { Stream, audio, spikes, sendAck, streamStart, streaming } from './stream';
 import { Model } from '../model/network';
 import { State } from '../engine/state';
 import { decide } from '../engine/step';
@@ -79,6 +79,9 @@ export function handleFrame(bytes: u32): void {
     case P.T_SPIKES:
       err = spikes(seq, payload, n);
       break;
+    case P.T_AUDIO:
+      err = audio(seq, payload, n);
+      break;
     case P.T_STREAM_STOP:
       err = n != 0 ? P.BAD_REQUEST : streaming() ? P.OK : P.NOT_STREAMING;
       break;
@@ -90,7 +93,7 @@ export function handleFrame(bytes: u32): void {
   }
   if (err == P.OK) reply(type, seq);
   else if (err > 0) sendError(type, seq, err);
-  else sendAck(seq); // a repeated SPIKES frame
+  else sendAck(seq); // a repeated SPIKES or AUDIO frame
   rememberedType = 0;
   if (remembers(type)) {
     rememberedType = type;

@@ -12,6 +12,7 @@ import { Model, layerAt, KIND_READOUT } from '../model/network';
 import { State, resetState } from '../engine/state';
 import { stepNetwork, decide } from '../engine/step';
 import * as E from '../model/errors';
+import * as F from '../frontend/frontend';
 import * as P from '../protocol/codes';
 import {
   Link,
@@ -42,12 +43,22 @@ export class Stream {
   static seq: u32 = 0;
   static cursor: usize = 0;
   static stepsLeft: u32 = 0;
+  /** An AUDIO stream: samples taken into the front-end since STREAM_START (the next one expected). */
+  static audio: bool = false;
+  static samples: u32 = 0;
+  static samplesLeft: u32 = 0;
 }
 
 /** Checks the report against the model and maxFrame, then resets the network state. */
 export function streamStart(report: u32, layer: u32): i32 {
   if (!Model.loaded) return P.NO_MODEL;
-  if ((report & ~(P.REPORT_SCORES | P.REPORT_SPIKES)) != 0) return P.BAD_REQUEST;
+  if ((report & ~(P.REPORT_SCORES | P.REPORT_SPIKES | P.SOURCE_AUDIO)) != 0) return P.BAD_REQUEST;
+  const audio = (report & P.SOURCE_AUDIO) != 0;
+  if (audio) {
+    const status = F.configureFromModel();
+    if (status != E.OK) return P.fail(P.MODEL_REJECTED, status);
+    F.reset();
+  }
   let bytes = P.FRAME_OVERHEAD + RESULT_FIXED_BYTES;
   if ((report & P.REPORT_SCORES) != 0) bytes += Model.labelCount << 2;
   if ((report & P.REPORT_SPIKES) != 0) {
@@ -59,8 +70,10 @@ export function streamStart(report: u32, layer: u32): i32 {
   resetState();
   Stream.active = true;
   Stream.loads = ModelLoads.count;
-  Stream.report = report;
+  Stream.report = report & ~P.SOURCE_AUDIO;
   Stream.layer = <i32>layer;
+  Stream.audio = audio;
+  Stream.samples = 0;
   return P.OK;
 }
 
@@ -71,7 +84,7 @@ export function streamStart(report: u32, layer: u32): i32 {
  */
 export function spikes(seq: u32, payload: usize, bytes: u32): i32 {
   if (!streaming()) return P.NOT_STREAMING;
-  if (bytes < 5) return P.BAD_REQUEST;
+  if (bytes < 5 || Stream.audio) return P.BAD_REQUEST;
   const firstStep = load<u32>(payload);
   const steps = <u32>load<u8>(payload, 4);
   const inputs = Model.inputCount;
@@ -98,15 +111,39 @@ export function spikes(seq: u32, payload: usize, bytes: u32): i32 {
   return P.OK;
 }
 
-/** Queues SPIKES_ACK with the board's next step. */
+/**
+ * AUDIO: `payload` holds firstSample u32, then i16 samples. Like spikes(): OK when they are to run,
+ * an ERROR code, or -1 for a repeat (its samples were all taken) that only wants the ack.
+ */
+export function audio(seq: u32, payload: usize, bytes: u32): i32 {
+  if (!streaming()) return P.NOT_STREAMING;
+  if (!Stream.audio || bytes < 4 || (bytes & 1) != 0) return P.BAD_REQUEST;
+  const firstSample = load<u32>(payload);
+  const next = Stream.samples;
+  if (firstSample < next) return -1;
+  if (firstSample > next) return P.fail(P.STEP_GAP, <i32>next);
+  Stream.running = true;
+  Stream.seq = seq;
+  Stream.cursor = payload + 4;
+  Stream.samplesLeft = (bytes - 4) >> 1;
+  return P.OK;
+}
+
+/** Queues the ack of the stream's kind: SPIKES_ACK with the next step, AUDIO_ACK with the next sample. */
 export function sendAck(seq: u32): void {
-  beginFrame(P.T_SPIKES | P.REPLY, seq);
-  putU32(State.stepCount);
+  if (Stream.audio) {
+    beginFrame(P.T_AUDIO | P.REPLY, seq);
+    putU32(Stream.samples);
+  } else {
+    beginFrame(P.T_SPIKES | P.REPLY, seq);
+    putU32(State.stepCount);
+  }
   sendFrame();
 }
 
 /** Runs the steps of the current SPIKES frame the ring has room for, then its ack; true if it ran any. */
 export function runSteps(): bool {
+  if (Stream.audio) return runAudio();
   let ran = false;
   while (Stream.stepsLeft != 0) {
     if (txFree() < STEP_RESERVE) {
@@ -121,18 +158,63 @@ export function runSteps(): bool {
   return true;
 }
 
-function runStep(): void {
-  const count = <u32>load<u8>(Stream.cursor);
-  const channels = Stream.cursor + 1;
+/**
+ * Feeds the current AUDIO frame's samples to the front-end and runs a step per completed hop, each
+ * when the ring has room for its RESULT; then the ack. A sample counts as taken once pushed, so the
+ * ack's next sample never makes a resend run one twice.
+ */
+function runAudio(): bool {
+  let ran = false;
+  for (;;) {
+    if (F.push(0) > 0) {
+      if (txFree() < STEP_RESERVE) {
+        flushTx();
+        if (txFree() < STEP_RESERVE) return ran;
+      }
+      // The front-end's encoding is part of the step's time.
+      const started = clockUs();
+      const count = <u32>F.nextStep();
+      inputChannels(F.spikesAt(), count);
+      stepNetwork(count);
+      sendResult(clockUs() - started);
+      ran = true;
+    } else if (Stream.samplesLeft != 0) {
+      const room = F.room();
+      const take = Stream.samplesLeft < room ? Stream.samplesLeft : room;
+      const at = F.samplesAt();
+      for (let i: u32 = 0; i < take; i++) {
+        store<i16>(at + ((<usize>i) << 1), load<i16>(Stream.cursor + ((<usize>i) << 1)));
+      }
+      Stream.cursor += (<usize>take) << 1;
+      Stream.samplesLeft -= take;
+      Stream.samples += take;
+      F.push(take);
+      ran = true;
+    } else break;
+  }
+  sendAck(Stream.seq);
+  Stream.running = false;
+  return true;
+}
+
+function inputChannels(channels: usize, count: u32): void {
   for (let e: u32 = 0; e < count; e++) {
     store<u16>(State.inputList + ((<usize>e) << 1), load<u16>(channels + ((<usize>e) << 1)));
   }
+}
+
+function runStep(): void {
+  const count = <u32>load<u8>(Stream.cursor);
+  const channels = Stream.cursor + 1;
+  inputChannels(channels, count);
   Stream.cursor = channels + ((<usize>count) << 1);
   Stream.stepsLeft--;
   const started = clockUs();
   stepNetwork(count);
-  const stepUs = clockUs() - started;
+  sendResult(clockUs() - started);
+}
 
+function sendResult(stepUs: u32): void {
   const report = Stream.report;
   beginFrame(P.T_RESULT, Stream.seq);
   putU32(State.stepCount - 1);

@@ -27,6 +27,7 @@ export const T_ROLLBACK: u32 = 0x14;
 export const T_STREAM_START: u32 = 0x20;
 export const T_SPIKES: u32 = 0x21;
 export const T_STREAM_STOP: u32 = 0x22;
+export const T_AUDIO: u32 = 0x23;
 export const REPLY: u32 = 0x80;
 
 // Frames that are not the reply to their request's type.
@@ -59,6 +60,8 @@ export const FLAG_UPLOAD: u32 = 4;
 // STREAM_START report bits, and RESULT flags (the parts that frame carries).
 export const REPORT_SCORES: u32 = 1;
 export const REPORT_SPIKES: u32 = 4;
+/** STREAM_START report bit: the stream's input is AUDIO frames, through the model's front-end. */
+export const SOURCE_AUDIO: u32 = 8;
 
 /** The ERROR detail of the code a handler is returning. */
 export class Fail {

@@ -24,12 +24,14 @@ export const MessageType = {
   STREAM_START: 0x20,
   SPIKES: 0x21,
   STREAM_STOP: 0x22,
+  AUDIO: 0x23,
   INFO: 0x81,
   UPLOAD_STATUS: 0x90,
   COMMITTED: 0x93,
   STREAMING: 0xa0,
   SPIKES_ACK: 0xa1,
   STOPPED: 0xa2,
+  AUDIO_ACK: 0xa3,
   RESULT: 0xc1,
   ERROR: 0xff,
 } as const;
@@ -274,6 +276,18 @@ export function decodeSpikesAck(payload: Uint8Array): SpikesAck {
   return ack;
 }
 
+/** AUDIO_ACK (0xA3). */
+export interface AudioAck {
+  nextSample: number;
+}
+
+export function decodeAudioAck(payload: Uint8Array): AudioAck {
+  const r = new Reader(payload, 'AUDIO_ACK');
+  const ack = { nextSample: r.u32() };
+  r.end();
+  return ack;
+}
+
 export function decodeStopped(payload: Uint8Array): Stopped {
   const r = new Reader(payload, 'STOPPED');
   const stopped = { steps: r.u32(), decision: r.i16() };
@@ -324,6 +338,7 @@ export interface ReplyOf {
   STREAM_START: Streaming;
   SPIKES: SpikesAck;
   STREAM_STOP: Stopped;
+  AUDIO: AudioAck;
 }
 
 export type RequestName = keyof ReplyOf;
@@ -339,6 +354,7 @@ export const REQUESTS: { readonly [N in RequestName]: RequestSpec<ReplyOf[N]> } 
   STREAM_START: { type: 0x20, replyType: 0xa0, decode: decodeStreaming, timing: QUICK_REPLY },
   SPIKES: { type: 0x21, replyType: 0xa1, decode: decodeSpikesAck, timing: QUICK_REPLY },
   STREAM_STOP: { type: 0x22, replyType: 0xa2, decode: decodeStopped, timing: QUICK_REPLY },
+  AUDIO: { type: 0x23, replyType: 0xa3, decode: decodeAudioAck, timing: QUICK_REPLY },
 };
 
 /** Whether a frame of `type` answers request `name` (ERROR frames aside): the table's reply type. */

@@ -71,7 +71,7 @@ describe('device framing', () => {
     const requests = [
       ...doc.matchAll(/^\| (0x[0-9A-F]{2}) \| ([A-Z_]+) \| .* \| ([A-Z_]+) \((0x[0-9A-F]{2})\) \|/gm),
     ];
-    assert.equal(requests.length, 9);
+    assert.equal(requests.length, 10);
     for (const [, type, name, , reply] of requests) {
       assert.equal(constant(`T_${name}`), Number(type), name);
       const replyType = Number(reply);

@@ -19,7 +19,7 @@ import { MessageType } from '../../host/protocol/messages.js';
 // device's codes); what this harness writes and reads from the spec alone is the frames' fields.
 export const T = MessageType;
 
-export const REQUEST_TYPES: readonly number[] = [0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x21, 0x22];
+export const REQUEST_TYPES: readonly number[] = [0x01, 0x10, 0x11, 0x12, 0x13, 0x14, 0x20, 0x21, 0x22, 0x23];
 
 export const ERR: Record<string, number> = Object.fromEntries(
   DEVICE_ERROR_CODES.map((c) => [c.name, c.code]),

@@ -14,6 +14,8 @@ import { loadClips } from '../train/clip-store.js';
 import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
 import { RHO_GRANULARITIES, type NetworkSpec, type RhoGranularity } from '../train/network.js';
 import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js';
+import { paramsFromModel, readInitModel } from '../train/init-model.js';
+import type { ContinuousOptions } from '../train/sequence.js';
 import { toFloatModel, toHsm } from '../train/export.js';
 import { estimateCost } from '../model/cost.js';
 import { printJson } from '../cli/format.js';
@@ -45,6 +47,14 @@ interface TrainOptions {
   noiseProbability: number;
   noiseLevel: number;
   limit?: number;
+  init?: string;
+  continuous?: boolean;
+  wordsPerSequence: number;
+  gapMs: [number, number];
+  snrDb: [number, number];
+  windowSteps: number;
+  gapWeight: number;
+  validate?: boolean;
   checkpoint?: string;
   resume?: boolean;
   stopAfter?: number;
@@ -63,6 +73,20 @@ function sizes(value: string): number[] {
   return list;
 }
 
+function range(what: string): (value: string) => [number, number] {
+  return (value) => {
+    const parts = value.split(',').map(Number);
+    const [low, high] = parts;
+    if (parts.length !== 2 || !Number.isFinite(low) || !Number.isFinite(high) || low > high) {
+      throw new InvalidArgumentError(`expected LOW,HIGH ${what} with LOW <= HIGH, e.g. 200,1000`);
+    }
+    return [low, high];
+  };
+}
+
+/** The class taught on the gaps of continuous training; a data set without one (FSDD) gains it. */
+const BACKGROUND = '_silence_';
+
 function epochProgress(quiet: boolean): TrainEvents {
   if (quiet) return {};
   const line = (text: string): boolean => process.stderr.write(`${text}\n`);
@@ -70,7 +94,7 @@ function epochProgress(quiet: boolean): TrainEvents {
     note: (message) => line(message),
     epochDone: (r) =>
       line(
-        `epoch ${r.epoch} (${r.phase}): loss ${r.loss.toFixed(4)}, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%, hidden rate ${(100 * r.hiddenRate).toFixed(1)}%, ${r.seconds.toFixed(0)} s`,
+        `epoch ${r.epoch} (${r.phase}): loss ${r.loss.toFixed(4)}, train accuracy ${(100 * r.trainAccuracy).toFixed(2)}%${r.validationAccuracy === undefined ? '' : `, validation ${(100 * r.validationAccuracy).toFixed(2)}%`}, hidden rate ${(100 * r.hiddenRate).toFixed(1)}%, ${r.seconds.toFixed(0)} s`,
       ),
   };
   if (!process.stderr.isTTY) return events;
@@ -103,21 +127,37 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]);
 }
 
-function loadData(dataset: Dataset, limit: number | undefined) {
-  const train = dataset.clips('train');
+/** With `validate`, the validation clips are held out of training and scored after every epoch. */
+function loadData(dataset: Dataset, limit: number | undefined, validate: boolean) {
+  const validation = validate ? spread(dataset.clips('validation'), limit) : [];
+  const held = new Set(validation.map((c) => c.path));
+  const train = dataset.clips('train').filter((c) => !held.has(c.path));
   const test = dataset.clips('test');
   const trainClips = spread(train, limit);
   const testClips = spread(test, limit);
-  const store = loadClips([...trainClips, ...testClips], dataset.sampleRateHz);
+  const store = loadClips([...trainClips, ...testClips, ...validation], dataset.sampleRateHz);
   const silence = dataset.labels.indexOf('_silence_');
   const trainIndices = Int32Array.from(trainClips, (_, i) => i);
   return {
     store,
     train: trainIndices,
     test: Int32Array.from(testClips, (_, i) => trainClips.length + i),
+    validation: Int32Array.from(validation, (_, i) => trainClips.length + testClips.length + i),
     noise: silence < 0 ? [] : [...trainIndices].filter((i) => trainClips[i].label === silence),
     /** The test clips trained against: all of the split, or --limit's sample of it. */
     testClips,
+  };
+}
+
+function continuousOptions(opts: TrainOptions, backgroundLabel: number): ContinuousOptions {
+  return {
+    wordsPerSequence: opts.wordsPerSequence,
+    gapMs: opts.gapMs,
+    snrDb: opts.snrDb,
+    windowSteps: opts.windowSteps,
+    backgroundLabel,
+    gapWeight: opts.gapWeight,
+    gainDb: opts.augment ? opts.gainDb : 0,
   };
 }
 
@@ -227,6 +267,46 @@ export function trainCommand(): Command {
         'use only n train and n test clips, spread evenly through each split (quick trials)',
       ).argParser(parseIntInRange(1, 1e9)),
     )
+    .option(
+      '--init <model>',
+      'start from this model (.hsm, dequantized, or float JSON) instead of fresh weights; its front-end and layer sizes are used',
+    )
+    .option(
+      '--continuous',
+      'train on sequences of words spliced at random gaps into background noise, state carried across words, with scored windows on words and gaps (gaps teach _silence_, added to the classes when the data set lacks it)',
+    )
+    .addOption(
+      new Option('--words-per-sequence <n>', 'continuous: words per sequence')
+        .default(3)
+        .argParser(parseIntInRange(1, 64)),
+    )
+    .addOption(
+      new Option('--gap-ms <low,high>', 'continuous: gap before, between and after the words, in ms')
+        .default([200, 1000] as [number, number], '200,1000')
+        .argParser(range('milliseconds')),
+    )
+    .addOption(
+      new Option('--snr-db <low,high>', 'continuous: speech-to-background ratio of a sequence, in dB')
+        .default([5, 30] as [number, number], '5,30')
+        .argParser(range('dB')),
+    )
+    .addOption(
+      new Option(
+        '--window-steps <n>',
+        'continuous: length of a scored window, the detector smoothing window W',
+      )
+        .default(50)
+        .argParser(parseIntInRange(1, 10000)),
+    )
+    .addOption(
+      new Option('--gap-weight <x>', 'continuous: weight of a gap window relative to a word window')
+        .default(1)
+        .argParser(parseNonNegative),
+    )
+    .option(
+      '--validate',
+      "hold the data set's validation split out of training and report its clip accuracy after every epoch",
+    )
     .option('--checkpoint <file>', 'checkpoint written after every epoch (default: OUTPUT.ckpt.json)')
     .option('--resume', 'continue from the checkpoint (same options required)')
     .addOption(
@@ -239,16 +319,22 @@ export function trainCommand(): Command {
     .option('--json', 'print the training report as JSON on stdout')
     .action(async (opts: TrainOptions) => {
       const dataset = openDataset(opts.data);
-      const frontend = {
+      const init = opts.init === undefined ? undefined : readInitModel(opts.init);
+      const frontend = init?.frontend ?? {
         ...defaultFrontend(dataset.sampleRateHz),
         bands: opts.bands,
         thresholdQ8: thresholdQ8FromDb(opts.thresholdDb),
       };
+      const hidden = init ? init.model.layers.slice(0, -1).map((l) => l.size) : opts.hidden;
+      const labels =
+        opts.continuous && !dataset.labels.includes(BACKGROUND)
+          ? [...dataset.labels, BACKGROUND]
+          : dataset.labels;
       const spec: NetworkSpec = {
-        inputCount: 2 * opts.bands,
+        inputCount: 2 * frontend.bands,
         layers: [
-          ...opts.hidden.map((size) => ({ kind: 'recurrent' as const, size })),
-          { kind: 'readout', size: dataset.labels.length },
+          ...hidden.map((size) => ({ kind: 'recurrent' as const, size })),
+          { kind: 'readout', size: labels.length },
         ],
         rho: opts.rho,
         threshold: 1,
@@ -275,12 +361,20 @@ export function trainCommand(): Command {
               noiseLevel: opts.noiseLevel,
             }
           : AUGMENT_OFF,
+        ...(opts.continuous ? { continuous: continuousOptions(opts, labels.indexOf(BACKGROUND)) } : {}),
+        ...(opts.init === undefined ? {} : { init: opts.init }),
       };
-      const data = loadData(dataset, opts.limit);
+      const loaded = loadData(dataset, opts.limit, opts.validate === true);
+      const data = {
+        ...loaded,
+        ...(init && opts.init !== undefined
+          ? { initParams: paramsFromModel(spec, labels, init.model, opts.init) }
+          : {}),
+      };
       const quiet = opts.json === true;
       if (!quiet) {
         process.stderr.write(
-          `${dataset.kind}: ${data.train.length} train clips, ${data.test.length} test clips; ${spec.inputCount} -> ${opts.hidden.map((n) => `r${n}`).join(' -> ')} -> ${dataset.labels.length}, rho per ${opts.rho}, K = ${opts.levels}, ${opts.workers} workers\n`,
+          `${dataset.kind}: ${data.train.length} train clips, ${data.validation.length} validation clips, ${data.test.length} test clips; ${spec.inputCount} -> ${hidden.map((n) => `r${n}`).join(' -> ')} -> ${labels.length}, rho per ${opts.rho}, K = ${opts.levels}, ${opts.workers} workers\n`,
         );
       }
       const checkpoint = opts.checkpoint ?? `${opts.output}.ckpt.json`;
@@ -299,7 +393,7 @@ export function trainCommand(): Command {
         return;
       }
       const name = opts.name ?? basename(opts.output, extname(opts.output));
-      const info = { name, labels: dataset.labels, frontend };
+      const info = { name, labels, frontend };
       const floatModel = toFloatModel(spec, result.params, info, true);
       const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
       const engine = openEngine();
@@ -318,7 +412,7 @@ export function trainCommand(): Command {
         model: opts.output,
         data: dataset.kind,
         settings,
-        hidden: opts.hidden,
+        hidden,
         workers: opts.workers,
         trainClips: data.train.length,
         testClips: data.test.length,

@@ -27,6 +27,17 @@ export interface ClipSpikes {
 /** dz/dv: a spike is a step function, so training uses a triangle of this height and half-width theta. */
 export const SURROGATE_HEIGHT = 0.3;
 
+/**
+ * A stretch of a sequence scored on its own: the loss is the weighted mean over windows of
+ * CE(softmax(mean readout over steps [start, end)), label). Weight defaults to 1.
+ */
+export interface ScoredWindow {
+  start: number;
+  end: number;
+  label: number;
+  weight?: number;
+}
+
 export interface ClipResult {
   /** NaN when the clip ends before the decision window opens. */
   loss: number;
@@ -34,6 +45,9 @@ export interface ClipResult {
   predicted: number;
   /** Spikes per spiking layer, summed over the clip. */
   spikeCounts: number[];
+  /** Windows scored and those whose argmax was their label (the clip's decision window counts as one). */
+  windows: number;
+  windowsCorrect: number;
 }
 
 export interface BpttOptions {
@@ -108,7 +122,12 @@ export class Bptt {
    * Runs the clip forward; with `grad`, also backward, adding dL/dparams into it (same layout as
    * the parameters; rho at the layout's granularity).
    */
-  run(net: EffectiveLayer[], clip: ClipSpikes, label: number, grad?: Float64Array): ClipResult {
+  run(
+    net: EffectiveLayer[],
+    clip: ClipSpikes,
+    target: number | readonly ScoredWindow[],
+    grad?: Float64Array,
+  ): ClipResult {
     const T = clip.steps;
     const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
     this.ensure(T);
@@ -118,8 +137,14 @@ export class Bptt {
     for (const r of this.reset) r.fill(0);
     const readout = net[L - 1];
     const C = readout.size;
-    const window = Math.max(0, T - skipSteps);
-    const mean = new Float64Array(C);
+    // A clip is one window over its decision steps: the board's clip decision.
+    const windows: readonly ScoredWindow[] =
+      typeof target === 'number'
+        ? T > skipSteps
+          ? [{ start: skipSteps, end: T, label: target }]
+          : []
+        : target.filter((w) => w.end > w.start && w.start >= 0 && w.end <= T);
+    const scores = this.scoreRows(T * C);
 
     for (let t = 0; t < T; t++) {
       for (let l = 0; l < L; l++) {
@@ -157,7 +182,7 @@ export class Bptt {
           }
         }
         if (l === L - 1) {
-          if (t >= skipSteps) for (let j = 0; j < n; j++) mean[j] += v[j] / window;
+          scores.set(v, t * C);
           continue;
         }
         const z = this.spikes[l].subarray(t * n, (t + 1) * n);
@@ -172,30 +197,50 @@ export class Bptt {
       }
     }
 
-    if (window === 0) return { loss: NaN, predicted: -1, spikeCounts };
-    let predicted = 0;
-    for (let c = 1; c < C; c++) if (mean[c] > mean[predicted]) predicted = c;
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) max = Math.max(max, mean[c]);
-    let total = 0;
+    if (windows.length === 0) return { loss: NaN, predicted: -1, spikeCounts, windows: 0, windowsCorrect: 0 };
+    let totalWeight = 0;
+    for (const w of windows) totalWeight += w.weight ?? 1;
+    // dScore[t][c]: dL/dscore_c[t], the sum over the windows that hold step t.
+    const dScore = grad ? new Float64Array(T * C) : undefined;
+    let loss = 0;
+    let predicted = -1;
+    let windowsCorrect = 0;
+    const mean = new Float64Array(C);
     const prob = new Float64Array(C);
-    for (let c = 0; c < C; c++) total += prob[c] = Math.exp(mean[c] - max);
-    for (let c = 0; c < C; c++) prob[c] /= total;
-    const loss = -Math.log(Math.max(prob[label], 1e-300));
-    if (grad) this.backward(net, clip, prob, label, window, grad);
-    return { loss, predicted, spikeCounts };
+    for (const w of windows) {
+      const span = w.end - w.start;
+      mean.fill(0);
+      for (let t = w.start; t < w.end; t++) for (let c = 0; c < C; c++) mean[c] += scores[t * C + c] / span;
+      let best = 0;
+      for (let c = 1; c < C; c++) if (mean[c] > mean[best]) best = c;
+      if (predicted < 0) predicted = best;
+      if (best === w.label) windowsCorrect++;
+      let total = 0;
+      for (let c = 0; c < C; c++) total += prob[c] = Math.exp(mean[c] - mean[best]);
+      for (let c = 0; c < C; c++) prob[c] /= total;
+      const share = (w.weight ?? 1) / totalWeight;
+      loss += -Math.log(Math.max(prob[w.label], 1e-300)) * share;
+      if (dScore) {
+        for (let c = 0; c < C; c++) {
+          const d = ((prob[c] - (c === w.label ? 1 : 0)) * share) / span;
+          for (let t = w.start; t < w.end; t++) dScore[t * C + c] += d;
+        }
+      }
+    }
+    if (grad && dScore) this.backward(net, clip, dScore, grad);
+    return { loss, predicted, spikeCounts, windows: windows.length, windowsCorrect };
   }
 
-  private backward(
-    net: EffectiveLayer[],
-    clip: ClipSpikes,
-    prob: Float64Array,
-    label: number,
-    window: number,
-    grad: Float64Array,
-  ): void {
+  private scoreBuffer = new Float64Array(0);
+
+  private scoreRows(length: number): Float64Array {
+    if (this.scoreBuffer.length < length) this.scoreBuffer = new Float64Array(length);
+    return this.scoreBuffer;
+  }
+
+  private backward(net: EffectiveLayer[], clip: ClipSpikes, dScore: Float64Array, grad: Float64Array): void {
     const T = clip.steps;
-    const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
+    const { threshold: theta, resetRho, smooth } = this.options;
     const L = net.length;
     const layers = this.layout.layers;
     for (let l = 0; l < L; l++) {
@@ -206,8 +251,6 @@ export class Bptt {
       this.gR[l].fill(0);
     }
     const xs = this.xs;
-    const dLogit = new Float64Array(prob.length);
-    for (let c = 0; c < prob.length; c++) dLogit[c] = (prob[c] - (c === label ? 1 : 0)) / window;
 
     for (let t = T - 1; t >= 0; t--) {
       for (let l = L - 1; l >= 0; l--) {
@@ -215,8 +258,7 @@ export class Bptt {
         const slots = layers[l];
         const gv = this.gv[l];
         if (l === L - 1) {
-          if (t >= skipSteps) gv.set(dLogit);
-          else gv.fill(0);
+          gv.set(dScore.subarray(t * n, (t + 1) * n));
           for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
         } else {
           // z[t] feeds the layer above (gz), its own recurrent rows at t+1 and the reset at t+1

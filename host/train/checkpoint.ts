@@ -18,6 +18,8 @@ export interface EpochRecord {
   /** Mean spikes per hidden neuron per step. */
   hiddenRate: number;
   seconds: number;
+  /** Clip accuracy on the validation split after the epoch (held out of training), when there is one. */
+  validationAccuracy?: number;
 }
 
 export interface Checkpoint {

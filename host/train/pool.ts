@@ -7,6 +7,7 @@ import type { FrontendConfig } from '../model/frontend-config.js';
 import type { AugmentOptions } from './augment.js';
 import type { ClipStore } from './clip-store.js';
 import type { NetworkSpec } from './network.js';
+import type { ContinuousOptions, FrameShape } from './sequence.js';
 
 export interface WorkerInit {
   spec: NetworkSpec;
@@ -17,6 +18,8 @@ export interface WorkerInit {
   noiseIndices: number[];
   /** Backed by a SharedArrayBuffer. */
   params: Float64Array;
+  /** How training sequences are built, for batches with `sequences` set. */
+  continuous?: { options: ContinuousOptions; frame: FrameShape };
 }
 
 export interface BatchRequest {
@@ -29,15 +32,23 @@ export interface BatchRequest {
   withGradient: boolean;
   /** Run on fake-quantized weights (the quantization-aware finish). */
   quantize: boolean;
+  /**
+   * Splice each run of `wordsPerSequence` items into one continuous sequence (host/train/sequence.ts)
+   * instead of running them as clips; shares are cut on sequence boundaries.
+   */
+  sequences?: boolean;
 }
 
 export interface BatchReply {
   id: number;
   grad?: Float64Array;
   loss: number;
-  /** Clips that reached the decision window (the others have no loss). */
+  /** Clips (or sequences) that reached a scored window (the others have no loss). */
   counted: number;
+  /** Per item, the clip's decision; -1 for the items of a sequence, scored by window instead. */
   predictions: Int32Array;
+  windows: number;
+  windowsCorrect: number;
   spikeCounts: Float64Array;
   steps: number;
   error?: string;
@@ -51,7 +62,10 @@ export type BatchResult = Omit<BatchReply, 'id' | 'error'>;
 export class WorkerPool {
   private nextId = 0;
 
-  private constructor(private readonly workers: Worker[]) {}
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly wordsPerSequence: number,
+  ) {}
 
   static async start(count: number, init: WorkerInit): Promise<WorkerPool> {
     const url = new URL('./worker.js', import.meta.url);
@@ -66,7 +80,7 @@ export class WorkerPool {
           }),
       ),
     );
-    return new WorkerPool(workers);
+    return new WorkerPool(workers, init.continuous?.options.wordsPerSequence ?? 1);
   }
 
   get size(): number {
@@ -89,7 +103,8 @@ export class WorkerPool {
   }
 
   async run(items: Int32Array, options: BatchOptions): Promise<BatchResult> {
-    const share = Math.ceil(items.length / this.workers.length);
+    const group = options.sequences ? this.wordsPerSequence : 1;
+    const share = group * Math.ceil(items.length / group / this.workers.length);
     const replies = await Promise.all(
       this.workers.map((worker, w) =>
         this.send(worker, { ...options, id: this.nextId++, items: items.slice(w * share, (w + 1) * share) }),
@@ -103,6 +118,8 @@ export class WorkerPool {
       predictions,
       spikeCounts: replies[0].spikeCounts,
       steps: 0,
+      windows: 0,
+      windowsCorrect: 0,
     };
     for (const [w, reply] of replies.entries()) {
       predictions.set(reply.predictions, at);
@@ -110,6 +127,8 @@ export class WorkerPool {
       result.loss += reply.loss;
       result.counted += reply.counted;
       result.steps += reply.steps;
+      result.windows += reply.windows;
+      result.windowsCorrect += reply.windowsCorrect;
       if (w > 0) reply.spikeCounts.forEach((n, l) => (result.spikeCounts[l] += n));
       if (reply.grad) {
         if (!result.grad) result.grad = reply.grad;

@@ -19,6 +19,7 @@ import {
 import { clampParams, initParams, paramLayout, type NetworkSpec } from './network.js';
 import { WorkerPool, type BatchOptions } from './pool.js';
 import { snapRho } from './quantize-aware.js';
+import type { ContinuousOptions } from './sequence.js';
 
 export interface TrainSettings {
   spec: NetworkSpec;
@@ -35,13 +36,21 @@ export interface TrainSettings {
   /** Initial weight scale (see initParams). */
   initGain: number;
   augment: AugmentOptions;
+  /** Train on continuous sequences of words in background noise instead of single clips. */
+  continuous?: ContinuousOptions;
+  /** The model the run started from (`--init`), instead of fresh parameters. */
+  init?: string;
 }
 
 export interface TrainData {
   store: ClipStore;
   train: Int32Array;
   test: Int32Array;
+  /** Scored after every epoch (clip accuracy) to choose epochs and rates; may be empty. */
+  validation: Int32Array;
   noise: number[];
+  /** Starting parameters (settings.init's), in the layout of settings.spec. */
+  initParams?: Float64Array;
 }
 
 export interface TrainEvents {
@@ -145,7 +154,7 @@ export async function train(
     floatTestAccuracy = c.floatTestAccuracy;
     events.note?.(`resumed from ${resumePath} at epoch ${nextEpoch + 1}`);
   } else {
-    params.set(initParams(spec, settings.seed, settings.initGain));
+    params.set(data.initParams ?? initParams(spec, settings.seed, settings.initGain));
     clampParams(layout, params);
   }
 
@@ -156,7 +165,22 @@ export async function train(
     store: data.store,
     noiseIndices: data.noise,
     params,
+    ...(settings.continuous
+      ? {
+          continuous: {
+            options: settings.continuous,
+            frame: {
+              sampleRateHz: settings.frontend.sampleRateHz,
+              windowSamples: (settings.frontend.windowMs * settings.frontend.sampleRateHz) / 1000,
+              hopSamples: (settings.frontend.hopMs * settings.frontend.sampleRateHz) / 1000,
+            },
+          },
+        }
+      : {}),
   });
+  const sequences = settings.continuous !== undefined;
+  const per = settings.continuous?.wordsPerSequence ?? 1;
+  const batchStep = per * Math.max(1, Math.round(settings.batchSize / per));
   const total = settings.epochs + settings.finishEpochs;
   let levelCounts: number[] = [];
   try {
@@ -180,15 +204,17 @@ export async function train(
       let correct = 0;
       let spikes = 0;
       let neuronSteps = 0;
+      let windows = 0;
       const hidden = spec.layers.slice(0, -1).reduce((n, l) => n + l.size, 0);
-      for (let at = 0; at < order.length; at += settings.batchSize) {
-        const items = order.subarray(at, at + settings.batchSize);
+      for (let at = 0; at < order.length; at += batchStep) {
+        const items = order.subarray(at, at + batchStep);
         const result = await pool.run(items, {
           epoch,
           seed: settings.seed,
           augment: true,
           withGradient: true,
           quantize: finishing,
+          sequences,
         });
         const grad = result.grad;
         if (grad && result.counted > 0) {
@@ -201,18 +227,22 @@ export async function train(
         }
         loss += result.loss;
         counted += result.counted;
-        result.predictions.forEach((p, k) => (correct += p === data.store.labels[items[k]] ? 1 : 0));
+        // A sequence's accuracy is over its scored windows, a clip's over clips.
+        correct += result.windowsCorrect;
+        windows += result.windows;
         spikes += result.spikeCounts.reduce((a, b) => a + b, 0);
         neuronSteps += result.steps * hidden;
-        events.batchDone?.(at + items.length, loss / Math.max(1, counted), correct / (at + items.length));
+        events.batchDone?.(at + items.length, loss / Math.max(1, counted), correct / Math.max(1, windows));
       }
+      const validationAccuracy = await evaluateClips(pool, data.store, data.validation, finishing);
       const record: EpochRecord = {
         epoch: epoch + 1,
         phase,
         loss: loss / Math.max(1, counted),
-        trainAccuracy: correct / order.length,
+        trainAccuracy: correct / Math.max(1, windows),
         hiddenRate: spikes / Math.max(1, neuronSteps),
         seconds: (performance.now() - started) / 1000,
+        ...(Number.isNaN(validationAccuracy) ? {} : { validationAccuracy }),
       };
       history.push(record);
       events.epochDone?.(record);

@@ -9,6 +9,7 @@ import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
 import { fakeQuantizeWeights } from './quantize-aware.js';
+import { buildSequence, recordedNoise, syntheticNoise, type NoiseSource } from './sequence.js';
 import type { BatchReply, BatchRequest, WorkerInit } from './pool.js';
 
 if (!parentPort) throw new Error('host/train/worker.js runs as a worker thread of the trainer');
@@ -20,6 +21,7 @@ interface Session extends WorkerInit {
   layout: ParamLayout;
   bptt: Bptt;
   noises: Int16Array[];
+  background: NoiseSource;
 }
 let session: Session | undefined;
 
@@ -27,11 +29,13 @@ function startSession(init: WorkerInit): Session {
   const { spec, store, noiseIndices } = init;
   const layout = paramLayout(spec);
   const options = { threshold: spec.threshold, resetRho: spec.resetRho, skipSteps: spec.skipSteps };
+  const noises = noiseIndices.map((i) => clipAudio(store, i));
   return {
     ...init,
     layout,
     bptt: new Bptt(layout, options),
-    noises: noiseIndices.map((i) => clipAudio(store, i)),
+    noises,
+    background: noises.length > 0 ? recordedNoise(noises) : syntheticNoise,
   };
 }
 
@@ -45,6 +49,48 @@ function runBatch(request: BatchRequest): BatchReply {
   let loss = 0;
   let counted = 0;
   let steps = 0;
+  let windows = 0;
+  let windowsCorrect = 0;
+  const { continuous } = session;
+  if (request.sequences && continuous) {
+    const per = continuous.options.wordsPerSequence;
+    predictions.fill(-1);
+    for (let at = 0; at < request.items.length; at += per) {
+      const group = request.items.subarray(at, at + per);
+      const words = Array.from(group, (index) => ({
+        samples: clipAudio(store, index),
+        label: store.labels[index],
+      }));
+      const sequence = buildSequence(
+        words,
+        session.background,
+        continuous.frame,
+        continuous.options,
+        clipSeed(request.seed, request.epoch, group[0]),
+      );
+      const clip = encodeSpikes(engine, frontend, sequence.samples);
+      const result = bptt.run(net, clip, sequence.windows, grad);
+      if (!Number.isNaN(result.loss)) {
+        loss += result.loss;
+        counted++;
+      }
+      windows += result.windows;
+      windowsCorrect += result.windowsCorrect;
+      steps += clip.steps;
+      result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
+    }
+    return {
+      id: request.id,
+      ...(grad ? { grad } : {}),
+      loss,
+      counted,
+      predictions,
+      spikeCounts,
+      steps,
+      windows,
+      windowsCorrect,
+    };
+  }
   request.items.forEach((index, k) => {
     let samples = clipAudio(store, index);
     if (request.augment) {
@@ -63,10 +109,22 @@ function runBatch(request: BatchRequest): BatchReply {
       loss += result.loss;
       counted++;
     }
+    windows += result.windows;
+    windowsCorrect += result.windowsCorrect;
     steps += clip.steps;
     result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
   });
-  return { id: request.id, ...(grad ? { grad } : {}), loss, counted, predictions, spikeCounts, steps };
+  return {
+    id: request.id,
+    ...(grad ? { grad } : {}),
+    loss,
+    counted,
+    predictions,
+    spikeCounts,
+    steps,
+    windows,
+    windowsCorrect,
+  };
 }
 
 port.on('message', (message: { init?: WorkerInit; batch?: BatchRequest }) => {

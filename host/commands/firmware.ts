@@ -10,8 +10,9 @@
  */
 
 import { createHash } from 'node:crypto';
-import { writeOutputFile } from '../util/output.js';
-import { basename } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { outputError, writeOutputFile } from '../util/output.js';
+import { basename, dirname } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
@@ -272,6 +273,12 @@ export function firmwareCommand(): Command {
           throw new CliError(`${opts.wasm}: ${error.message}`, ExitCode.input);
         }
         throw error;
+      }
+      // The firmware walk-through writes into build/firmware/, which a fresh clone does not have.
+      try {
+        mkdirSync(dirname(opts.output), { recursive: true });
+      } catch (error) {
+        throw outputError(dirname(opts.output), error);
       }
       writeOutputFile(opts.output, text);
       const format = moduleFormat(bytes);

@@ -61,4 +61,19 @@ describe('firmware-bindings C, without WAMR', () => {
     assert.equal(summaries.length, 4, 'four test programs ran');
     for (const m of summaries) assert.equal(m[2], '0');
   });
+
+  it('recompiles when PORT_DEFS change, and only then', (t: TestContext) => {
+    const skip = requireTools(MAKE, ARM_GCC);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
+    const compiles = (output: string) =>
+      output.split('\n').filter((l) => l.startsWith('arm-none-eabi-gcc')).length;
+    make(build, 'libs');
+    assert.equal(compiles(make(build, 'libs')), 0, 'nothing changed, nothing to compile');
+    const changed = make(build, 'libs', 'PORT_DEFS=-DHS_FLAG_STAMP_TEST=1');
+    assert.ok(compiles(changed) >= 4, `every Cortex-M4 object again:\n${changed}`);
+    assert.equal(compiles(make(build, 'libs', 'PORT_DEFS=-DHS_FLAG_STAMP_TEST=1')), 0);
+  });
 });

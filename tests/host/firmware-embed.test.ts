@@ -79,6 +79,13 @@ describe('hetsyn firmware embed', () => {
     assert.deepEqual(new Uint8Array(dumped.stdout), WASM);
   });
 
+  it("creates the output folder, as the walk-through's build/firmware/ on a fresh clone needs", () => {
+    const out = join(dir, 'fresh', 'firmware', 'hetsyn_module.c');
+    const run = spawnSync(process.execPath, [CLI, 'firmware', 'embed', '-o', out], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(readFileSync(out, 'utf8'), /hetsyn_module_bytes/);
+  });
+
   it('recognises a WAMR AOT file and refuses anything else with exit code 3', () => {
     const aot = Uint8Array.from([0x00, 0x61, 0x6f, 0x74, 0x03, 0x00, 0x00, 0x00, 1, 2, 3, 4]);
     assert.equal(moduleFormat(aot), 'aot');

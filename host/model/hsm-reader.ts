@@ -10,6 +10,10 @@ import {
   DECAY_ONE_Q16,
   LAYER_KIND_CODE,
   MAGIC,
+  SECTION_FRONTEND,
+  SECTION_LABELS,
+  SECTION_LAYER,
+  SECTION_MODEL,
   rowCount,
   type BucketBits,
   type HsmFrontend,
@@ -18,11 +22,6 @@ import {
   type LayerKind,
 } from './hsm.js';
 import { InputError } from '../util/input-error.js';
-
-const SECTION_MODEL = 1;
-const SECTION_LABELS = 2;
-const SECTION_FRONTEND = 3;
-const SECTION_LAYER = 8;
 
 export class HsmReadError extends InputError {
   constructor(message: string) {

@@ -13,15 +13,14 @@ import {
   HSM_LIMITS,
   LAYER_KIND_CODE,
   MAGIC,
+  SECTION_FRONTEND,
+  SECTION_LABELS,
+  SECTION_LAYER,
+  SECTION_MODEL,
   rowCount,
   type HsmLayer,
   type HsmModel,
 } from './hsm.js';
-
-const SECTION_MODEL = 1;
-const SECTION_LABELS = 2;
-const SECTION_FRONTEND = 3;
-const SECTION_LAYER = 8;
 
 /** A growable little-endian byte buffer that keeps 4-byte alignment where asked. */
 class ByteWriter {

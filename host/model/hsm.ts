@@ -11,6 +11,12 @@ export const FORMAT_VERSION = 2;
 export const FORMAT_VERSION_PLAIN = 1;
 export const MAGIC = 'HSYN';
 
+/** Section ids (docs/model-format.md), written by hsm-writer.ts and read by hsm-reader.ts. */
+export const SECTION_MODEL = 1;
+export const SECTION_LABELS = 2;
+export const SECTION_FRONTEND = 3;
+export const SECTION_LAYER = 8;
+
 export type LayerKind = 'feedforward' | 'recurrent' | 'readout';
 export const LAYER_KIND_CODE: Record<LayerKind, number> = { feedforward: 0, recurrent: 1, readout: 2 };
 

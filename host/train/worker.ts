@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { openEngine } from '../wasm/module.js';
-import { Bptt } from './bptt.js';
+import { Bptt, type ClipResult, type ClipSpikes } from './bptt.js';
 import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
@@ -51,6 +51,16 @@ function runBatch(request: BatchRequest): BatchReply {
   let steps = 0;
   let windows = 0;
   let windowsCorrect = 0;
+  const add = (clip: ClipSpikes, result: ClipResult): void => {
+    if (!Number.isNaN(result.loss)) {
+      loss += result.loss;
+      counted++;
+    }
+    windows += result.windows;
+    windowsCorrect += result.windowsCorrect;
+    steps += clip.steps;
+    result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
+  };
   const { continuous } = session;
   if (request.sequences && continuous) {
     const per = continuous.options.wordsPerSequence;
@@ -69,51 +79,26 @@ function runBatch(request: BatchRequest): BatchReply {
         clipSeed(request.seed, request.epoch, group[0]),
       );
       const clip = encodeSpikes(engine, frontend, sequence.samples);
-      const result = bptt.run(net, clip, sequence.windows, grad);
-      if (!Number.isNaN(result.loss)) {
-        loss += result.loss;
-        counted++;
+      add(clip, bptt.run(net, clip, sequence.windows, grad));
+    }
+  } else {
+    request.items.forEach((index, k) => {
+      let samples = clipAudio(store, index);
+      if (request.augment) {
+        samples = augmentAudio(
+          samples,
+          store.sampleRateHz,
+          augment,
+          clipSeed(request.seed, request.epoch, index),
+          noises,
+        );
       }
-      windows += result.windows;
-      windowsCorrect += result.windowsCorrect;
-      steps += clip.steps;
-      result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
-    }
-    return {
-      id: request.id,
-      ...(grad ? { grad } : {}),
-      loss,
-      counted,
-      predictions,
-      spikeCounts,
-      steps,
-      windows,
-      windowsCorrect,
-    };
+      const clip = encodeSpikes(engine, frontend, samples);
+      const result = bptt.run(net, clip, store.labels[index], grad);
+      predictions[k] = result.predicted;
+      add(clip, result);
+    });
   }
-  request.items.forEach((index, k) => {
-    let samples = clipAudio(store, index);
-    if (request.augment) {
-      samples = augmentAudio(
-        samples,
-        store.sampleRateHz,
-        augment,
-        clipSeed(request.seed, request.epoch, index),
-        noises,
-      );
-    }
-    const clip = encodeSpikes(engine, frontend, samples);
-    const result = bptt.run(net, clip, store.labels[index], grad);
-    predictions[k] = result.predicted;
-    if (!Number.isNaN(result.loss)) {
-      loss += result.loss;
-      counted++;
-    }
-    windows += result.windows;
-    windowsCorrect += result.windowsCorrect;
-    steps += clip.steps;
-    result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
-  });
   return {
     id: request.id,
     ...(grad ? { grad } : {}),

@@ -3,7 +3,7 @@
 import { printable } from '../util/printable.js';
 import type { StreamStep } from '../protocol/stream.js';
 
-/** The JSON line of one step: `{t, scores?, spikes?, decision}`, or `{t, lost: true}`. */
+/** The JSON line of one step: `{t, scores?, spikes?, decision, stepUs}`, or `{t, lost: true}`. */
 export function stepJson(step: StreamStep): Record<string, unknown> {
   if (step.lost) return { t: step.t, lost: true };
   return {
@@ -11,6 +11,7 @@ export function stepJson(step: StreamStep): Record<string, unknown> {
     ...(step.scores ? { scores: step.scores } : {}),
     ...(step.spikes ? { spikes: step.spikes } : {}),
     decision: step.decision,
+    stepUs: step.stepUs,
   };
 }
 

@@ -86,7 +86,7 @@ export function streamCommand(): Command {
     .addOption(portOption('serial port of the board'))
     .option(
       '--json',
-      'one JSON line per step: {t, scores?, spikes?, decision} ({t, lost: true} for a lost result)',
+      "one JSON line per step: {t, scores?, spikes?, decision, stepUs} (stepUs: the board's own step time in us; {t, lost: true} for a lost result)",
     )
     .option('--scores', "report each step's readout scores")
     .addOption(spikeLayerOption('report the spikes of this spiking layer'))

@@ -88,6 +88,10 @@ for (const maxFrame of [64, 128, 256]) {
             [want?.t, want?.scores, want?.decision],
             `step ${t}`,
           );
+          assert.ok(
+            Number.isInteger(step.stepUs) && (step.stepUs ?? -1) >= 0,
+            `step ${t}: the board's stepUs`,
+          );
         });
         assert.match(
           run.stderr,

@@ -128,6 +128,7 @@ export interface StreamedStep {
   scores?: number[];
   spikes?: number[];
   decision?: number;
+  stepUs?: number;
   lost?: boolean;
 }
 

@@ -3,6 +3,7 @@
 import { count, formatMs } from '../cli/format.js';
 import { decisionText } from '../cli/step-format.js';
 import { latencyStats } from '../util/percentile.js';
+import { printable } from '../util/printable.js';
 import { rates, type MonitorState } from './state.js';
 
 /** Detections on the screen (the most recent). */
@@ -68,7 +69,7 @@ function truncate(line: string, width: number): string {
 }
 
 function scoreLines(state: MonitorState, scores: readonly number[], width: number): string[] {
-  const names = scores.map((_, c) => state.labels?.[c] ?? `class ${c}`);
+  const names = scores.map((_, c) => printable(state.labels?.[c] ?? `class ${c}`));
   const nameWidth = Math.min(16, Math.max(...names.map((n) => n.length)));
   // Bars span the scores' range (they are often all negative): the lowest empty, the highest full.
   const low = Math.min(0, ...scores);
@@ -89,7 +90,7 @@ export function renderScreen(state: MonitorState, columns: number): string[] {
   const r = rates(state);
   const latency = latencyStats(state.link.latency);
   lines.push(
-    `hetsyn monitor  ${state.port}  ${state.modelName || '(model ?)'}  ${state.status}  ` +
+    `hetsyn monitor  ${state.port}  ${printable(state.modelName) || '(model ?)'}  ${state.status}  ` +
       `step ${count(state.globalStep)}${state.pass > 1 ? ` (pass ${state.pass})` : ''}  ` +
       `${r.stepsPerSecond.toFixed(0)} steps/s  ${r.framesPerSecond.toFixed(1)} frames/s`,
   );

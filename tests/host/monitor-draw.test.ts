@@ -110,6 +110,16 @@ describe('monitor state', () => {
 });
 
 describe('monitor drawing', () => {
+  test('draws what the board names (its model name, its labels) escaped, never as terminal controls', () => {
+    const state = newState('p', ['\u001b[2Jno', 'yes'], 0, 8);
+    state.modelName = 'demo\u001b]0;x\u0007';
+    recordStep(state, step(0, 0, [5, 1]));
+    const screen = renderScreen(state, 80).join('\n');
+    assert.ok(!screen.includes('\u001b') && !screen.includes('\u0007'), 'no raw ESC or BEL on the screen');
+    assert.match(screen, /demo\\x1b\]0;x\\x07/);
+    assert.match(screen, /\\x1b\[2Jno/);
+  });
+
   test('bars in eighths of a cell, clamped to 0..1', () => {
     assert.equal(bar(0, 4), '    ');
     assert.equal(bar(1, 4), '████');

@@ -13,6 +13,8 @@ import { printJson, table } from '../cli/format.js';
 import { simulate, type StepRecord } from '../sim/simulate.js';
 import { GSC12_LABELS, openDataset, SPLITS, type Split } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../data/evaluate.js';
+import { decisionText } from '../cli/step-format.js';
+import type { Detection } from '../model/detection.js';
 
 /** Progress lines when stderr is not a terminal: at most one per this interval, none for a short run. */
 const PLAIN_PROGRESS_INTERVAL_MS = 5000;
@@ -46,17 +48,29 @@ function runInput(modelPath: string, inputPath: string, opts: SimOptions): void 
   const records = simulate(engine, train, { spikes: opts.spikes === true });
   const decision = engine.decision();
   const label = info.labels[decision] ?? null;
+  const detections = records.flatMap((r) => (r.detection ? [r.detection] : []));
   if (opts.json) {
-    printJson({ model: info.name, input: inputPath, steps: records, decision, label });
+    printJson({ model: info.name, input: inputPath, steps: records, decision, label, detections });
     return;
   }
   if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
+  process.stdout.write(detectionLines(detections, info.labels, info.timestepUs));
   const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
   process.stdout.write(
     decision < 0
       ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
       : `decision: ${printable(label ?? '?')} (class ${decision}, summed over ${window})\n`,
   );
+}
+
+/** "detections: none", or a line per detection: the class, its step and time, its margin. */
+function detectionLines(detections: Detection[], labels: string[], timestepUs: number): string {
+  if (detections.length === 0) return 'detections: none\n';
+  const lines = detections.map(
+    (d) =>
+      `  ${decisionText(d.label, labels)} at step ${d.step} (${((d.step * timestepUs) / 1e6).toFixed(2)} s), margin ${d.score}`,
+  );
+  return `detections: ${detections.length}\n${lines.join('\n')}\n`;
 }
 
 /** Clips done on stderr: a bar on a terminal, else an occasional plain line. */

@@ -10,11 +10,12 @@
 
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { outputError } from '../util/output.js';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import {
   baudOption,
   forceOption,
   portOption,
+  rateOption,
   spikeLayerOption,
   traceOption,
   windowOption,
@@ -24,7 +25,7 @@ import type { DeviceError } from '../protocol/device-errors.js';
 import type { HelloInfo } from '../protocol/messages.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
-import { parseIntInRange } from '../cli/options.js';
+import { realTimeStepsPerSecond } from '../model/model-info.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { summaryLine } from '../monitor/draw.js';
 import { runMonitor, type MonitorEnd } from '../monitor/run.js';
@@ -37,7 +38,7 @@ interface MonitorOpts {
   spikeLayer?: number;
   loop?: boolean;
   window: number;
-  stepsPerSecond?: number;
+  rate?: number;
   model?: string;
   force?: boolean;
   baud: number;
@@ -57,9 +58,7 @@ export function monitorCommand(): Command {
     .option('--loop', 'stream the input again and again until Ctrl-C')
     .addOption(windowOption())
     .addOption(
-      new Option('--steps-per-second <n>', 'send at most this many steps per second').argParser(
-        parseIntInRange(1, 1_000_000),
-      ),
+      rateOption("real time, 1e6 / the model's timestep in us (100 for a 10 ms step), with --model; else 0"),
     )
     .option(
       '--model <file>',
@@ -75,6 +74,8 @@ export function monitorCommand(): Command {
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
+      // A live view shows the input as it happens: real time when the model says how long a step is.
+      const rate = opts.rate ?? (model ? realTimeStepsPerSecond(model.info) : 0);
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.
@@ -113,7 +114,7 @@ export function monitorCommand(): Command {
             window: opts.window,
             ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
             loop: opts.loop === true,
-            ...(opts.stepsPerSecond ? { stepsPerSecond: opts.stepsPerSecond } : {}),
+            ...(rate ? { stepsPerSecond: rate } : {}),
             ...(labels ? { labels } : {}),
             ...(layerNeurons ? { layerNeurons } : {}),
             ...(log ? { log } : {}),

@@ -74,6 +74,7 @@ export function monitorCommand(): Command {
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
+      const readout = model?.info.layers[model.info.layers.length - 1];
       // A live view shows the input as it happens: real time when the model says how long a step is.
       const rate = opts.rate ?? (model ? realTimeStepsPerSecond(model.info) : 0);
       const controller = new AbortController();
@@ -117,6 +118,8 @@ export function monitorCommand(): Command {
             ...(rate ? { stepsPerSecond: rate } : {}),
             ...(labels ? { labels } : {}),
             ...(layerNeurons ? { layerNeurons } : {}),
+            ...(model ? { timestepUs: model.info.timestepUs } : {}),
+            ...(readout ? { scoreLsb: 2 ** -readout.stateFracBits } : {}),
             ...(log ? { log } : {}),
             signal: controller.signal,
             ...(model

@@ -40,6 +40,9 @@ export interface MonitorOptions {
   stepsPerSecond?: number;
   labels?: readonly string[];
   layerNeurons?: number;
+  /** The model's step in µs and its score LSB, for the view (from --model). */
+  timestepUs?: number;
+  scoreLsb?: number;
   /** One JSON line per step goes here. */
   log?: WriteStream;
   signal?: AbortSignal;
@@ -60,7 +63,7 @@ export type MonitorEnd =
  * by the signal, or refused by the board; reconnects whenever the link fails.
  */
 export async function runMonitor(options: MonitorOptions, view: MonitorView): Promise<MonitorEnd> {
-  const state = newState(options.port, options.labels, options.spikeLayer, options.layerNeurons);
+  const state = newState({ ...options, rate: options.stepsPerSecond ?? 0 });
   let pos = 0; // next input step
   // Counters of the connections before this one, so the totals survive reconnects.
   const past: LinkCounters = { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0 };
@@ -118,7 +121,10 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
             const t = state.globalStep;
             const detection = recordStep(state, item.value);
             if (detection) {
-              view.event(state, `step ${t}: decision ${decisionText(detection.decision, state.labels)}`);
+              view.event(
+                state,
+                `step ${t}: detected ${decisionText(detection.label, state.labels)}, score ${detection.score}`,
+              );
             }
             options.log?.write(JSON.stringify({ ...stepJson(item.value), t, step: pos }) + '\n');
             view.changed(state);

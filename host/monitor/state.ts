@@ -3,7 +3,7 @@
  * counters its views draw. The streaming loop updates it; drawing only reads it.
  */
 
-import type { BoardCounters } from '../protocol/messages.js';
+import type { BoardCounters, Detection } from '../protocol/messages.js';
 import type { StreamStep } from '../protocol/stream.js';
 
 /** Steps of spikes kept: 2 per column of a terminal up to 400 columns wide. */
@@ -12,14 +12,17 @@ const RASTER_STEPS_KEPT = 2 * 400;
 const DETECTIONS_KEPT = 50;
 /** Latency samples the live percentiles cover (the most recent). */
 const LIVE_LATENCY_SAMPLES = 500;
+/** The board's step times the mean and maximum cover (the most recent). */
+export const STEP_TIMES_KEPT = 500;
 /** The rates cover this much of the recent past. */
 const RATE_SPAN_MS = 3000;
 
-export interface Detection {
+/** A DETECTION event of the board, as the monitor saw it arrive. */
+export interface SeenDetection extends Detection {
+  /** When its RESULT arrived. */
   at: Date;
-  /** Global step (counted over passes and reconnects). */
+  /** Global step of that RESULT (counted over passes and reconnects). */
   t: number;
-  decision: number;
 }
 
 /** The link's counters, summed over every connection so far. */
@@ -30,10 +33,28 @@ export interface LinkCounters {
   resultsLost: number;
 }
 
+/** What the monitor knows before it streams: the port, and from --model the model's facts. */
+export interface MonitorSetup {
+  port: string;
+  labels?: readonly string[] | undefined;
+  spikeLayer?: number | undefined;
+  /** Neurons of the reported layer. */
+  layerNeurons?: number | undefined;
+  /** The model's step in µs: a detection's time is its step times this. */
+  timestepUs?: number | undefined;
+  /** What one score LSB is in the float model (2^-stateFracBits of the readout): the bars' softmax scale. */
+  scoreLsb?: number | undefined;
+  /** Steps per second the stream is paced at; 0 as fast as the link goes. */
+  rate?: number | undefined;
+}
+
 export interface MonitorState {
   port: string;
   modelName: string;
   labels: readonly string[] | undefined;
+  timestepUs: number | undefined;
+  scoreLsb: number | undefined;
+  rate: number;
   spikeLayer: number | undefined;
   /** Neurons of the reported layer (from --model), else grown to the highest index seen. */
   layerNeurons: number;
@@ -45,7 +66,12 @@ export interface MonitorState {
   pass: number;
   lastScores: number[] | undefined;
   decision: number;
-  detections: Detection[];
+  /** The board's latest detections, oldest first. */
+  detections: SeenDetection[];
+  /** Detections seen in all. */
+  detectionCount: number;
+  /** The board's own time for each of the last steps, in µs (RESULT stepUs). */
+  stepUs: number[];
   /** Spikes of the last steps, oldest first (null: the step's result was lost). */
   raster: (readonly number[] | null)[];
   link: LinkCounters & { latency: number[] };
@@ -55,16 +81,15 @@ export interface MonitorState {
   rateSamples: { at: number; steps: number; frames: number }[];
 }
 
-export function newState(
-  port: string,
-  labels: readonly string[] | undefined,
-  spikeLayer: number | undefined,
-  layerNeurons: number | undefined,
-): MonitorState {
+export function newState(setup: MonitorSetup): MonitorState {
+  const { port, labels, spikeLayer, layerNeurons } = setup;
   return {
     port,
     modelName: '',
     labels,
+    timestepUs: setup.timestepUs,
+    scoreLsb: setup.scoreLsb,
+    rate: setup.rate ?? 0,
     spikeLayer,
     layerNeurons: layerNeurons ?? 8,
     layerNeuronsKnown: layerNeurons !== undefined,
@@ -74,6 +99,8 @@ export function newState(
     lastScores: undefined,
     decision: -1,
     detections: [],
+    detectionCount: 0,
+    stepUs: [],
     raster: [],
     link: { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0, latency: [] },
     board: undefined,
@@ -82,14 +109,17 @@ export function newState(
   };
 }
 
-/** Takes in one streamed step; returns the detection when the decision changed. */
-export function recordStep(state: MonitorState, step: StreamStep): Detection | undefined {
+/** Takes in one streamed step; returns the board's detection when its RESULT brought one. */
+export function recordStep(state: MonitorState, step: StreamStep): SeenDetection | undefined {
   const t = state.globalStep++;
-  let detection: Detection | undefined;
+  let detection: SeenDetection | undefined;
   if (step.lost) {
     state.raster.push(null);
   } else {
     state.lastScores = step.scores;
+    state.decision = step.decision;
+    state.stepUs.push(step.stepUs);
+    if (state.stepUs.length > STEP_TIMES_KEPT) state.stepUs.shift();
     if (step.spikes) {
       state.raster.push(step.spikes);
       const top = Math.max(-1, ...step.spikes);
@@ -98,10 +128,10 @@ export function recordStep(state: MonitorState, step: StreamStep): Detection | u
     } else if (state.spikeLayer !== undefined) {
       state.raster.push([]);
     }
-    if (step.decision !== state.decision) {
-      state.decision = step.decision;
-      detection = { at: new Date(), t, decision: step.decision };
+    if (step.detection) {
+      detection = { ...step.detection, at: new Date(), t };
       state.detections.push(detection);
+      state.detectionCount++;
       if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
     }
   }
@@ -142,5 +172,16 @@ export function rates(state: MonitorState): { stepsPerSecond: number; framesPerS
   return {
     stepsPerSecond: (last.steps - first.steps) / seconds,
     framesPerSecond: (last.frames - first.frames) / seconds,
+  };
+}
+
+/** The board's own step time over the recent steps, in µs; null before the first RESULT. */
+export function stepTimes(state: MonitorState): { meanUs: number; maxUs: number; samples: number } | null {
+  const samples = state.stepUs;
+  if (samples.length === 0) return null;
+  return {
+    meanUs: samples.reduce((a, b) => a + b, 0) / samples.length,
+    maxUs: Math.max(...samples),
+    samples: samples.length,
   };
 }

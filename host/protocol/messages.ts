@@ -155,6 +155,13 @@ export interface StepResult {
   spikes?: number[];
 }
 
+/** A keyword the board detected: the step it fired at, the class and its smoothed score. */
+export interface Detection {
+  step: number;
+  label: number;
+  score: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests
 

@@ -25,6 +25,7 @@ import type { Frame } from './frame.js';
 import { GoBackNWindow, type SentFrame } from './go-back-n.js';
 import {
   decodeResult,
+  type Detection,
   encodeSpikes,
   Report,
   type ResultLayout,
@@ -84,8 +85,12 @@ export interface StreamOptions {
   onLatency?: (ms: number) => void;
 }
 
-/** One step of the stream: what its RESULT said, or that its RESULT was lost on the way. */
-export type StreamStep = ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true };
+/**
+ * One step of the stream: what its RESULT said (with the board's detection when this RESULT first
+ * brought a new one), or that its RESULT was lost on the way.
+ */
+export type StreamStep =
+  ({ t: number; lost: false; detection?: Detection } & Omit<StepResult, 'step'>) | { t: number; lost: true };
 
 export interface StreamStats {
   /** Steps the board acknowledged. */

@@ -1,9 +1,9 @@
 /**
  * `hetsyn monitor INPUT --port P`: streams a spike file through a board and shows what
- * happens, live: a spike raster of the reported layer, class-score bars, detections (decision
- * changes) with their time, link and board counters. On a terminal the view is redrawn in place
- * (ANSI escapes, at most REDRAW_HZ times a second); otherwise, or with --plain, it prints a status
- * line per second and a line per detection. When the port goes away it reconnects with growing
+ * happens, live: a spike raster of the reported layer, class-score bars, the board's detections
+ * with their time, its step time, link and board counters. On a terminal the view is redrawn in
+ * place, fitted to the terminal (ANSI escapes, at most REDRAW_HZ times a second, whole after a
+ * resize); otherwise, or with --plain, it prints a status line per second and a line per detection. When the port goes away it reconnects with growing
  * pauses and continues with the rest of the input (STREAM_START resets the network state).
  * Ctrl-C stops cleanly: the board gets STREAM_STOP.
  */
@@ -48,7 +48,7 @@ interface MonitorOpts {
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description(
-      'stream a spike file through a board with a live view: spike raster, scores, detections, link health',
+      "stream a spike file through a board with a live view: spike raster, scores, the board's detections and step time, link health",
     )
     .argument('<input>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
     .addOption(portOption('serial port of the board'))

@@ -16,6 +16,13 @@ import { layerAt, Model, KIND_READOUT } from './model/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
 import { ENGINE_VERSION, loadModel, modelArena } from './engine/model-load';
+import {
+  detectInfo as detectInfoOf,
+  detectParam as detectParamOf,
+  detectReset as resetDetector,
+  detectSetParam as detectSetParamOf,
+  detectStep as runDetector,
+} from './engine/detect';
 
 // The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
 // --max-frame option lower the frame limit with the third.
@@ -38,6 +45,7 @@ export function modelLoaded(): bool {
 export function reset(): i32 {
   if (!Model.loaded) return E.NO_MODEL;
   resetState();
+  resetDetector();
   return E.OK;
 }
 
@@ -54,6 +62,18 @@ export function step(count: u32): i32 {
     if (<u32>load<u16>(State.inputList + ((<usize>e) << 1)) >= Model.inputCount) return E.BAD_INPUT;
   }
   stepNetwork(count);
+  return E.OK;
+}
+
+/** Detection on the last step's scores (docs/detection.md): the class detected, or -1. */
+export function detectStep(): i32 {
+  return Model.loaded ? runDetector() : -1;
+}
+
+/** Forgets the running means and past detections (reset() does this too), keeping the parameters. */
+export function detectReset(): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  resetDetector();
   return E.OK;
 }
 
@@ -178,6 +198,19 @@ export function layerInfo(layer: i32, field: i32): u32 {
     default:
       return 0;
   }
+}
+
+// The detector's last detection and its parameters; field numbers in model-info-fields.ts.
+export function detectInfo(field: i32): i32 {
+  return Model.loaded ? detectInfoOf(field) : 0;
+}
+
+export function detectParam(field: i32): i32 {
+  return Model.loaded ? detectParamOf(field) : 0;
+}
+
+export function detectSetParam(field: i32, value: i32): i32 {
+  return Model.loaded ? detectSetParamOf(field, value) : E.NO_MODEL;
 }
 
 export function engineVersion(): u32 {

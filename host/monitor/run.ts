@@ -16,11 +16,13 @@ import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import {
   newState,
+  recordDetection,
   recordLatency,
   recordStep,
   updateLink,
   type LinkCounters,
   type MonitorState,
+  type SeenDetection,
 } from './state.js';
 import type { MonitorView } from './views.js';
 
@@ -67,6 +69,8 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
   let pos = 0; // next input step
   // Counters of the connections before this one, so the totals survive reconnects.
   const past: LinkCounters = { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0 };
+  const detected = (d: SeenDetection): void =>
+    view.event(state, `step ${d.t}: detected ${decisionText(d.label, state.labels)}, score ${d.score}`);
 
   const streamOnce = async ({ retry, connected }: Attempt): Promise<MonitorEnd> => {
     let client: BoardClient | undefined;
@@ -120,12 +124,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
             }
             const t = state.globalStep;
             const detection = recordStep(state, item.value);
-            if (detection) {
-              view.event(
-                state,
-                `step ${t}: detected ${decisionText(detection.label, state.labels)}, score ${detection.score}`,
-              );
-            }
+            if (detection) detected(detection);
             options.log?.write(JSON.stringify({ ...stepJson(item.value), t, step: pos }) + '\n');
             view.changed(state);
             pos++;
@@ -134,6 +133,9 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
           const { framesSent, framesRetried, timeouts, resultsLost } = state.link;
           Object.assign(past, { framesSent, framesRetried, timeouts, resultsLost });
         }
+        // Every RESULT after the last detection was lost: STOPPED still names it.
+        if (summary.ok && summary.lateDetection)
+          detected(recordDetection(state, summary.lateDetection, state.globalStep - 1));
         if (!summary.ok) {
           const hint = options.refusalHint?.(summary.error);
           return {

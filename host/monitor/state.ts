@@ -112,7 +112,6 @@ export function newState(setup: MonitorSetup): MonitorState {
 /** Takes in one streamed step; returns the board's detection when its RESULT brought one. */
 export function recordStep(state: MonitorState, step: StreamStep): SeenDetection | undefined {
   const t = state.globalStep++;
-  let detection: SeenDetection | undefined;
   if (step.lost) {
     state.raster.push(null);
   } else {
@@ -128,15 +127,18 @@ export function recordStep(state: MonitorState, step: StreamStep): SeenDetection
     } else if (state.spikeLayer !== undefined) {
       state.raster.push([]);
     }
-    if (step.detection) {
-      detection = { ...step.detection, at: new Date(), t };
-      state.detections.push(detection);
-      state.detectionCount++;
-      if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
-    }
   }
   if (state.raster.length > RASTER_STEPS_KEPT)
     state.raster.splice(0, state.raster.length - RASTER_STEPS_KEPT);
+  return step.detection ? recordDetection(state, step.detection, t) : undefined;
+}
+
+/** Takes in a detection of the board's that arrived with global step `t`. */
+export function recordDetection(state: MonitorState, found: Detection, t: number): SeenDetection {
+  const detection = { ...found, at: new Date(), t };
+  state.detections.push(detection);
+  state.detectionCount++;
+  if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
   return detection;
 }
 

@@ -3,9 +3,10 @@
  * happens, live: a spike raster of the reported layer, class-score bars, the board's detections
  * with their time, its step time, link and board counters. On a terminal the view is redrawn in
  * place, fitted to the terminal (ANSI escapes, at most REDRAW_HZ times a second, whole after a
- * resize); otherwise, or with --plain, it prints a status line per second and a line per detection. When the port goes away it reconnects with growing
- * pauses and continues with the rest of the input (STREAM_START resets the network state).
- * Ctrl-C stops cleanly: the board gets STREAM_STOP.
+ * resize); otherwise, or with --plain, it prints a status line per second and a line per
+ * detection. When the port goes away it reconnects with growing pauses and continues with the rest
+ * of the input (STREAM_START resets the network state). Ctrl-C stops cleanly: the board gets
+ * STREAM_STOP.
  */
 
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';

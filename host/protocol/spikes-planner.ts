@@ -112,7 +112,8 @@ export class StepPacer {
     readonly stepsPerSecond: number,
     readonly startedAt: number,
   ) {
-    if (!(stepsPerSecond > 0)) throw new RangeError(`pacing at ${stepsPerSecond} steps per second`);
+    if (!(stepsPerSecond > 0 && Number.isFinite(stepsPerSecond)))
+      throw new RangeError(`pacing at ${stepsPerSecond} steps per second`);
   }
 
   /** When step `step` is due. */

@@ -120,6 +120,7 @@ describe('pacing per step', () => {
     }
     assert.equal(new StepPacer(100, 0).dueBy(-5), 0, 'nothing is due before the start');
     assert.throws(() => new StepPacer(0, 0), RangeError);
+    assert.throws(() => new StepPacer(Infinity, 0), RangeError);
   });
 
   it('a frame goes when its first step is due, and at least a tick after the last one', () => {

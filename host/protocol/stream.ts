@@ -295,15 +295,18 @@ export async function* streamSpikes(
         let stepsAtMost = maxSteps;
         if (pacer) {
           const now = clock.now();
-          const due = pacer.dueBy(now) - gbn.nextStep;
-          if (due <= 0) {
-            cancelPacing ??= clock.after(pacer.sendAt(gbn.nextStep, lastPacedAt) - now, () => {
+          // A resend goes at once (its steps are overdue); a new frame when its first step is due,
+          // a tick after the last, whatever event (an ack, say) woke the loop before that.
+          const resend = gbn.nextStep < gbn.sentEnd;
+          const sendAt = resend ? now : pacer.sendAt(gbn.nextStep, lastPacedAt);
+          if (sendAt > now) {
+            cancelPacing ??= clock.after(sendAt - now, () => {
               cancelPacing = undefined;
               push({ kind: 'tick' });
             });
             break;
           }
-          stepsAtMost = Math.min(maxSteps, due);
+          stepsAtMost = Math.min(maxSteps, pacer.dueBy(now) - gbn.nextStep);
           lastPacedAt = now;
         }
         send(stepsAtMost);

@@ -1,8 +1,10 @@
 /**
  * Pacing per step (`stream --rate`, monitor's real time): no step leaves before its time, a frame
  * goes when its first step is due, and paced frames are at least a tick apart. Driven by a fake
- * clock: the stream runs against the real device (wired-board.ts) over the in-memory transport, and
- * the test moves the clock only from one pacing timer to the next, so every send time is exact.
+ * clock: the stream runs against the real device (wired-board.ts) over the in-memory transport.
+ * Either the test moves the clock only from one pacing timer to the next (time stands still while
+ * the link works, so every send time is exact), or the clock runs on while acks arrive, so the
+ * stream is woken between its ticks.
  */
 
 import { strict as assert } from 'node:assert';
@@ -36,6 +38,20 @@ class FakeClock implements PacingClock {
     return () => (this.timers = this.timers.filter((x) => x !== timer));
   }
 
+  /** Moves the clock on by `ms`, firing the timers that fall due on the way, in order. */
+  advance(ms: number): void {
+    const until = this.t + ms;
+    for (;;) {
+      const next = this.timers.reduce<{ at: number } | undefined>(
+        (a, b) => (a && a.at <= b.at ? a : b),
+        undefined,
+      );
+      if (!next || next.at > until) break;
+      this.fireNext();
+    }
+    this.t = until;
+  }
+
   /** Moves to the earliest timer and fires it; false when none is set. */
   fireNext(): boolean {
     const next = this.timers.reduce<{ at: number; wake: () => void } | undefined>(
@@ -60,6 +76,7 @@ interface SentSpikes {
 async function pacedRun(
   rate: number,
   steps: number,
+  time: 'stands' | 'runs' = 'stands',
 ): Promise<{ frames: SentSpikes[]; startedAt: number; lost: number }> {
   const board = new WiredBoard({ maxFrame: 512 });
   const [setupHost, setupEnd] = MemoryTransport.pair();
@@ -89,11 +106,12 @@ async function pacedRun(
   const run = runStream(client, { steps: input }, { stepsPerSecond: rate, clock, window: 4 }).finally(
     () => (done = true),
   );
-  // Let the link and the board answer, then move the clock to the next timer; a real pause of a
-  // millisecond is only for the I/O to happen, and a slower answer changes no send time.
+  // Let the link and the board answer, then move the clock to the next timer (or on by 1 ms); a
+  // real pause of a millisecond is only for the I/O to happen.
   while (!done) {
     await sleep(1);
-    clock.fireNext();
+    if (time === 'stands') clock.fireNext();
+    else clock.advance(1);
   }
   const { steps: out, summary } = await run;
   await client.close();
@@ -160,5 +178,20 @@ describe('pacing per step', () => {
     // Over the whole stream the rate holds: 200 steps take 199 ms of the clock, to the tick.
     const span = (frames[frames.length - 1]?.at ?? 0) - startedAt;
     assert.ok(span >= 199 && span <= 199 + PACING_TICK_MS, `${span} ms`);
+  });
+
+  it('while the clock runs on as acks arrive, still no step before its time and no frame within a tick', async () => {
+    const rate = 1000;
+    const { frames, startedAt } = await pacedRun(rate, 200, 'runs');
+    const pacer = new StepPacer(rate, startedAt);
+    let next = 0;
+    frames.forEach((f, i) => {
+      assert.equal(f.first, next, `frame ${i} continues the stream`);
+      next += f.count;
+      assert.ok(f.at >= pacer.dueAt(f.first + f.count - 1), `frame ${i} carries a step before its time`);
+      const before = frames[i - 1];
+      if (before) assert.ok(f.at - before.at >= PACING_TICK_MS, `frame ${i} less than a tick after the last`);
+    });
+    assert.equal(next, 200);
   });
 });

@@ -4,7 +4,7 @@ import { count, formatMs } from '../cli/format.js';
 import { decisionText } from '../cli/step-format.js';
 import { latencyStats } from '../util/percentile.js';
 import { printable } from '../util/printable.js';
-import { rates, stepTimes, type MonitorState } from './state.js';
+import { rates, stepTimes, type MonitorState, type SeenDetection } from './state.js';
 
 /** Detections on the screen (the most recent). */
 const DETECTIONS_SHOWN = 5;
@@ -85,9 +85,13 @@ export function scoreShares(scores: readonly number[], lsb: number | undefined):
   return weights.map((w) => w / sum);
 }
 
-/** A detection's time in the stream: its step times the model's timestep, else the step. */
-function detectionTime(step: number, timestepUs: number | undefined): string {
-  return timestepUs === undefined ? `step ${count(step)}` : `at ${((step * timestepUs) / 1e6).toFixed(2)} s`;
+/** Where in the input a detection fired: its step times the model's timestep, else the step; and the pass. */
+function detectionTime(d: SeenDetection, timestepUs: number | undefined): string {
+  const where =
+    timestepUs === undefined
+      ? `step ${count(d.inputStep)}`
+      : `at ${((d.inputStep * timestepUs) / 1e6).toFixed(2)} s`;
+  return d.pass > 1 ? `${where} of pass ${d.pass}` : where;
 }
 
 /** The first of `variants` that fits `width`, else the last (shortest) one. */
@@ -177,7 +181,7 @@ function detectionRows(state: MonitorState, now: Date): ScreenLine[] {
     return {
       text:
         `${fresh ? '»' : ' '} ${(names[i] ?? '').padEnd(nameWidth)}  score ${d.score}  ` +
-        `${detectionTime(d.step, state.timestepUs)}  ${clock(d.at)}`,
+        `${detectionTime(d, state.timestepUs)}  ${clock(d.at)}`,
       keep: i === 0 ? KEEP.essential : i < 3 ? KEEP.recentDetections : KEEP.olderDetections + i / 1000,
       highlight: fresh,
     };

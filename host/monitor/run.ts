@@ -102,6 +102,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
 
       for (;;) {
         const rest = { steps: options.input.steps.slice(pos) };
+        state.streamStart = pos;
         const stream = streamSpikes(client, rest, {
           window: options.window,
           scores: true,

@@ -23,6 +23,9 @@ export interface SeenDetection extends Detection {
   at: Date;
   /** Global step of that RESULT (counted over passes and reconnects). */
   t: number;
+  /** Where in the input it fired, and in which pass of it. */
+  inputStep: number;
+  pass: number;
 }
 
 /** The link's counters, summed over every connection so far. */
@@ -64,6 +67,11 @@ export interface MonitorState {
   /** Steps handed out so far, over all passes and connections. */
   globalStep: number;
   pass: number;
+  /**
+   * The input step the current stream began at (after a reconnect, not 0): STREAM_START resets the
+   * board's step counter, so a detection's board step counts from here.
+   */
+  streamStart: number;
   lastScores: number[] | undefined;
   decision: number;
   /** The board's latest detections, oldest first. */
@@ -96,6 +104,7 @@ export function newState(setup: MonitorSetup): MonitorState {
     status: 'connecting',
     globalStep: 0,
     pass: 1,
+    streamStart: 0,
     lastScores: undefined,
     decision: -1,
     detections: [],
@@ -135,7 +144,13 @@ export function recordStep(state: MonitorState, step: StreamStep): SeenDetection
 
 /** Takes in a detection of the board's that arrived with global step `t`. */
 export function recordDetection(state: MonitorState, found: Detection, t: number): SeenDetection {
-  const detection = { ...found, at: new Date(), t };
+  const detection = {
+    ...found,
+    at: new Date(),
+    t,
+    inputStep: state.streamStart + found.step,
+    pass: state.pass,
+  };
   state.detections.push(detection);
   state.detectionCount++;
   if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();

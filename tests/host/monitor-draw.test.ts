@@ -154,6 +154,20 @@ describe('monitor state', () => {
     assert.equal(stepTimes(newState({ port: 'p' })), null);
   });
 
+  test('a detection is placed in the input: its board step counts from where the stream began', () => {
+    // A reconnect in pass 2 started the board's stream at input step 40; the board counts from 0.
+    const state = newState({ port: 'p', labels: ['go'], timestepUs: 10_000 });
+    state.pass = 2;
+    state.streamStart = 40;
+    recordStep(state, step(0, 0, [1], undefined, { detection: { step: 5, label: 0, score: 3 } }));
+    assert.deepEqual([state.detections[0]?.inputStep, state.detections[0]?.pass], [45, 2]);
+    const lines = renderScreen(state, { columns: 80 }, { now: AT });
+    assert.ok(
+      lines.some((l) => /^» go \(class 0\) {2}score 3 {2}at 0\.45 s of pass 2 /.test(l)),
+      lines.join('\n'),
+    );
+  });
+
   test('the layer grows to the highest neuron seen, in eighths, unless the model said its size', () => {
     const guessed = newState({ port: 'p', spikeLayer: 0 });
     assert.equal(guessed.layerNeurons, 8);

@@ -6,7 +6,6 @@
 // i32 per class rather than a window of past scores: on a board the state must stay within the
 // model's one 64 KiB page.
 
-import * as E from '../model/errors';
 import { Model, layerAt } from '../model/network';
 import {
   ModelDetect,
@@ -16,7 +15,6 @@ import {
 } from '../model/detect-section';
 import { State } from './state';
 import { I32_MAX } from './fixed';
-import * as F from '../model-info-fields';
 
 /** The label byte that marks a class as background (`_silence_`, `_unknown_`): never detected by default. */
 const BACKGROUND_MARK: u8 = 0x5f; // '_'
@@ -96,7 +94,7 @@ export function detectStep(): i32 {
   const step = Detect.steps++;
   if (step < (<u32>1) << Detect.smoothingShift) return -1;
   if (Detect.count != 0 && step - Detect.lastStep <= Detect.suppressSteps) return -1;
-  const threshold = load<i32>(State.detectThresholds + ((<usize>top) << 2));
+  const threshold = detectThreshold(<u32>top);
   // A one-class model has no second best: its margin is the largest.
   const margin: i32 =
     second == i64.MIN_VALUE || best - second > <i64>I32_MAX ? I32_MAX : <i32>(best - second);
@@ -108,40 +106,12 @@ export function detectStep(): i32 {
   return top;
 }
 
-export function detectInfo(field: i32): i32 {
-  switch (field) {
-    case F.DETECT_INFO_COUNT:
-      return <i32>Detect.count;
-    case F.DETECT_INFO_STEP:
-      return <i32>Detect.lastStep;
-    case F.DETECT_INFO_CLASS:
-      return Detect.lastClass;
-    case F.DETECT_INFO_SCORE:
-      return Detect.lastScore;
-    default:
-      return 0;
-  }
+/** Class j's threshold now in force. */
+export function detectThreshold(j: u32): i32 {
+  return load<i32>(State.detectThresholds + ((<usize>j) << 2));
 }
 
-export function detectParam(field: i32): i32 {
-  if (field == F.DETECT_PARAM_SMOOTHING_SHIFT) return <i32>Detect.smoothingShift;
-  if (field == F.DETECT_PARAM_SUPPRESS_STEPS) return <i32>Detect.suppressSteps;
-  const j = field - F.DETECT_PARAM_THRESHOLD;
-  return j >= 0 && <u32>j < Model.labelCount ? load<i32>(State.detectThresholds + ((<usize>j) << 2)) : 0;
-}
-
-/** Overrides a parameter until the next load (BAD_DETECT when out of range). */
-export function detectSetParam(field: i32, value: i32): i32 {
-  if (field == F.DETECT_PARAM_SMOOTHING_SHIFT) {
-    if (<u32>value > MAX_SMOOTHING_SHIFT) return E.BAD_DETECT;
-    Detect.smoothingShift = <u32>value;
-  } else if (field == F.DETECT_PARAM_SUPPRESS_STEPS) {
-    if (<u32>value > 0xffff) return E.BAD_DETECT;
-    Detect.suppressSteps = <u32>value;
-  } else {
-    const j = field - F.DETECT_PARAM_THRESHOLD;
-    if (j < 0 || <u32>j >= Model.labelCount) return E.BAD_DETECT;
-    store<i32>(State.detectThresholds + ((<usize>j) << 2), value);
-  }
-  return E.OK;
+/** Overrides class j's threshold until the next load (j below the class count). */
+export function setDetectThreshold(j: u32, value: i32): void {
+  store<i32>(State.detectThresholds + ((<usize>j) << 2), value);
 }

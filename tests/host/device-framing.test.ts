@@ -91,7 +91,7 @@ describe('device framing', () => {
     const info = decodeInfo(reply.payload);
     assert.deepEqual(info, {
       protocolVersion: 1,
-      abiVersion: 1,
+      abiVersion: 2,
       engineVersion: 1,
       formatVersion: 2,
       maxFrame: MAX_FRAME,

@@ -62,6 +62,8 @@ export const REPORT_SCORES: u32 = 1;
 export const REPORT_SPIKES: u32 = 4;
 /** STREAM_START report bit: the stream's input is AUDIO frames, through the model's front-end. */
 export const SOURCE_AUDIO: u32 = 8;
+/** STREAM_START report bit: the stream's input is the board's microphone (mic_read), through the front-end. */
+export const SOURCE_MIC: u32 = 16;
 
 /** The ERROR detail of the code a handler is returning. */
 export class Fail {

@@ -1,15 +1,18 @@
 /**
  * A board in a Node process: its own instance of build/hetsyn.wasm on the JavaScript board ABI
  * (board-imports.ts), driven like a firmware drives it (init once, then poll). The virtual board
- * (`hetsyn board`) puts a pseudo-terminal behind the UART; the tests use ByteQueueUart.
+ * (`hetsyn board`) puts a pseudo-terminal behind the UART (and a WAV file or stdin behind the
+ * microphone, mic.ts); the tests use ByteQueueUart.
  */
 
 import { compileModule, DEFAULT_WASM_PATH } from '../wasm/module.js';
-import { boardImports, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
+import { boardImports, type MicPort, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
 
 export interface DeviceOptions {
   uart: UartPort;
   storage: SlotStorage;
+  /** The microphone (default: none, mic_read returns 0). */
+  mic?: MicPort;
   /** The module's log lines (default: dropped). */
   log?: (line: string) => void;
   /** Microseconds for step timing (default: process uptime). */
@@ -57,6 +60,7 @@ export class Device {
       {
         uart: options.uart,
         storage: options.storage,
+        ...(options.mic ? { mic: options.mic } : {}),
         clockUs: options.clockUs ?? defaultClockUs,
         log: options.log ?? (() => undefined),
       },

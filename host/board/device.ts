@@ -7,6 +7,7 @@
 
 import { compileModule, DEFAULT_WASM_PATH } from '../wasm/module.js';
 import { boardImports, type MicPort, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
+import { MODEL_INFO_FIELD } from '../wasm/engine.js';
 
 export interface DeviceOptions {
   uart: UartPort;
@@ -92,6 +93,22 @@ export class Device {
       if (this.poll() === 0) return busy;
     }
     throw new DeviceBusyError(maxPolls);
+  }
+
+  /**
+   * Polls until idle or `maxPolls` polls; true if it is still busy. For a board that may rightly
+   * stay busy for long (listening to a microphone faster than real time).
+   */
+  pollWhileBusy(maxPolls: number): boolean {
+    for (let polls = 0; polls < maxPolls; polls++) {
+      if (this.poll() === 0) return false;
+    }
+    return true;
+  }
+
+  /** The sample rate of the loaded model's front-end (0: no model, or one without a front-end). */
+  get frontendRateHz(): number {
+    return this.exports.modelInfo(MODEL_INFO_FIELD.frontendSampleRateHz);
   }
 
   /** The effective maxFrame after clamping. */

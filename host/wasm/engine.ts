@@ -68,6 +68,7 @@ export const MODEL_INFO_FIELD = {
   frontendWindowMs: 15,
   frontendHopMs: 16,
   frontendThresholdQ8: 17,
+  detectPresent: 18,
 } as const;
 export const LAYER_INFO_FIELD = {
   kind: 0,
@@ -296,6 +297,11 @@ export class Engine {
       label: this.x.detectInfo(DETECT_INFO_FIELD.class),
       score: this.x.detectInfo(DETECT_INFO_FIELD.score),
     };
+  }
+
+  /** Whether the loaded model has a DETECT section (else the detector runs on its defaults). */
+  hasDetectSection(): boolean {
+    return this.x.modelInfo(MODEL_INFO_FIELD.detectPresent) !== 0;
   }
 
   /** The detector's parameters now in force (the model's DETECT section, defaults, or overrides). */

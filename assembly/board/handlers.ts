@@ -165,7 +165,8 @@ function hello(seq: u32): i32 {
   putU16(
     (Model.loaded ? P.FLAG_MODEL : 0) |
       (streaming() ? P.FLAG_STREAMING : 0) |
-      (uploading ? P.FLAG_UPLOAD : 0),
+      (uploading ? P.FLAG_UPLOAD : 0) |
+      (Listen.active ? P.FLAG_LISTENING : 0),
   );
   putU32(storageBytes());
   putU8(active == S.NO_SLOT ? 0xff : <u32>active);

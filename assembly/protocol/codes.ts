@@ -56,6 +56,8 @@ export const NO_ROLLBACK: i32 = 13;
 export const FLAG_MODEL: u32 = 1;
 export const FLAG_STREAMING: u32 = 2;
 export const FLAG_UPLOAD: u32 = 4;
+/** The board listens on its own (docs/protocol.md, "Listening on its own"). */
+export const FLAG_LISTENING: u32 = 8;
 
 // STREAM_START report bits, and RESULT flags (the parts that frame carries).
 export const REPORT_SCORES: u32 = 1;

@@ -12,11 +12,13 @@ import { writeHsm } from '../../host/model/hsm-writer.js';
 import type { MicPort } from '../../host/wasm/board-imports.js';
 import { openEngine } from '../../host/wasm/module.js';
 import { audioModel, Rng, tinyModel } from './fixtures.js';
-import { decodeInfo, decodeResult, ERR, Out, T, TestBoard, type Frame } from './device-harness.js';
+import { decodeResult, ERR, Out, T, TestBoard, type Frame } from './device-harness.js';
 
 const REPORT_SCORES = 1;
 const SOURCE_AUDIO = 8;
 const SOURCE_MIC = 16;
+const FLAG_STREAMING = 2;
+const FLAG_LISTENING = 8;
 const MODEL = audioModel(['yes', 'no']);
 const BYTES = writeHsm(MODEL);
 
@@ -158,8 +160,8 @@ describe('listening on its own', () => {
     assert.equal(mic.pending, 0);
     assert.equal(board.device.exports.stepCount(), want.scores.length);
     assert.equal(board.device.exports.decision(), want.decision);
-    // Listening takes nothing from the protocol: the board answers as always.
-    assert.equal(decodeInfo(board.ok(T.HELLO)).flags & 2, 0, 'and is not streaming');
+    // Listening takes nothing from the protocol: the board answers as always, and says it listens.
+    assert.equal(board.hello().flags & (FLAG_STREAMING | FLAG_LISTENING), FLAG_LISTENING);
   });
 
   it('stops for good when a host starts a stream or commits a model', () => {
@@ -177,6 +179,7 @@ describe('listening on its own', () => {
       const reads = mic.reads;
       listenTo(board, mic, samples, 1000);
       assert.equal(mic.reads, reads, `no mic_read after the ${takeOver}`);
+      assert.equal(board.hello().flags & FLAG_LISTENING, 0);
       assert.equal(mic.pending, samples.length);
     }
   });
@@ -187,5 +190,6 @@ describe('listening on its own', () => {
     listenTo(board, mic, samples, 1000);
     assert.equal(mic.reads, 0);
     assert.ok(!board.logs.some((line) => line.includes('listening')));
+    assert.equal(board.hello().flags & FLAG_LISTENING, 0);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * The virtual board's microphone (`hetsyn board --mic`): a WAV file or raw PCM on stdin, paced in
  * real time at the model's rate or as fast as read. End to end over a real pty: a host's
- * SOURCE_MIC stream gets the RESULTs `hetsyn sim` computes for the same clip, bit for bit; raw PCM
- * written slowly into stdin gives results before the pipe closes; and a board that starts with a
- * stored front-end model listens to its microphone on its own.
+ * SOURCE_MIC stream gets the RESULTs and detections `hetsyn sim` computes for the same clip, bit for
+ * bit; raw PCM written slowly into stdin gives results before the pipe closes; and a board that
+ * starts with a stored front-end model listens to its microphone on its own and logs what it hears.
  */
 
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { openMicInput, STDIN_BACKLOG_SAMPLES } from '../../host/board/mic-input.
 import { PacedMic, PcmQueue } from '../../host/board/mic.js';
 import { startVirtualBoard } from '../../host/board/virtual-board.js';
 import { BoardClient } from '../../host/protocol/client.js';
-import { decodeResult, Report, type StepResult } from '../../host/protocol/messages.js';
+import { decodeResult, Report, type Detection, type StepResult } from '../../host/protocol/messages.js';
 import { SerialTransport } from '../../host/transport/serial.js';
 import { sleep } from '../../host/util/sleep.js';
 import { CLI, ROOT, hetsyn, startBoard, tempDir } from './serial-helpers.js';
@@ -35,12 +35,19 @@ interface SimStep {
   t: number;
   scores: number[];
   decision: number;
+  /** The detection made at this step. */
+  detection?: Detection;
 }
 
-async function simSteps(clip: string): Promise<SimStep[]> {
+interface SimRun {
+  steps: SimStep[];
+  detections: Detection[];
+}
+
+async function simRun(clip: string): Promise<SimRun> {
   const run = await hetsyn(['sim', MODEL, clip, '--json']);
   assert.equal(run.code, 0, run.stderr);
-  return (JSON.parse(run.stdout) as { steps: SimStep[] }).steps;
+  return JSON.parse(run.stdout) as SimRun;
 }
 
 /** Waits for `done`, checking every 20 ms; fails after `ms` with `what`. */
@@ -80,10 +87,16 @@ async function micStream(port: string): Promise<{
   };
 }
 
-function assertSameRun(got: StepResult[], want: SimStep[], what: string): void {
+/** Step for step; a RESULT whose detection count grew made the detection it carries. */
+function assertSameRun(got: StepResult[], want: SimRun, what: string): void {
   assert.deepEqual(
-    got.map((r) => ({ t: r.step, scores: r.scores, decision: r.decision })),
-    want,
+    got.map((r, i) => ({
+      t: r.step,
+      scores: r.scores,
+      decision: r.decision,
+      ...((r.detections ?? 0) > (got[i - 1]?.detections ?? 0) ? { detection: r.lastDetection } : {}),
+    })),
+    want.steps,
     what,
   );
 }
@@ -180,17 +193,20 @@ describe('a SOURCE_MIC stream from hetsyn board --mic', { concurrency: false }, 
     it(
       `equals hetsyn sim on the clip, step for step: ${name}`,
       withTools([PTY], async () => {
-        const want = await simSteps(clip);
+        const want = await simRun(clip);
         // A fresh storage each: a board that starts with the model stored hears the clip on its own.
         const board = await startBoard(join(dir, `stream-${index}.bin`), ['--mic', clip, ...mode]);
         try {
           await flash(board.port);
           const stream = await micStream(board.port);
-          await until(() => stream.results.length >= want.length, `${want.length} RESULTs`);
+          await until(() => stream.results.length >= want.steps.length, `${want.steps.length} RESULTs`);
           const stopped = await stream.stop();
           assertSameRun(stream.results, want, name);
           assert.equal(stream.seqs.size, 1, 'every RESULT carries the STREAM_START seq');
-          assert.deepEqual(stopped, { steps: want.length, decision: want.at(-1)?.decision });
+          assert.deepEqual(
+            [stopped.steps, stopped.decision],
+            [want.steps.length, want.steps.at(-1)?.decision],
+          );
         } finally {
           await board.stop();
         }
@@ -202,7 +218,7 @@ describe('a SOURCE_MIC stream from hetsyn board --mic', { concurrency: false }, 
   it(
     'takes raw PCM written slowly into stdin (--mic -), with results before the pipe closes',
     withTools([PTY], async () => {
-      const want = await simSteps(YES);
+      const want = await simRun(YES);
       const pcm = readWav(YES).samples;
       const child = spawn(
         process.execPath,
@@ -224,9 +240,9 @@ describe('a SOURCE_MIC stream from hetsyn board --mic', { concurrency: false }, 
         const half = Math.floor(bytes.length / 2) + 1;
         child.stdin.write(bytes.subarray(0, half));
         await until(() => stream.results.length > 10, 'RESULTs from the first half');
-        assert.ok(stream.results.length < want.length, 'not every step from half the audio');
+        assert.ok(stream.results.length < want.steps.length, 'not every step from half the audio');
         child.stdin.end(bytes.subarray(half));
-        await until(() => stream.results.length >= want.length, `${want.length} RESULTs`);
+        await until(() => stream.results.length >= want.steps.length, `${want.steps.length} RESULTs`);
         await stream.stop();
         assertSameRun(stream.results, want, 'stdin');
       } finally {
@@ -257,6 +273,14 @@ describe('a SOURCE_MIC stream from hetsyn board --mic', { concurrency: false }, 
       try {
         assert.ok(log.includes('board> hetsyn: listening; sample rate 16000'), log.join('\n'));
         await until(() => input.queue.drained, 'the clip heard');
+        // What hetsyn sim detects in the clip, the board alone logs.
+        const heard = (await simRun(YES)).detections.map((d) => `board> hetsyn: heard yes at step ${d.step}`);
+        assert.equal(heard.length, 1, 'sim detects the yes once');
+        await until(() => log.includes(heard[0] ?? ''), heard[0] ?? '');
+        assert.deepEqual(
+          log.filter((line) => line.includes('heard')),
+          heard,
+        );
         assert.equal(board.stats.micSamples, readWav(YES).samples.length);
         const info = await hetsyn(['info', '--port', board.path, '--json']);
         assert.equal(info.code, 0, info.stderr);

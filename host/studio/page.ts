@@ -9,7 +9,7 @@ import type { ModelInfo } from '../model/model-info.js';
 import { EngineError } from '../model/errors.js';
 import { parseWav } from '../audio/wav.js';
 import { frontendOf, MicRun, runClip, type StudioStep } from './run.js';
-import { detectionSource, type Detection } from './detections.js';
+import type { Detection } from '../model/detection.js';
 import { startMicrophone, type Microphone } from './mic.js';
 import { StudioView } from './view.js';
 import { BoardSession, describeBoard, describeFailure } from './board.js';
@@ -73,7 +73,6 @@ const view = new StudioView(
   element('decision', HTMLElement),
   element('detections', HTMLOListElement),
 );
-const detector = detectionSource();
 
 function say(text: string, isError = false): void {
   ui.status.textContent = text;
@@ -93,7 +92,6 @@ function begin(source: StudioState['source']): void {
   studio.steps = [];
   studio.decision = -1;
   studio.detections = [];
-  detector.reset();
   view.clear();
 }
 
@@ -101,12 +99,10 @@ function begin(source: StudioState['source']): void {
 function feed(steps: StudioStep[]): void {
   if (steps.length === 0) return;
   view.addSteps(steps);
-  for (const step of steps) {
-    const detection = detector.next(step);
-    if (detection) {
-      studio.detections.push(detection);
-      view.addDetection(detection);
-    }
+  for (const { detection } of steps) {
+    if (!detection) continue;
+    studio.detections.push(detection);
+    view.addDetection(detection);
   }
   studio.steps.push(...steps);
   if (studio.steps.length > STEPS_KEPT) studio.steps.splice(0, studio.steps.length - STEPS_KEPT);

@@ -11,6 +11,7 @@ import type { FrontendConfig } from '../model/frontend-config.js';
 import { simulate } from '../sim/simulate.js';
 import { InputError } from '../util/input-error.js';
 import type { WavAudio } from '../audio/wav.js';
+import type { Detection } from '../model/detection.js';
 
 export interface StudioStep {
   /** Step since the start of the input. */
@@ -21,6 +22,8 @@ export interface StudioStep {
   scores?: readonly number[];
   /** The decision after this step (-1: none yet); for the microphone, the last window's. */
   decision: number;
+  /** The .wasm detector's detection that this step brought (docs/detection.md), as a board reports it. */
+  detection?: Detection;
 }
 
 /** The model's front-end, or why the page cannot feed it audio. */
@@ -36,7 +39,7 @@ export function frontendOf(info: ModelInfo): FrontendConfig {
 /**
  * A WAV clip as `hetsyn sim MODEL CLIP.wav` runs it: the same rate check, the model's front-end
  * from silence over all of the samples, then simulate() from a reset. Same engine, same code, so
- * the same scores bit for bit.
+ * the same scores and detections bit for bit.
  */
 export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source: string): StudioStep[] {
   const train = encodeWavAudio(audio, frontendOf(info), source, engine);
@@ -46,6 +49,7 @@ export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source
     input: steps[r.t] ?? [],
     scores: r.scores,
     decision: r.decision,
+    ...(r.detection ? { detection: r.detection } : {}),
   }));
 }
 

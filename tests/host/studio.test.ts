@@ -1,29 +1,31 @@
 /**
  * `hetsyn studio`, end to end in headless Chromium (the Debian package `chromium`, driven by
  * playwright-core): the real command serves the page; the page loads gsc12-kws and the shipped
- * "yes" clip through the WAV path and must decide "yes" with scores equal to `hetsyn sim`'s bit
- * for bit, and with Chromium's fake microphone playing that clip it must detect "yes". Without
- * Chromium those tests are skipped (and fail under CI=true). In Node: the resampler, the
- * microphone run, the detection source, the server's path rules, and the Web Serial transport
- * under BoardSession against the real device through a SerialPort-like object.
+ * "yes" clip through the WAV path and must decide "yes" with scores and detections equal to
+ * `hetsyn sim`'s bit for bit (and the detections of four words in a row too), and with Chromium's
+ * fake microphone playing that clip over and over it must detect "yes". Without Chromium those
+ * tests are skipped (and fail under CI=true). In Node: the resampler, the microphone run, the
+ * server's path rules, and the Web Serial transport under BoardSession against the real device
+ * through a SerialPort-like object.
  *
  * STUDIO_SCREENSHOT=docs/studio.png saves the page after the "yes" clip there.
  */
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, hetsyn, ROOT } from './serial-helpers.js';
 import { WiredBoard } from './wired-board.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { LinkClosedError } from '../../host/transport/errors.js';
 import { openEngine } from '../../host/wasm/module.js';
-import { parseWav } from '../../host/audio/wav.js';
+import { encodeWav, parseWav } from '../../host/audio/wav.js';
 import { Resampler, toPcm16 } from '../../host/studio/resample.js';
 import { MicRun, runClip, type StudioStep } from '../../host/studio/run.js';
-import { DecisionChanges } from '../../host/studio/detections.js';
+import type { Detection } from '../../host/model/detection.js';
 import { resolveStudioPath } from '../../host/studio/server.js';
 import { BoardSession } from '../../host/studio/board.js';
 import { WebSerialTransport, type SerialPortLike } from '../../host/studio/web-serial-transport.js';
@@ -45,6 +47,35 @@ const noChromium = existsSync(CHROMIUM)
   : `no ${CHROMIUM}: install the Debian package chromium (apt-get install -y chromium) to run the studio's browser tests`;
 if (noChromium && process.env.CI === 'true') {
   test('the studio browser tests have Chromium', () => assert.fail(`${noChromium} (CI=true needs it)`));
+}
+
+/** The first sample clip of each word, one after the other, as one WAV in `dir`. */
+function wordsInARow(dir: string, words: string[]): string {
+  const clips = words.map((word) => {
+    const folder = join(ROOT, 'models/samples/gsc12', word);
+    const file = join(
+      folder,
+      readdirSync(folder)
+        .filter((f) => f.endsWith('.wav'))
+        .sort()[0] ?? '',
+    );
+    return parseWav(readFileSync(file), file).samples;
+  });
+  const samples = new Int16Array(clips.reduce((n, c) => n + c.length, 0));
+  clips.reduce((at, c) => (samples.set(c, at), at + c.length), 0);
+  const path = join(dir, `${words.join('-')}.wav`);
+  writeFileSync(path, encodeWav(samples, 16000));
+  return path;
+}
+
+/** The "detections:" lines of `hetsyn sim MODEL INPUT`, as label name, step and margin. */
+async function simDetectionLines(input: string): Promise<{ label: string; step: number; score: number }[]> {
+  const sim = await hetsyn(['sim', MODEL, input]);
+  assert.equal(sim.code, 0, sim.stderr);
+  assert.match(sim.stdout, /^detections: /m);
+  return [
+    ...sim.stdout.matchAll(/^ {2}(\S+) \(class \d+\) at step (\d+) \([\d.]+ s\), margin (-?\d+)$/gm),
+  ].map((m) => ({ label: m[1] ?? '', step: Number(m[2]), score: Number(m[3]) }));
 }
 
 function yesLabelIndex(): { labels: string[]; yes: number } {
@@ -118,39 +149,69 @@ describe('hetsyn studio in headless Chromium', { skip: noChromium }, () => {
     assert.equal(await get('/models/gsc12-kws.hsm'), 404);
   });
 
-  test('the WAV path decides "yes", with the scores of hetsyn sim bit for bit', async () => {
+  test('the WAV path decides "yes", with the scores and detections of hetsyn sim bit for bit', async () => {
     const sim = await hetsyn(['sim', MODEL, YES_CLIP, '--json']);
     assert.equal(sim.code, 0, sim.stderr);
     const expected = JSON.parse(sim.stdout) as {
       steps: { scores: number[]; decision: number }[];
       label: string;
+      detections: Detection[];
     };
     assert.equal(expected.label, 'yes');
+    const { labels } = yesLabelIndex();
+    const named = (detections: Detection[]): { label: string; step: number; score: number }[] =>
+      detections.map((d) => ({ label: labels[d.label] ?? '?', step: d.step, score: d.score }));
+    const dir = mkdtempSync(join(tmpdir(), 'hetsyn-studio-'));
+    const words = wordsInARow(dir, ['yes', 'no', 'stop', 'go']);
 
     const browser = await launch();
     try {
       const page = await openStudio(browser, studio.url);
-      await page.setInputFiles('#wav-file', YES_CLIP);
-      await page.waitForFunction(() => window.studio.source === 'wav');
-      const got = await page.evaluate(() => ({
-        steps: window.studio.steps.map((s) => ({ scores: s.scores, decision: s.decision })),
-        error: window.studio.error,
-        shown: document.getElementById('decision')?.textContent,
-        detections: [...document.querySelectorAll('#detections li')].map(
-          (li) => (li as HTMLElement).dataset.label,
-        ),
-      }));
+      const run = async (clip: string) => {
+        await page.setInputFiles('#wav-file', clip);
+        // The input line names the clip once it has run.
+        await page.waitForFunction(
+          (name) => document.getElementById('input-info')?.textContent?.startsWith(`${name}:`),
+          basename(clip),
+        );
+        return page.evaluate(() => ({
+          steps: window.studio.steps.map((s) => ({ scores: s.scores, decision: s.decision })),
+          detections: window.studio.detections,
+          error: window.studio.error,
+          shown: document.getElementById('decision')?.textContent,
+          listed: [...document.querySelectorAll('#detections li')].map((li) => li.textContent),
+        }));
+      };
+      const got = await run(YES_CLIP);
       assert.equal(got.error, null);
       assert.equal(got.shown, 'yes');
-      assert.equal(got.detections[0], 'yes', 'the newest detection');
       assert.deepEqual(
         got.steps,
         expected.steps.map((s) => ({ scores: s.scores, decision: s.decision })),
       );
+      assert.deepEqual(got.detections, expected.detections);
+      assert.deepEqual(named(got.detections), await simDetectionLines(YES_CLIP));
+      const [yes] = expected.detections;
+      assert.ok(yes && labels[yes.label] === 'yes', 'sim detects "yes" in the clip');
+      assert.deepEqual(got.listed, [
+        `yes at ${(yes.step / 100).toFixed(2)} s (step ${yes.step}), margin ${yes.score}`,
+      ]);
       const shot = process.env.STUDIO_SCREENSHOT;
       if (shot) await page.screenshot({ path: join(ROOT, shot) });
+
+      // Four words in a row: several detections, still those of hetsyn sim, listed newest first.
+      const row = await run(words);
+      assert.equal(row.error, null);
+      const lines = await simDetectionLines(words);
+      assert.ok(lines.length > 1, `sim detects ${lines.length} of four words`);
+      assert.deepEqual(named(row.detections), lines);
+      assert.deepEqual(
+        row.listed.map((text) => text?.split(' ')[0]),
+        lines.map((l) => l.label).reverse(),
+      );
     } finally {
       await browser.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -216,20 +277,19 @@ describe('studio: runs and detections', () => {
   const bytes = readFileSync(MODEL);
   const audio = parseWav(readFileSync(YES_CLIP), YES_CLIP);
 
-  test('a clip run decides "yes"; detections are the decision changes', () => {
+  test('a clip run decides "yes"; its detections are simulate()\'s', () => {
     const engine = openEngine();
     const info = engine.loadOrThrow(bytes);
     const steps = runClip(engine, info, audio, YES_CLIP);
     const last = steps[steps.length - 1];
     assert.equal(info.labels[last?.decision ?? -1], 'yes');
-    const source = new DecisionChanges();
-    const detections = steps.flatMap((s) => source.next(s) ?? []);
-    const changes = steps.filter((s, i) => s.decision >= 0 && s.decision !== (steps[i - 1]?.decision ?? -1));
-    assert.deepEqual(
-      detections.map((d) => d.t),
-      changes.map((s) => s.t),
+    const detections = steps.flatMap((s) => (s.detection ? [s.detection] : []));
+    assert.equal(detections.length, 1);
+    assert.equal(info.labels[detections[0]?.label ?? -1], 'yes');
+    assert.ok(
+      steps.every((s) => !s.detection || s.detection.step === s.t),
+      'on the step it happened at',
     );
-    assert.equal(detections[detections.length - 1]?.label, last?.decision);
   });
 
   test('the microphone run, on the clip over and over in 20 ms chunks, decides "yes" in windows', () => {

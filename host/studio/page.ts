@@ -172,15 +172,13 @@ async function toggleMicrophone(): Promise<void> {
     return;
   }
   try {
-    const { bytes, info } = loaded;
-    const engines = [Engine.instantiate(wasm), Engine.instantiate(wasm)];
-    for (const e of engines) e.loadOrThrow(bytes);
-    const run = new MicRun(engines, info);
+    const { engine, info } = loaded;
+    const run = new MicRun(engine, info);
     const rate = frontendOf(info).sampleRateHz;
     begin('mic');
     microphone = await startMicrophone(rate, (samples) => feed(run.push(samples)));
     ui.mic.textContent = 'Stop microphone';
-    ui.inputInfo.textContent = `microphone: ${microphone.inputRateHz} Hz resampled to ${rate} Hz; decisions over ${run.windowSteps}-step windows, two staggered by half a window`;
+    ui.inputInfo.textContent = `microphone: ${microphone.inputRateHz} Hz resampled to ${rate} Hz; one engine, never reset, the detector after every step (the decision is the latest detection)`;
     say('listening');
   } catch (error) {
     say(`microphone: ${(error as Error).message}`, true);

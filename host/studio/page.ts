@@ -95,15 +95,16 @@ function begin(source: StudioState['source']): void {
   view.clear();
 }
 
+function addDetection(detection: Detection): void {
+  studio.detections.push(detection);
+  view.addDetection(detection);
+}
+
 /** Steps of the current input, as they come. */
 function feed(steps: StudioStep[]): void {
   if (steps.length === 0) return;
   view.addSteps(steps);
-  for (const { detection } of steps) {
-    if (!detection) continue;
-    studio.detections.push(detection);
-    view.addDetection(detection);
-  }
+  for (const { detection } of steps) if (detection) addDetection(detection);
   studio.steps.push(...steps);
   if (studio.steps.length > STEPS_KEPT) studio.steps.splice(0, studio.steps.length - STEPS_KEPT);
   studio.decision = steps[steps.length - 1]?.decision ?? studio.decision;
@@ -257,6 +258,7 @@ async function monitorBoard(): Promise<void> {
     const stepsPerSecond = loaded ? 1e6 / loaded.info.timestepUs : 100;
     const end = await board.monitor(clip.steps, feed, { signal: streaming.signal, stepsPerSecond });
     studio.decision = end.decision;
+    if (end.lateDetection) addDetection(end.lateDetection);
     ui.boardInfo.textContent = `${clip.name} through the board: ${end.text}`;
   } catch (error) {
     ui.boardInfo.textContent = describeFailure('stream to the board', error);

@@ -19,10 +19,11 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, hetsyn, ROOT } from './serial-helpers.js';
 import { WiredBoard } from './wired-board.js';
+import { MessageType } from '../../host/protocol/messages.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { LinkClosedError } from '../../host/transport/errors.js';
 import { openEngine } from '../../host/wasm/module.js';
-import { encodeWav, parseWav } from '../../host/audio/wav.js';
+import { encodeWav, parseWav, type WavAudio } from '../../host/audio/wav.js';
 import { Resampler, toPcm16 } from '../../host/studio/resample.js';
 import { MicRun, runClip, type StudioStep } from '../../host/studio/run.js';
 import type { Detection } from '../../host/model/detection.js';
@@ -49,8 +50,8 @@ if (noChromium && process.env.CI === 'true') {
   test('the studio browser tests have Chromium', () => assert.fail(`${noChromium} (CI=true needs it)`));
 }
 
-/** The first sample clip of each word, one after the other, as one WAV in `dir`. */
-function wordsInARow(dir: string, words: string[]): string {
+/** The first sample clip of each word, one after the other (16 kHz). */
+function wordsInARow(words: string[]): WavAudio {
   const clips = words.map((word) => {
     const folder = join(ROOT, 'models/samples/gsc12', word);
     const file = join(
@@ -63,10 +64,9 @@ function wordsInARow(dir: string, words: string[]): string {
   });
   const samples = new Int16Array(clips.reduce((n, c) => n + c.length, 0));
   clips.reduce((at, c) => (samples.set(c, at), at + c.length), 0);
-  const path = join(dir, `${words.join('-')}.wav`);
-  writeFileSync(path, encodeWav(samples, 16000));
-  return path;
+  return { sampleRateHz: 16000, channels: 1, samples };
 }
+const FOUR_WORDS = ['yes', 'no', 'stop', 'go'];
 
 /** The "detections:" lines of `hetsyn sim MODEL INPUT`, as label name, step and margin. */
 async function simDetectionLines(input: string): Promise<{ label: string; step: number; score: number }[]> {
@@ -162,7 +162,8 @@ describe('hetsyn studio in headless Chromium', { skip: noChromium }, () => {
     const named = (detections: Detection[]): { label: string; step: number; score: number }[] =>
       detections.map((d) => ({ label: labels[d.label] ?? '?', step: d.step, score: d.score }));
     const dir = mkdtempSync(join(tmpdir(), 'hetsyn-studio-'));
-    const words = wordsInARow(dir, ['yes', 'no', 'stop', 'go']);
+    const words = join(dir, 'four-words.wav');
+    writeFileSync(words, encodeWav(wordsInARow(FOUR_WORDS).samples, 16000));
 
     const browser = await launch();
     try {
@@ -390,7 +391,7 @@ function fakePort(host: MemoryTransport): FakePort {
 }
 
 describe('studio: Web Serial transport and board session', () => {
-  test("connects, flashes gsc12-kws and streams the clip through the real device: its scores are the page's", async () => {
+  test("connects, flashes gsc12-kws and streams the clip through the real device: its scores and detections are the page's", async () => {
     const [host, boardEnd] = MemoryTransport.pair();
     const board = new WiredBoard({ slotBytes: 65536, maxFrame: 512 }).attach(boardEnd);
     const port = fakePort(host);
@@ -419,7 +420,31 @@ describe('studio: Web Serial transport and board session', () => {
     assert.ok(end.ok, end.text);
     assert.equal(end.lost, 0);
     assert.equal(info.labels[end.decision], 'yes');
-    assert.deepEqual(streamed, page);
+    assert.deepEqual(streamed, page, 'scores, decisions and detections');
+    assert.equal(info.labels[streamed.find((s) => s.detection)?.detection?.label ?? -1], 'yes');
+    assert.match(end.text, /, 1 detection, 0 results lost$/);
+
+    // Four words in a row: the board's detections are the page's (and hetsyn sim's), several of them.
+    const row = runClip(engine, info, wordsInARow(FOUR_WORDS), 'four words');
+    const rowStreamed: StudioStep[] = [];
+    const rowEnd = await session.monitor(
+      row.map((s) => s.input),
+      (steps) => rowStreamed.push(...steps),
+    );
+    assert.ok(rowEnd.ok, rowEnd.text);
+    assert.deepEqual(rowStreamed, row);
+    assert.ok(row.filter((s) => s.detection).length > 1, 'several detections');
+
+    // Every RESULT lost on the way back: the steps are lost, and STOPPED still brings the latest detection.
+    board.onReply = (frame) => (frame.type === MessageType.RESULT ? 'drop' : 'deliver');
+    const blind = await session.monitor(
+      page.map((s) => s.input),
+      () => undefined,
+    );
+    board.onReply = () => 'deliver';
+    assert.ok(blind.ok, blind.text);
+    assert.equal(blind.lost, page.length);
+    assert.deepEqual(blind.lateDetection, page.find((s) => s.detection)?.detection);
     await session.close();
     assert.equal(port.closes, 1);
     assert.equal(session.closed, true);

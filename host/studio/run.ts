@@ -1,7 +1,7 @@
 /**
  * What the studio page runs on the .wasm engine: a whole clip exactly as `hetsyn sim` runs it, or
- * a live microphone stream. Both give StudioSteps, which the view draws and the detection source
- * (detections.ts) reads. No DOM here: the tests run it in Node too.
+ * a live microphone stream as a board listens to its own. Both give StudioSteps, with the .wasm
+ * detector's detections on them, which the view draws. No DOM here: the tests run it in Node too.
  */
 
 import type { Engine } from '../wasm/engine.js';

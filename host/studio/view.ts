@@ -89,7 +89,9 @@ export class StudioView {
     const item = document.createElement('li');
     const label = this.labelOf(detection.label);
     const seconds = ((detection.step * this.stepMs) / 1000).toFixed(2);
-    item.textContent = `${label} at ${seconds} s (step ${detection.step}), margin ${detection.score}`;
+    const name = document.createElement('strong');
+    name.textContent = label;
+    item.append(name, ` at ${seconds} s (step ${detection.step}), margin ${detection.score}`);
     item.dataset.label = label;
     this.detectionsList.prepend(item);
     while (this.detectionsList.children.length > DETECTIONS_SHOWN)

@@ -4,12 +4,15 @@
  * -> readout 20), K = 16, about 5% of inputs spiking per step:
  *   - the float per-synapse reference (TypeScript, host/float/reference.ts): the paper's form;
  *   - a native C build of the same integer algorithm (bench/native/engine.c, gcc -O2).
- * Ratios are what to read: speedup = baseline time / .wasm time. `--json` prints one JSON object.
+ * Ratios are what to read: speedup = baseline time / .wasm time. Then the deterministic measure:
+ * wasm instructions per 10 ms hop (bench/instruction-count.ts) of the shipped gsc12 model on its
+ * sample clips, front-end and engine apart. `--json` prints one JSON object.
  */
 
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_WASM_PATH, openEngine } from '../host/wasm/module.js';
 import { estimateCost } from '../host/model/cost.js';
 import { writeHsm } from '../host/model/hsm-writer.js';
@@ -23,6 +26,11 @@ import { benchSerial, type SerialBench } from './serial.js';
 import { benchTraining, CLIP_STEPS } from './train.js';
 import { FNV_OFFSET, fnv1aScores } from './checksum.js';
 import { hex32 } from '../host/model/crc32.js';
+import { measureHopCost } from './instruction-count.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HOP_MODEL = 'models/gsc12-kws.hsm';
+const HOP_SAMPLES = 'models/samples/gsc12';
 
 const STEPS = 1000;
 const INPUT_RATE = 0.05;
@@ -214,6 +222,8 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${shape.title} ...\n`);
       return benchShape(shape, dir);
     });
+    process.stderr.write('bench: wasm instructions per hop ...\n');
+    const hopCost = measureHopCost(readFileSync(join(REPO_ROOT, HOP_MODEL)), join(REPO_ROOT, HOP_SAMPLES));
     process.stderr.write('bench: training step (BPTT) ...\n');
     const training = benchTraining(timePasses, INPUT_RATE);
     process.stderr.write('bench: serial path (hetsyn board on a pty) ...\n');
@@ -230,6 +240,9 @@ async function main(): Promise<void> {
       speedup_vs_native_c: round(shd.nativeNsPerStep / shd.wasmNsPerStep, 3),
       kws_speedup_vs_float_ref: round(kws.floatNsPerStep / kws.wasmNsPerStep, 2),
       kws_speedup_vs_native_c: round(kws.nativeNsPerStep / kws.wasmNsPerStep, 3),
+      wasm_instr_per_hop_frontend: round(hopCost.frontendMean, 0),
+      wasm_instr_per_hop_engine: round(hopCost.engineMean, 0),
+      wasm_instr_per_hop_engine_p99: hopCost.engineP99,
       shd_state_bytes_bucketed: shd.stateBytesBucketed,
       shd_state_bytes_per_synapse: shd.stateBytesPerSynapse,
       shd_state_ratio: round(shd.stateBytesPerSynapse / shd.stateBytesBucketed, 1),
@@ -276,6 +289,10 @@ async function main(): Promise<void> {
         '',
         `SHD state: ${shd.stateBytesBucketed} B bucketed vs ${shd.stateBytesPerSynapse} B per-synapse f32 (${summary.shd_state_ratio}x smaller)`,
         `native C and .wasm outputs identical: ${summary.native_c_matches_wasm ? 'yes' : 'NO'}`,
+        '',
+        `wasm instructions per 10 ms hop (${HOP_MODEL}, ${hopCost.clips} clips of ${HOP_SAMPLES}, ${hopCost.hops} hops):`,
+        `  front-end ${summary.wasm_instr_per_hop_frontend} mean; engine ${summary.wasm_instr_per_hop_engine} mean, ` +
+          `${summary.wasm_instr_per_hop_engine_p99} p99`,
         '',
         `training (KWS shape, rho per synapse, one ${CLIP_STEPS}-step clip): BPTT ${summary.train_bptt_ms_per_clip} ms per clip, ` +
           `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,

@@ -28,7 +28,7 @@ import { encodeSpikeBinary } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { encodeWavAudio } from '../../host/audio/encode.js';
 import { readWav } from '../../host/audio/read-wav.js';
-import { buildNative, dumpNative, formatDumpLine } from '../../bench/native.js';
+import { buildNative, dumpNative, formatDumpLine, NATIVE_O2, NATIVE_O3_NATIVE } from '../../bench/native.js';
 import { FILE_FIELD, poke, REPO_ROOT, resealCrc, sectionAt, statusName } from './fixtures.js';
 import { GCC, withTools } from './tools.js';
 
@@ -47,9 +47,14 @@ function assertSameDumpOfFile(name: string, bytes: Uint8Array, steps: number[][]
   const info = engine.loadOrThrow(bytes);
   writeFileSync(spikesPath, encodeSpikeBinary({ steps }, info.inputCount));
   const wasm = simulate(engine, { steps }, { spikes: true }).map(formatDumpLine);
-  const native = dumpNative(modelPath, spikesPath);
-  assert.equal(native.length, wasm.length);
-  for (let t = 0; t < wasm.length; t++) assert.equal(native[t], wasm[t], `${name}: step ${t} differs`);
+  // Both builds the bench times: -O3 -march=native must not change a number either.
+  for (const build of [NATIVE_O2, NATIVE_O3_NATIVE]) {
+    const native = dumpNative(modelPath, spikesPath, build);
+    assert.equal(native.length, wasm.length);
+    for (let t = 0; t < wasm.length; t++) {
+      assert.equal(native[t], wasm[t], `${name} (${build.label}): step ${t} differs`);
+    }
+  }
 }
 
 const LAYOUTS: [string, RandomNetworkOptions, SparseMode, number][] = [

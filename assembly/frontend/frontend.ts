@@ -99,12 +99,6 @@ export function log2Q16(x: u64): u32 {
   return ((63 - z) << 16) + lo + <u32>((<u64>(hi - lo) * f + 0x8000) >> 16);
 }
 
-/** (p + 2^(s-1)) >> s with the half rounded away from zero. */
-@inline
-function roundShift(p: i64, s: i64): i64 {
-  return (p + ((<i64>1) << (s - 1)) - <i64>(p < 0)) >> s;
-}
-
 /**
  * Sets the front-end up (it then starts from silence): sample rate 8000 or 16000 Hz, 1..64 bands,
  * a window of 1..32 ms, a hop of 1..windowMs ms, a threshold of 1..65535 in log2 power units Q8.
@@ -213,46 +207,93 @@ export function spikeCount(): u32 {
   return Frontend.spikeCount;
 }
 
+/** rhaz(q, 1) for an i32 q: floor for q < 0, (q + 1) >> 1 otherwise (each stage's halving). */
+@inline
+function half(q: i32): i32 {
+  return (q + <i32>(q >= 0)) >> 1;
+}
+
+/** rhaz(p, 15) of a 64-bit product sum, as i32: a twiddled value at the input's scale. */
+@inline
+function q15(p: i64): i32 {
+  return <i32>((p + 0x4000 + (p >> 63)) >> 15);
+}
+
+/** The windowed sample i of the frame, the FFT's input (0 beyond the window). */
+@inline
+function windowed(i: u32, w: u32): i32 {
+  if (i >= w) return 0;
+  const p = <i32>load<i16>(SAMPLES + (i << 1)) * <i32>load<u16>(WINDOW + (i << 1));
+  return (p + (1 << (14 - INPUT_SHIFT)) - <i32>(p < 0)) >> (15 - INPUT_SHIFT);
+}
+
 /**
  * Windowed frame -> RE/IM = DFT(x << INPUT_SHIFT) / n: samples enter in bit-reversed order, and
  * each of the log2(n) decimation-in-time stages halves its outputs (rounded half away from zero),
- * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits.
+ * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits. The sums of
+ * a butterfly stay below 2^23, so only its products are 64-bit.
+ *
+ * Stages 1 and 2 are fused with the reordering: samples i, i + n/2, i + n/4, i + 3n/4 land at
+ * j = rev(i) .. j + 3, and their four butterflies have the twiddles 0 and n/4 (cos and sin 32767 or
+ * 0) on inputs whose IM is 0, so each reduces to one product. Later stages take one twiddle per k
+ * for every group (the spec's results do not depend on the order one stage's butterflies run in).
  */
 function spectrum(): void {
   const bits = Frontend.fftBits;
   const n: u32 = 1 << bits;
+  const quarter = n >> 2;
   const w = Frontend.window;
-  for (let i: u32 = 0; i < n; i++) {
-    let x: i32 = 0;
-    if (i < w) {
-      const p = <i32>load<i16>(SAMPLES + (i << 1)) * <i32>load<u16>(WINDOW + (i << 1));
-      x = <i32>roundShift(<i64>p, 15 - INPUT_SHIFT);
+  let j: u32 = 0; // rev(i), stepped by adding one at the top bit and carrying downwards
+  for (let i: u32 = 0; i < quarter; i++) {
+    const x0 = windowed(i, w);
+    const x2 = windowed(i + quarter, w);
+    const t1 = q15(<i64>windowed(i + (quarter << 1), w) * 32767);
+    const t3 = q15(<i64>windowed(i + quarter * 3, w) * 32767);
+    // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
+    const p0 = half(x0 + t1);
+    const p1 = half(x0 - t1);
+    const p2 = half(x2 + t3);
+    const p3 = half(x2 - t3);
+    // Stage 2: (p0, p2) with twiddle 1, (p1, p3) with -i.
+    const u = q15(<i64>p2 * 32767);
+    const v = q15(-(<i64>p3) * 32767);
+    const at = j << 2;
+    store<i32>(at, half(p0 + u), RE);
+    store<i32>(at, half(p1), RE + 4);
+    store<i32>(at, half(p0 - u), RE + 8);
+    store<i32>(at, half(p1), RE + 12);
+    store<i32>(at, 0, IM);
+    store<i32>(at, half(v), IM + 4);
+    store<i32>(at, 0, IM + 8);
+    store<i32>(at, half(-v), IM + 12);
+    let bit = n >> 1;
+    while ((j & bit) != 0) {
+      j ^= bit;
+      bit >>= 1;
     }
-    let j: u32 = 0;
-    for (let b: u32 = 0; b < bits; b++) j = (j << 1) | ((i >> b) & 1);
-    store<i32>(RE + (j << 2), x);
-    store<i32>(IM + (j << 2), 0);
+    j |= bit;
   }
-  for (let size: u32 = 2; size <= n; size <<= 1) {
-    const halfSize = size >> 1;
-    const step = MAX_N / size; // twiddle j is angle index j * step of 512
-    for (let start: u32 = 0; start < n; start += size) {
-      for (let j: u32 = 0; j < halfSize; j++) {
-        const c = <i64>cos512(j * step);
-        const s = <i64>sin512(j * step);
-        const a = (start + j) << 2;
-        const b = a + (halfSize << 2);
-        const br = <i64>load<i32>(RE + b);
-        const bi = <i64>load<i32>(IM + b);
-        // t = b * e^(-i 2 pi j / size), rounded to the input's scale.
-        const tr = roundShift(br * c + bi * s, 15);
-        const ti = roundShift(bi * c - br * s, 15);
-        const ar = <i64>load<i32>(RE + a);
-        const ai = <i64>load<i32>(IM + a);
-        store<i32>(RE + a, <i32>roundShift(ar + tr, 1));
-        store<i32>(IM + a, <i32>roundShift(ai + ti, 1));
-        store<i32>(RE + b, <i32>roundShift(ar - tr, 1));
-        store<i32>(IM + b, <i32>roundShift(ai - ti, 1));
+  for (let size: u32 = 8; size <= n; size <<= 1) {
+    const halfSize4 = (size >> 1) << 2;
+    const size4 = size << 2;
+    const step = MAX_N / size; // twiddle k is angle index k * step of 512
+    const end = n << 2;
+    for (let k: u32 = 0; k < size >> 1; k++) {
+      const c = <i64>cos512(k * step);
+      const s = <i64>sin512(k * step);
+      for (let a: u32 = k << 2; a < end; a += size4) {
+        const b = a + halfSize4;
+        const br = <i64>load<i32>(b, RE);
+        const bi = <i64>load<i32>(b, IM);
+        // t = b * e^(-i 2 pi k / size), rounded to the input's scale.
+        const tr = q15(br * c + bi * s);
+        const ti = q15(bi * c - br * s);
+        const ar = load<i32>(a, RE);
+        const ai = load<i32>(a, IM);
+        store<i32>(a, half(ar + tr), RE);
+        store<i32>(a, half(ai + ti), IM);
+        store<i32>(b, half(ar - tr), RE);
+        store<i32>(b, half(ai - ti), IM);
       }
     }
   }

@@ -15,7 +15,9 @@ import { DEFAULT_WASM_PATH } from '../../host/wasm/module.js';
 import { LAYER_INFO_FIELD, MODEL_INFO_FIELD } from '../../host/wasm/engine.js';
 import { REPO_ROOT } from './fixtures.js';
 
-const MAX_WASM_BYTES = 16384;
+// 16 KiB until the interpreter-friendly engine and front-end of issue 11 (unrolled K = 16 output
+// pass and synapse runs, fused FFT stages) took ~1.4 KiB; with detection the issue caps it at 20 KiB.
+const MAX_WASM_BYTES = 17408;
 const module = new WebAssembly.Module(readFileSync(DEFAULT_WASM_PATH));
 
 function sourcesUnder(dir: string): string[] {

@@ -60,58 +60,72 @@ function measureAbsMax(L: Layer): u64 {
   return max;
 }
 
-/** Adds the weights of every synapse in the listed rows (row = list entry + rowOffset), with plain
- *  additions: the caller's L.absBound proves none can overflow. */
+/**
+ * Adds the weights of every synapse in the listed rows (row = list entry + rowOffset), with plain
+ * additions: the caller's L.absBound proves none can overflow. One loop per layout, chosen once
+ * per call; the layout's literals specialise each @inline loop below.
+ */
 function exactRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
-  addRows(L, list, count, rowOffset, true);
-}
-
-/** exactRows with saturating additions, for when L.absBound cannot rule out an overflow. */
-function saturatingRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
-  addRows(L, list, count, rowOffset, false);
-}
-
-// One function per mode: the literal `exact` and the layout's literals specialise each @inline loop
-// below. (Inlined twice into one function, this dispatcher's copies get folded back into one with
-// the mode tested per synapse.)
-@inline
-function addRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
   if (count == 0) return;
   const bits = L.bucketBits;
   if (L.sparse) {
-    if (bits == 0) sparseRows(L, list, count, rowOffset, 0, exact);
-    else if (bits == 4) sparseRows(L, list, count, rowOffset, 4, exact);
-    else sparseRows(L, list, count, rowOffset, 8, exact);
+    if (bits == 0) sparseRows(L, list, count, rowOffset, 0);
+    else if (bits == 4) sparseRows(L, list, count, rowOffset, 4);
+    else sparseRows(L, list, count, rowOffset, 8);
   } else {
-    if (bits == 0) denseRowsOneSlot(L, list, count, rowOffset, exact);
-    else if (bits == 4) denseRowsNibbles(L, list, count, rowOffset, exact);
-    else denseRowsBytes(L, list, count, rowOffset, exact);
+    if (bits == 0) denseRowsOneSlot(L, list, count, rowOffset);
+    else if (bits == 4) denseRowsNibbles(L, list, count, rowOffset);
+    else denseRowsBytes(L, list, count, rowOffset);
+  }
+}
+
+/**
+ * exactRows with saturating additions, for when L.absBound cannot rule out an overflow: only a
+ * state really near 2^31 takes it, so it is one compact loop for every layout (the layout tested
+ * per synapse; a copy of exactRows' specialised loops cost the module ~1.2 KB). Each slot gets at
+ * most one addition per row and rows go in list order, so the saturations happen as in the spec.
+ */
+function saturatingRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
+  const n = <usize>L.neuronCount;
+  const bits = L.bucketBits;
+  const stride = (<usize>L.stateWidth) << 2;
+  for (let e: u32 = 0; e < count; e++) {
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
+    const first = L.sparse ? <usize>load<u32>(L.rowStart + (row << 2)) : row * n;
+    const end = L.sparse ? <usize>load<u32>(L.rowStart + ((row + 1) << 2)) : first + n;
+    for (let s = first; s < end; s++) {
+      const j = L.sparse ? <usize>load<u16>(L.column + (s << 1)) : s - first;
+      let level: usize = 0;
+      if (bits == 4) level = ((<usize>load<u8>(L.synapseLevel + (s >> 1))) >> ((s & 1) << 2)) & 15;
+      else if (bits == 8) level = <usize>load<u8>(L.synapseLevel + s);
+      const slot = L.sums + j * stride + (level << 2);
+      store<i32>(slot, addSat(load<i32>(slot), (<i32>load<i8>(L.weight + s)) << L.weightShift));
+    }
   }
 }
 
 
 @inline
-function addWeight(slot: usize, weight: usize, shift: u32, exact: bool): void {
-  const w = (<i32>load<i8>(weight)) << shift;
-  store<i32>(slot, exact ? load<i32>(slot) + w : addSat(load<i32>(slot), w));
+function addWeight(slot: usize, weight: usize, shift: u32): void {
+  store<i32>(slot, load<i32>(slot) + ((<i32>load<i8>(weight)) << shift));
 }
 
 
 @inline
-function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const sums = L.sums;
   for (let e: u32 = 0; e < count; e++) {
     const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const weights = L.weight + row * n;
-    for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift, exact);
+    for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift);
   }
 }
 
 
 @inline
-function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
@@ -121,7 +135,7 @@ function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact
     const levels = L.synapseLevel + row * n;
     let slot = L.sums;
     for (let j: usize = 0; j < n; j++) {
-      addWeight(slot + ((<usize>load<u8>(levels + j)) << 2), weights + j, shift, exact);
+      addWeight(slot + ((<usize>load<u8>(levels + j)) << 2), weights + j, shift);
       slot += stride;
     }
   }
@@ -129,16 +143,15 @@ function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact
 
 /**
  * Two synapses per level byte: low nibble for the even synapse index, high for the odd one. With
- * K = 16 (a 64-byte stride, the shipped models' K) and plain additions, runs of 8 synapses are
- * unrolled: one load for their 8 levels and constant offsets for their slots (the saturating
- * copy, rarely run, stays in the plain loop).
+ * K = 16 (a 64-byte stride, the shipped models' K), runs of 8 synapses are unrolled: one load for
+ * their 8 levels and constant offsets for their slots.
  */
 @inline
-function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
-  const by8 = exact && stride == 64;
+  const by8 = stride == 64;
   for (let e: u32 = 0; e < count; e++) {
     const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const first = row * n;
@@ -147,7 +160,7 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exa
     let slot = L.sums;
     let j: usize = 0;
     if ((first & 1) != 0) {
-      addWeight(slot + (((<usize>load<u8>(levels)) >> 4) << 2), weights, shift, exact);
+      addWeight(slot + (((<usize>load<u8>(levels)) >> 4) << 2), weights, shift);
       levels++;
       weights++;
       slot += stride;
@@ -163,13 +176,13 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exa
     }
     for (; j + 1 < n; j += 2) {
       const pair = <usize>load<u8>(levels);
-      addWeight(slot + ((pair & 15) << 2), weights, shift, exact);
-      addWeight(slot + stride + ((pair >> 4) << 2), weights + 1, shift, exact);
+      addWeight(slot + ((pair & 15) << 2), weights, shift);
+      addWeight(slot + stride + ((pair >> 4) << 2), weights + 1, shift);
       levels++;
       weights += 2;
       slot += stride << 1;
     }
-    if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift, exact);
+    if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift);
   }
 }
 
@@ -196,7 +209,7 @@ function addEight(slot: usize, weights: usize, v: usize, shift: u32): void {
 
 
 @inline
-function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32, exact: bool): void {
+function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32): void {
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
   for (let e: u32 = 0; e < count; e++) {
@@ -207,7 +220,7 @@ function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32
       if (bits == 4) level = ((<usize>load<u8>(L.synapseLevel + (s >> 1))) >> ((s & 1) << 2)) & 15;
       else if (bits == 8) level = <usize>load<u8>(L.synapseLevel + s);
       const j = <usize>load<u16>(L.column + (s << 1));
-      addWeight(L.sums + j * stride + (level << 2), L.weight + s, shift, exact);
+      addWeight(L.sums + j * stride + (level << 2), L.weight + s, shift);
     }
   }
 }

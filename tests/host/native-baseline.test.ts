@@ -131,6 +131,40 @@ for (const [name, options, sparse, levels] of LAYOUTS) {
   );
 }
 
+// Every layout through the saturating path: no decay and the largest weight scale drive the sums
+// to both limits within a few hundred steps (the .wasm's saturating path is one loop for all of them).
+for (const [name, options, sparse, levels] of LAYOUTS) {
+  test(
+    `native C baseline equals the .wasm bit for bit on saturating sums: ${name}`,
+    withTools([GCC], () => {
+      const { hsm } = quantize(randomNetwork(options), { levels, sparse });
+      const saturating: HsmModel = {
+        ...hsm,
+        layers: hsm.layers.map((layer) => ({
+          ...layer,
+          weightShift: 16,
+          levelDecayQ16: layer.levelDecayQ16.map(() => 65536),
+        })),
+      };
+      const steps = randomSpikeTrain(options.seed + 1, options.inputCount, 400, 0.3);
+      assertSameDump(`${name}-saturating`, saturating, steps);
+      const engine = openEngine();
+      const info = engine.loadOrThrow(writeHsm(saturating));
+      let extremes = 0;
+      for (const channels of steps) {
+        engine.step(channels);
+        info.layers.forEach((layer, l) => {
+          for (let j = 0; j < layer.neuronCount; j++) {
+            const v = engine.membrane(l, j);
+            if (v === 2_147_483_647 || v === -2_147_483_648) extremes++;
+          }
+        });
+      }
+      assert.ok(extremes > 0, `${name}: no membrane or score reached an i32 limit`);
+    }),
+  );
+}
+
 test(
   'native C baseline equals the .wasm when sums saturate at both limits',
   withTools([GCC], () => {

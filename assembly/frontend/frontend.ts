@@ -83,8 +83,7 @@ function cos512(a: u32): i32 {
 /** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
 @inline
 function sin512(a: u32): i32 {
-  const i: u32 = a <= 128 ? a : 256 - a;
-  return <i32>load<i16>(SIN_Q15 + (i << 1));
+  return <i32>load<i16>(SIN_Q15 + ((a <= 128 ? a : 256 - a) << 1));
 }
 
 /** log2(x) in Q16 for x >= 1 (0 for x = 0): exponent from clz, mantissa from LOG2_Q16. */
@@ -189,12 +188,14 @@ export function nextStep(): i32 {
   spectrum();
   melEnergies();
   encode();
-  // Drop one hop of samples.
+  // Drop one hop of samples: moved forwards 4 at a time (a hop is at least 8 samples, so no
+  // 8-byte move reads what an earlier one wrote), the last 0-3 one by one.
   const hop = Frontend.hop;
   const keep = Frontend.have - hop;
-  for (let i: u32 = 0; i < keep; i++) {
-    store<i16>(SAMPLES + (i << 1), load<i16>(SAMPLES + ((i + hop) << 1)));
-  }
+  const from = SAMPLES + (hop << 1);
+  let i: usize = 0;
+  for (; i + 8 <= keep << 1; i += 8) store<u64>(SAMPLES + i, load<u64>(from + i));
+  for (; i < keep << 1; i += 2) store<i16>(SAMPLES + i, load<i16>(from + i));
   Frontend.have = keep;
   return <i32>Frontend.spikeCount;
 }
@@ -281,43 +282,64 @@ function spectrum(): void {
     for (let k: u32 = 0; k < size >> 1; k++) {
       const c = <i64>cos512(k * step);
       const s = <i64>sin512(k * step);
-      for (let a: u32 = k << 2; a < end; a += size4) {
-        const b = a + halfSize4;
-        const br = <i64>load<i32>(b, RE);
-        const bi = <i64>load<i32>(b, IM);
-        // t = b * e^(-i 2 pi k / size), rounded to the input's scale.
+      for (let top: u32 = k << 2; top < end; top += size4) {
+        const bottom = top + halfSize4;
+        const br = <i64>load<i32>(bottom, RE);
+        const bi = <i64>load<i32>(bottom, IM);
+        // t = bottom * e^(-i 2 pi k / size), rounded to the input's scale.
         const tr = q15(br * c + bi * s);
         const ti = q15(bi * c - br * s);
-        const ar = load<i32>(a, RE);
-        const ai = load<i32>(a, IM);
-        store<i32>(a, half(ar + tr), RE);
-        store<i32>(a, half(ai + ti), IM);
-        store<i32>(b, half(ar - tr), RE);
-        store<i32>(b, half(ai - ti), IM);
+        const ar = load<i32>(top, RE);
+        const ai = load<i32>(top, IM);
+        store<i32>(top, half(ar + tr), RE);
+        store<i32>(top, half(ai + ti), IM);
+        store<i32>(bottom, half(ar - tr), RE);
+        store<i32>(bottom, half(ai - ti), IM);
       }
     }
   }
 }
 
-/** ENERGY[b] = sum over bins of weight (Q15) * (re^2 + im^2); at most 2^57. */
+/**
+ * ENERGY[b] = sum over bins of weight (Q15) * (re^2 + im^2); at most 2^57. Bins come in segment
+ * order (u_k grows with k), and segment s's bins rise in band s with weight r and fall in band s - 1
+ * with 32768 - r, so per segment two sums do: R = sum r * P and T = sum P, whose falling part is
+ * 32768 T - R (u64 arithmetic is exact modulo 2^64 in any order, so these are the spec's sums).
+ */
 function melEnergies(): void {
   const bands = Frontend.bands;
   for (let b: u32 = 0; b < bands; b++) store<u64>(ENERGY + (b << 3), 0);
   const half = ((<u32>1) << Frontend.fftBits) >> 1;
+  let segment: u32 = 0;
+  let rising: u64 = 0;
+  let total: u64 = 0;
   for (let k: u32 = 0; k <= half; k++) {
-    const re = <i64>load<i32>(RE + (k << 2));
-    const im = <i64>load<i32>(IM + (k << 2));
-    const power = <u64>(re * re + im * im);
     const s = <u32>load<u8>(BIN_SEG + k);
-    const rise = <u64>load<u16>(BIN_RISE + (k << 1));
-    if (s < bands) {
-      const at = ENERGY + (s << 3);
-      store<u64>(at, load<u64>(at) + rise * power);
+    if (s != segment) {
+      addSegment(segment, rising, total, bands);
+      segment = s;
+      rising = 0;
+      total = 0;
     }
-    if (s >= 1 && s <= bands) {
-      const at = ENERGY + ((s - 1) << 3);
-      store<u64>(at, load<u64>(at) + (32768 - rise) * power);
-    }
+    const re = <i64>load<i32>(k << 2, RE);
+    const im = <i64>load<i32>(k << 2, IM);
+    const power = <u64>(re * re + im * im);
+    rising += <u64>load<u16>(BIN_RISE + (k << 1)) * power;
+    total += power;
+  }
+  addSegment(segment, rising, total, bands);
+}
+
+/** A segment's sums into the bands it rises in (s) and falls in (s - 1), where those exist. */
+@inline
+function addSegment(s: u32, rising: u64, total: u64, bands: u32): void {
+  if (s < bands) {
+    const at = ENERGY + (s << 3);
+    store<u64>(at, load<u64>(at) + rising);
+  }
+  if (s >= 1 && s <= bands) {
+    const at = ENERGY + ((s - 1) << 3);
+    store<u64>(at, load<u64>(at) + (total << 15) - rising);
   }
 }
 

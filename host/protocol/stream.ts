@@ -13,6 +13,10 @@
  * board's step numbers make each step run exactly once. RESULTs are filed by step number,
  * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
  * RESULT never came is reported as lost.
+ *
+ * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
+ * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
+ * frame gathers the steps of a tick at high rates and carries a single step at low ones.
  */
 
 import type { BoardClient, DeviceResult } from './client.js';
@@ -26,6 +30,7 @@ import {
   type ResultLayout,
   type SpikesAck,
   type StepResult,
+  type Detection,
   type Stopped,
 } from './messages.js';
 import type { DeviceError } from './device-errors.js';
@@ -35,6 +40,7 @@ import {
   resultWireBytes,
   stepBudgetBytes,
   stepsPerFrameCap,
+  StepPacer,
   StreamInputError,
 } from './spikes-planner.js';
 import { latencyStats, type LatencyStats } from '../util/percentile.js';
@@ -42,6 +48,21 @@ import { latencyStats, type LatencyStats } from '../util/percentile.js';
 export const DEFAULT_WINDOW = 4;
 /** Latency samples kept (the most recent), for the percentiles. */
 export const LATENCY_SAMPLES_KEPT = 10000;
+
+/** The time pacing reads (ms) and the timer it waits on; tests pass a fake one. */
+export interface PacingClock {
+  now(): number;
+  /** Calls `wake` after `ms`; the function returned cancels it. */
+  after(ms: number, wake: () => void): () => void;
+}
+
+const REAL_CLOCK: PacingClock = {
+  now: () => performance.now(),
+  after: (ms, wake) => {
+    const timer = setTimeout(wake, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 export interface StreamOptions {
   /** SPIKES frames unacknowledged at most (undefined: DEFAULT_WINDOW). */
@@ -52,8 +73,10 @@ export interface StreamOptions {
   spikeLayer?: number;
   /** Cap on steps per SPIKES frame (default: as many as fit the board's maxFrame, at most 255). */
   maxStepsPerFrame?: number;
-  /** Send no faster than this many steps per second (default: as fast as the link goes). */
+  /** Send no step before its time at this many steps per second (default: as fast as the link goes). */
   stepsPerSecond?: number;
+  /** The pacing's clock (default: performance.now and setTimeout). */
+  clock?: PacingClock;
   /** Stops the stream early (the board still gets STREAM_STOP). */
   signal?: AbortSignal;
   /** For live views: the running counters (the same object, updated in place) after each event. */
@@ -62,8 +85,14 @@ export interface StreamOptions {
   onLatency?: (ms: number) => void;
 }
 
-/** One step of the stream: what its RESULT said, or that its RESULT was lost on the way. */
-export type StreamStep = ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true };
+/**
+ * One step of the stream: what its RESULT said, or that its RESULT was lost on the way. `detection`
+ * is on the step whose RESULT first brought a new detection of the board's (its own `step` is the
+ * board's step number, earlier than this one when the RESULTs in between were lost).
+ */
+export type StreamStep = (
+  ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true }
+) & { detection?: Detection };
 
 export interface StreamStats {
   /** Steps the board acknowledged. */
@@ -78,6 +107,9 @@ export interface StreamStats {
   duplicateResults: number;
   /** RESULT frames that did not decode (counted, treated as lost). */
   badResults: number;
+  /** The board's detections the host has seen, and those it learnt of only by their count. */
+  detections: number;
+  detectionsLost: number;
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
   /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms. */
@@ -94,6 +126,8 @@ export type StreamSummary =
       stopped: Stopped;
       /** Ended early by the signal. */
       aborted: boolean;
+      /** The latest detection, when only STOPPED brought it (every RESULT after it was lost). */
+      lateDetection?: Detection;
     }
   | { ok: false; action: string; error: DeviceError; stats: StreamStats };
 
@@ -110,6 +144,22 @@ type Event =
  * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
  * board runs them in order), even when the acknowledgement itself came too late or not at all.
  */
+/**
+ * The detection a RESULT or STOPPED brings if the host has not seen it: every RESULT repeats the
+ * stream's latest detection with the running count, so only detections overtaken by a later one
+ * before any of their RESULTs arrived are lost, and they are counted.
+ */
+export function newDetection(
+  stats: StreamStats,
+  count: number | undefined,
+  latest: Detection | undefined,
+): Detection | undefined {
+  if (count === undefined || latest === undefined || count <= stats.detections) return undefined;
+  stats.detectionsLost += count - stats.detections - 1;
+  stats.detections = count;
+  return latest;
+}
+
 export async function* streamSpikes(
   client: BoardClient,
   train: { steps: readonly (readonly number[])[] },
@@ -132,6 +182,8 @@ export async function* streamSpikes(
     resultsLost: 0,
     duplicateResults: 0,
     badResults: 0,
+    detections: 0,
+    detectionsLost: 0,
     maxInFlight: 0,
     latencyMs: { p50: null, p99: null, samples: 0 },
   };
@@ -170,7 +222,7 @@ export async function* streamSpikes(
   };
   const onAbort = (): void => push({ kind: 'tick' });
   options.signal?.addEventListener('abort', onAbort);
-  let pacing: NodeJS.Timeout | undefined;
+  let cancelPacing: (() => void) | undefined;
 
   try {
     const start = await client.streamStart(report, options.spikeLayer ?? 0);
@@ -188,7 +240,9 @@ export async function* streamSpikes(
     }
 
     const resultBytes = resultWireBytes(info.maxFrame, layout);
-    const startedAt = performance.now();
+    const clock = options.clock ?? REAL_CLOCK;
+    const pacer = options.stepsPerSecond ? new StepPacer(options.stepsPerSecond, clock.now()) : undefined;
+    let lastPacedAt: number | undefined;
     const gbn = new GoBackNWindow(
       Math.max(1, options.window ?? DEFAULT_WINDOW),
       stepBudgetBytes(info.maxFrame),
@@ -218,8 +272,8 @@ export async function* streamSpikes(
       checkAlive();
       gbn.goBack();
     };
-    const send = (): void => {
-      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, maxSteps), performance.now());
+    const send = (stepsAtMost: number): void => {
+      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, stepsAtMost), performance.now());
       const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
@@ -238,18 +292,24 @@ export async function* streamSpikes(
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
       while (!aborted && !failure && gbn.canSend(steps.length)) {
-        if (options.stepsPerSecond) {
-          const due = startedAt + (gbn.nextStep * 1000) / options.stepsPerSecond;
-          const wait = due - performance.now();
-          if (wait > 0) {
-            pacing ??= setTimeout(() => {
-              pacing = undefined;
+        let stepsAtMost = maxSteps;
+        if (pacer) {
+          const now = clock.now();
+          // A resend goes at once (its steps are overdue); a new frame when its first step is due,
+          // a tick after the last, whatever event (an ack, say) woke the loop before that.
+          const resend = gbn.nextStep < gbn.sentEnd;
+          const sendAt = resend ? now : pacer.sendAt(gbn.nextStep, lastPacedAt);
+          if (sendAt > now) {
+            cancelPacing ??= clock.after(sendAt - now, () => {
+              cancelPacing = undefined;
               push({ kind: 'tick' });
-            }, wait);
+            });
             break;
           }
+          stepsAtMost = Math.min(maxSteps, pacer.dueBy(now) - gbn.nextStep);
+          lastPacedAt = now;
         }
-        send();
+        send(stepsAtMost);
       }
       // Hand out every step the board has passed, in order; then a failure seen meanwhile ends it.
       while (emitted < gbn.boardNext) {
@@ -259,7 +319,8 @@ export async function* streamSpikes(
         if (result) {
           stats.resultsReceived++;
           const { step, ...rest } = result;
-          yield { t, lost: false, ...rest };
+          const detection = newDetection(stats, result.detections, result.lastDetection);
+          yield { t, lost: false, ...rest, ...(detection ? { detection } : {}) };
         } else {
           stats.resultsLost++;
           yield { t, lost: true };
@@ -336,11 +397,20 @@ export async function* streamSpikes(
 
     const stop = await client.streamStop();
     if (!stop.ok) return { ok: false, action: 'stop the stream', error: stop.error, stats: finish() };
-    return { ok: true, stats: finish(), classes, inputs, stopped: stop.reply, aborted };
+    const late = newDetection(stats, stop.reply.detections, stop.reply.lastDetection);
+    return {
+      ok: true,
+      stats: finish(),
+      classes,
+      inputs,
+      stopped: stop.reply,
+      aborted,
+      ...(late ? { lateDetection: late } : {}),
+    };
   } finally {
     stopListening();
     options.signal?.removeEventListener('abort', onAbort);
-    if (pacing) clearTimeout(pacing);
+    cancelPacing?.();
   }
 }
 

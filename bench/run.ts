@@ -7,7 +7,7 @@
  *     gcc -O3 -march=native; the ratio is against the faster).
  * Ratios are what to read: speedup = baseline time / .wasm time. Then the deterministic measure:
  * wasm instructions per 10 ms hop (bench/instruction-count.ts) of the shipped gsc12 model on its
- * sample clips, front-end and engine apart. `--json` prints one JSON object.
+ * sample clips, front-end, engine and detection apart. `--json` prints one JSON object.
  */
 
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -231,6 +231,7 @@ async function main(): Promise<void> {
       wasm_instr_per_hop_frontend: round(hopCost.frontendMean, 0),
       wasm_instr_per_hop_engine: round(hopCost.engineMean, 0),
       wasm_instr_per_hop_engine_p99: hopCost.engineP99,
+      wasm_instr_per_hop_detect: round(hopCost.detectMean, 0),
       shd_state_bytes_bucketed: shd.stateBytesBucketed,
       shd_state_bytes_per_synapse: shd.stateBytesPerSynapse,
       shd_state_ratio: round(shd.stateBytesPerSynapse / shd.stateBytesBucketed, 1),
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
         '',
         `wasm instructions per 10 ms hop (${HOP_MODEL}, ${hopCost.clips} clips of ${HOP_SAMPLES}, ${hopCost.hops} hops):`,
         `  front-end ${summary.wasm_instr_per_hop_frontend} mean; engine ${summary.wasm_instr_per_hop_engine} mean, ` +
-          `${summary.wasm_instr_per_hop_engine_p99} p99`,
+          `${summary.wasm_instr_per_hop_engine_p99} p99; detection ${summary.wasm_instr_per_hop_detect} mean`,
         '',
         `training (KWS shape, rho per synapse, one ${CLIP_STEPS}-step clip): BPTT ${summary.train_bptt_ms_per_clip} ms per clip, ` +
           `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,

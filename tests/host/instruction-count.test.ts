@@ -1,8 +1,8 @@
 /**
  * The bench's instruction counter (bench/instrument-wasm.ts): exact on hand-written control flow,
  * invisible to what the engine computes (the counting copy of build/hetsyn.wasm gives the real
- * module's front-end spikes, scores, spikes and decisions on the shipped gsc12 model and its sample
- * clips), deterministic, and growing with the work a step does.
+ * module's front-end spikes, scores, spikes, decisions and detections on the shipped gsc12 model and
+ * its sample clips), deterministic, and growing with the work a step does.
  */
 
 import { test } from 'node:test';
@@ -71,11 +71,12 @@ interface HopTrace {
   scores: number[][];
   spikes: number[][];
   decisions: number[];
+  detections: number[];
 }
 
 /** A clip pushed one hop at a time, the network stepped on each step: what the engine reports. */
 function traceClip(engine: Engine, samples: Int16Array, hop: number): HopTrace {
-  const trace: HopTrace = { frontendSpikes: [], scores: [], spikes: [], decisions: [] };
+  const trace: HopTrace = { frontendSpikes: [], scores: [], spikes: [], decisions: [], detections: [] };
   engine.reset();
   engine.frontendConfigureFromModel();
   for (let at = 0; at < samples.length; at += hop) {
@@ -85,6 +86,7 @@ function traceClip(engine: Engine, samples: Int16Array, hop: number): HopTrace {
       trace.scores.push(Array.from(engine.scores()));
       trace.spikes.push(Array.from(engine.spikeList(0)));
       trace.decisions.push(engine.decision());
+      trace.detections.push(engine.detectStep());
     }
   }
   return trace;
@@ -114,6 +116,7 @@ test('instruction counts are deterministic and grow with the spikes a step takes
   assert.ok(first.hops >= 24 * 90);
   assert.ok(first.engineMean > 1000 && first.engineP99 > first.engineMean);
   assert.ok(first.frontendMean > 1000);
+  assert.ok(first.detectMean > 10);
 
   const { engine, count } = openCountingEngine();
   const info = engine.loadOrThrow(MODEL);

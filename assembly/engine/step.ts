@@ -322,7 +322,7 @@ function alphaWide(L: Layer, k: usize, unrolled: bool): i64 {
 function outputs(L: Layer): void {
   const n = L.neuronCount;
   const readout = L.kind == KIND_READOUT;
-  const resetDecay = L.resetDecayQ16;
+  const resetDecay = <i64>L.resetDecayQ16;
   const oneSlot = L.bucketBits == 0;
   const unrolled = L.stateWidth == 16;
   const a0 = alphaWide(L, 0, unrolled);
@@ -379,7 +379,9 @@ function outputs(L: Layer): void {
       continue;
     }
     const theta = load<i32>(threshold + at);
-    const r = addSat(decay(load<i32>(reset + at), resetDecay), load<u8>(spikes + j) != 0 ? theta : 0);
+    // addSat as sat32 of the 64-bit sum (the same value), on the widened reset decay.
+    const kick: i64 = load<u8>(spikes + j) != 0 ? <i64>theta : 0;
+    const r = sat32(<i64>decayWide(<i64>load<i32>(reset + at), resetDecay) + kick);
     store<i32>(reset + at, r);
     const v = sat32(sum + <i64>load<i32>(drive + at) - <i64>r);
     store<i32>(potentials + at, v);

@@ -134,6 +134,9 @@ export function configure(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u
     const q: i32 = (((<i32>32767) << 8) - c + 256) >> 9; // (1 - cos) / 2 in Q15, rounded
     store<u16>(WINDOW + (i << 1), <u16>q);
   }
+  // Zero weights past the window, so the FFT's input needs no test there (the samples those
+  // weights meet, if any, are stale).
+  for (let i: u32 = w; i < n; i++) store<u16>(WINDOW + (i << 1), 0);
 
   // The filterbank: bin k at frequency k * rate / n has u_k = log2(700 n + k rate) - log2(700 n);
   // the band edges split [0, u(rate / 2)] into bands + 1 equal segments. Bin k lies in segment
@@ -220,11 +223,10 @@ function q15(p: i64): i32 {
   return <i32>((p + 0x4000 + (p >> 63)) >> 15);
 }
 
-/** The windowed sample i of the frame, the FFT's input (0 beyond the window). */
+/** The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0). */
 @inline
-function windowed(i: u32, w: u32): i32 {
-  if (i >= w) return 0;
-  const p = <i32>load<i16>(SAMPLES + (i << 1)) * <i32>load<u16>(WINDOW + (i << 1));
+function windowed(i: u32): i32 {
+  const p = <i32>load<i16>(i << 1, SAMPLES) * <i32>load<u16>(i << 1, WINDOW);
   return (p + (1 << (14 - INPUT_SHIFT)) - <i32>(p < 0)) >> (15 - INPUT_SHIFT);
 }
 
@@ -243,13 +245,12 @@ function spectrum(): void {
   const bits = Frontend.fftBits;
   const n: u32 = 1 << bits;
   const quarter = n >> 2;
-  const w = Frontend.window;
   let j: u32 = 0; // rev(i), stepped by adding one at the top bit and carrying downwards
   for (let i: u32 = 0; i < quarter; i++) {
-    const x0 = windowed(i, w);
-    const x2 = windowed(i + quarter, w);
-    const t1 = q15(<i64>windowed(i + (quarter << 1), w) * 32767);
-    const t3 = q15(<i64>windowed(i + quarter * 3, w) * 32767);
+    const x0 = windowed(i);
+    const x2 = windowed(i + quarter);
+    const t1 = q15(<i64>windowed(i + (quarter << 1)) * 32767);
+    const t3 = q15(<i64>windowed(i + quarter * 3) * 32767);
     // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
     const p0 = half(x0 + t1);
     const p1 = half(x0 - t1);
@@ -335,7 +336,7 @@ function melEnergies(): void {
   let rising: u64 = 0;
   let total: u64 = 0;
   for (let k: u32 = 0; k <= half; k++) {
-    const s = <u32>load<u8>(BIN_SEG + k);
+    const s = <u32>load<u8>(k, BIN_SEG);
     if (s != segment) {
       addSegment(segment, rising, total, bands);
       segment = s;
@@ -345,7 +346,7 @@ function melEnergies(): void {
     const re = <i64>load<i32>(k << 2, RE);
     const im = <i64>load<i32>(k << 2, IM);
     const power = <u64>(re * re + im * im);
-    rising += <u64>load<u16>(BIN_RISE + (k << 1)) * power;
+    rising += <u64>load<u16>(k << 1, BIN_RISE) * power;
     total += power;
   }
   addSegment(segment, rising, total, bands);

@@ -238,8 +238,9 @@ function windowed(i: u32): i32 {
  *
  * Stages 1 and 2 are fused with the reordering: samples i, i + n/2, i + n/4, i + 3n/4 land at
  * j = rev(i) .. j + 3, and their four butterflies have the twiddles 0 and n/4 (cos and sin 32767 or
- * 0) on inputs whose IM is 0, so each reduces to one product. Later stages take one twiddle per k
- * for every group (the spec's results do not depend on the order one stage's butterflies run in).
+ * 0) on inputs whose IM is 0, so each reduces to one product. Later stages go two at a time and
+ * take one twiddle per k for every block (the results do not depend on the order butterflies run
+ * in, as long as each reads what the stage before wrote).
  */
 function spectrum(): void {
   const bits = Frontend.fftBits;
@@ -275,49 +276,90 @@ function spectrum(): void {
     }
     j |= bit;
   }
-  for (let size: u32 = 8; size <= n; size <<= 1) {
-    const halfSize4 = (size >> 1) << 2;
-    const size4 = size << 2;
-    const step = MAX_N / size; // twiddle k is angle index k * step of 512
-    const end = n << 2;
-    // A real input keeps IM = 0 at index 0 and size/2 of every group (induction from the fused
-    // stages: the butterflies below write 0 there), so twiddle 0 (cos 32767, sin 0) and a quarter
-    // turn (k = size/4: cos 0, sin 32767) meet IM = 0 on both inputs and need one product each.
-    for (let top: u32 = 0; top < end; top += size4) {
-      const bottom = top + halfSize4;
-      const tr = q15(<i64>load<i32>(bottom, RE) * 32767);
-      const ar = load<i32>(top, RE);
-      store<i32>(top, half(ar + tr), RE);
-      store<i32>(bottom, half(ar - tr), RE);
-    }
-    const quarter = size >> 2;
-    for (let top: u32 = quarter << 2; top < end; top += size4) {
-      const bottom = top + halfSize4;
-      const ti = q15(-(<i64>load<i32>(bottom, RE)) * 32767);
-      const re = half(load<i32>(top, RE));
-      store<i32>(top, re, RE);
-      store<i32>(top, half(ti), IM);
-      store<i32>(bottom, re, RE);
-      store<i32>(bottom, half(-ti), IM);
-    }
-    for (let k: u32 = 1; k < size >> 1; k++) {
-      if (k == quarter) continue;
-      const c = <i64>cos512(k * step);
-      const s = <i64>sin512(k * step);
-      for (let top: u32 = k << 2; top < end; top += size4) {
-        const bottom = top + halfSize4;
-        const br = <i64>load<i32>(bottom, RE);
-        const bi = <i64>load<i32>(bottom, IM);
-        // t = bottom * e^(-i 2 pi k / size), rounded to the input's scale.
-        const tr = q15(br * c + bi * s);
-        const ti = q15(bi * c - br * s);
-        const ar = load<i32>(top, RE);
-        const ai = load<i32>(top, IM);
-        store<i32>(top, half(ar + tr), RE);
-        store<i32>(top, half(ai + ti), IM);
-        store<i32>(bottom, half(ar - tr), RE);
-        store<i32>(bottom, half(ai - ti), IM);
-      }
+  // Stages 3, 4, ... in pairs (each element loaded and stored once for two stages); of the 7 stages
+  // left at n = 512 the last goes alone.
+  let size: u32 = 8;
+  for (; size << 1 <= n; size <<= 2) twoStages(size, n);
+  if (size == n) lastStage(n);
+}
+
+/** The last stage alone (n = 2^9: stages 3-8 went in pairs): one block, one butterfly per k. */
+function lastStage(n: u32): void {
+  const half4 = (n >> 1) << 2;
+  const step = MAX_N / n;
+  for (let top: u32 = 0; top < half4; top += 4) {
+    const k = top >> 2;
+    const c = <i64>cos512(k * step);
+    const s = <i64>sin512(k * step);
+    const bottom = top + half4;
+    const br = <i64>load<i32>(bottom, RE);
+    const bi = <i64>load<i32>(bottom, IM);
+    // t = bottom * e^(-i 2 pi k / n), rounded to the input's scale.
+    const tr = q15(br * c + bi * s);
+    const ti = q15(bi * c - br * s);
+    const ar = load<i32>(top, RE);
+    const ai = load<i32>(top, IM);
+    store<i32>(top, half(ar + tr), RE);
+    store<i32>(top, half(ai + ti), IM);
+    store<i32>(bottom, half(ar - tr), RE);
+    store<i32>(bottom, half(ai - ti), IM);
+  }
+}
+
+/**
+ * The stages of blocks of `size` and 2 size together: for k < size/2, the elements e0 = g + k,
+ * e1 = e0 + size/2, e2 = e0 + size, e3 = e2 + size/2 of each block g of 2 size take the first
+ * stage's butterflies (e0, e1) and (e2, e3) at twiddle k, then the second's (e0, e2) at twiddle k
+ * of the larger block and (e1, e3) a quarter turn further: cos(a + 128) = -sin a and
+ * sin(a + 128) = cos a in the table's terms, for a < 128.
+ */
+function twoStages(size: u32, n: u32): void {
+  const half4 = (size >> 1) << 2;
+  const size4 = size << 2;
+  const block4 = size << 3;
+  const step = MAX_N / size;
+  const end = n << 2;
+  for (let k: u32 = 0; k < size >> 1; k++) {
+    const c = <i64>cos512(k * step);
+    const s = <i64>sin512(k * step);
+    const c2 = <i64>cos512((k * step) >> 1);
+    const s2 = <i64>sin512((k * step) >> 1);
+    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
+      const e1 = e0 + half4;
+      const e2 = e0 + size4;
+      const e3 = e2 + half4;
+      const r0 = load<i32>(e0, RE);
+      const i0 = load<i32>(e0, IM);
+      const r1 = <i64>load<i32>(e1, RE);
+      const i1 = <i64>load<i32>(e1, IM);
+      const r2 = load<i32>(e2, RE);
+      const i2 = load<i32>(e2, IM);
+      const r3 = <i64>load<i32>(e3, RE);
+      const i3 = <i64>load<i32>(e3, IM);
+      let tr = q15(r1 * c + i1 * s);
+      let ti = q15(i1 * c - r1 * s);
+      const a0r = half(r0 + tr);
+      const a0i = half(i0 + ti);
+      const a1r = half(r0 - tr);
+      const a1i = half(i0 - ti);
+      tr = q15(r3 * c + i3 * s);
+      ti = q15(i3 * c - r3 * s);
+      const a2r = half(r2 + tr);
+      const a2i = half(i2 + ti);
+      const a3r = <i64>half(r2 - tr);
+      const a3i = <i64>half(i2 - ti);
+      tr = q15(<i64>a2r * c2 + <i64>a2i * s2);
+      ti = q15(<i64>a2i * c2 - <i64>a2r * s2);
+      store<i32>(e0, half(a0r + tr), RE);
+      store<i32>(e0, half(a0i + ti), IM);
+      store<i32>(e2, half(a0r - tr), RE);
+      store<i32>(e2, half(a0i - ti), IM);
+      tr = q15(a3i * c2 - a3r * s2);
+      ti = q15(-a3i * s2 - a3r * c2);
+      store<i32>(e1, half(a1r + tr), RE);
+      store<i32>(e1, half(a1i + ti), IM);
+      store<i32>(e3, half(a1r - tr), RE);
+      store<i32>(e3, half(a1i - ti), IM);
     }
   }
 }

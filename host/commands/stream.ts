@@ -24,7 +24,7 @@ import type { BoardClient } from '../protocol/client.js';
 import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { readInputTrain } from '../cli/read-input.js';
-import { decisionText, stepJson } from '../cli/step-format.js';
+import { decisionText, detectionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
   const t = `step ${String(step.t).padStart(5)}`;
@@ -32,6 +32,7 @@ function stepLine(step: StreamStep, labels: readonly string[] | undefined): stri
   const parts = [t, `decision ${decisionText(step.decision, labels)}`];
   if (step.scores) parts.push(`scores ${step.scores.join(' ')}`);
   if (step.spikes) parts.push(`spikes ${step.spikes.length ? step.spikes.join(' ') : '-'}`);
+  if (step.detection) parts.push(detectionText(step.detection, labels));
   return parts.join('  ');
 }
 
@@ -45,6 +46,11 @@ export function summaryText(
       (summary.aborted ? ' (stopped early)' : ''),
     `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} frames sent (${s.framesRetried} retried, ` +
       `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
+    `${s.detections} detections` +
+      (s.detectionsLost > 0 ? ` (${s.detectionsLost} known only by their count)` : ''),
+    ...(summary.lateDetection
+      ? [`${detectionText(summary.lateDetection, labels)} (reported only at the stop)`]
+      : []),
   ].join('\n');
 }
 
@@ -88,7 +94,7 @@ export function streamCommand(): Command {
     .addOption(portOption('serial port of the board'))
     .option(
       '--json',
-      "one JSON line per step: {t, scores?, spikes?, decision, stepUs} (stepUs: the board's own step time in us; {t, lost: true} for a lost result)",
+      "one JSON line per step: {t, scores?, spikes?, decision, stepUs, detection?} (stepUs: the board's own step time in us; detection {step, label, score} on the step that brought a new one; {t, lost: true} for a lost result)",
     )
     .option('--scores', "report each step's readout scores")
     .addOption(spikeLayerOption('report the spikes of this spiking layer'))

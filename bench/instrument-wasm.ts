@@ -25,11 +25,11 @@ class Reader {
     return b;
   }
 
-  /** An unsigned or signed LEB128 of any width, skipped or read as an unsigned number. */
   skip(count: number): void {
     this.at += count;
   }
 
+  /** An unsigned LEB128 of any width (a signed one is read past the same way, its value unused). */
   leb(): number {
     let value = 0;
     let scale = 1;
@@ -86,6 +86,9 @@ const OP = {
   i64Add: 0x7c,
 } as const;
 
+/** MVP instructions without immediates outside the numeric ones (0x45-0xbf). */
+const BARE = new Set<number>([OP.unreachable, 0x01, OP.else, OP.end, OP.return, 0x1a, 0x1b]);
+
 /** Reads one instruction's immediates (the MVP's only: hetsyn.wasm is built with every proposal off). */
 function skipImmediates(r: Reader, op: number): void {
   if (op === OP.block || op === OP.loop || op === OP.if) r.leb();
@@ -98,17 +101,10 @@ function skipImmediates(r: Reader, op: number): void {
     r.leb();
   } else if (op === 0x3f || op === 0x40) r.byte();
   else if (op === 0x41 || op === OP.i64Const) r.leb();
-  else if (op === 0x43) r.at += 4;
-  else if (op === 0x44) r.at += 8;
-  else if (!(
-    op <= 0x01 ||
-    op === OP.else ||
-    op === OP.end ||
-    op === OP.return ||
-    op === 0x1a ||
-    op === 0x1b
-  )) {
-    if (op < 0x45 || op > 0xbf) throw new Error(`wasm: opcode 0x${op.toString(16)} is not MVP`);
+  else if (op === 0x43) r.skip(4);
+  else if (op === 0x44) r.skip(8);
+  else if (!BARE.has(op) && (op < 0x45 || op > 0xbf)) {
+    throw new Error(`wasm: opcode 0x${op.toString(16)} is not MVP`);
   }
 }
 
@@ -167,7 +163,7 @@ function sections(bytes: Uint8Array): Section[] {
     const id = r.byte();
     const size = r.leb();
     list.push({ id, body: bytes.subarray(r.at, r.at + size) });
-    r.at += size;
+    r.skip(size);
   }
   return list;
 }
@@ -202,12 +198,12 @@ function readImport(r: Reader): number {
     r.byte();
     readLimits(r);
   } else if (kind === 2) readLimits(r);
-  else r.at += 2;
+  else r.skip(2);
   return kind;
 }
 
 function readGlobal(r: Reader): void {
-  r.at += 2;
+  r.skip(2);
   for (let op = r.byte(); op !== OP.end; op = r.byte()) skipImmediates(r, op);
 }
 
@@ -263,7 +259,8 @@ export function instrumentWasm(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const out: number[] = Array.from(wasm.subarray(0, 8));
   for (const { id, body } of list) {
     const replacement = replaced.get(id) ?? body;
-    out.push(id, ...uleb(replacement.length), ...replacement);
+    out.push(id, ...uleb(replacement.length));
+    for (const b of replacement) out.push(b);
   }
   return Uint8Array.from(out);
 }

@@ -8,9 +8,13 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
-import { readInputTrain } from '../cli/read-input.js';
-import { printJson, table } from '../cli/format.js';
-import { simulate, type StepRecord } from '../sim/simulate.js';
+import { openInput, type Input } from '../cli/read-input.js';
+import { printJson, table, tableRow } from '../cli/format.js';
+import { simulate, Simulation, type StepRecord } from '../sim/simulate.js';
+import { encodeSampleChunks } from '../audio/encode.js';
+import { STDIN_PATH } from '../audio/pcm-input.js';
+import type { Engine } from '../wasm/engine.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { GSC12_LABELS, openDataset, SPLITS, type Split } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../data/evaluate.js';
 
@@ -29,34 +33,100 @@ function argmax(values: number[]): number {
   return values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
 }
 
-function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean): string {
-  const header = ['step', 'top', ...labels.map(printable), ...(withSpikes ? ['spikes per layer'] : [])];
-  const rows = records.map((r) => [
+function stepHeader(labels: string[], withSpikes: boolean): string[] {
+  return ['step', 'top', ...labels.map(printable), ...(withSpikes ? ['spikes per layer'] : [])];
+}
+
+function stepCells(r: StepRecord, labels: string[], withSpikes: boolean): (string | number)[] {
+  return [
     r.t,
     printable(labels[argmax(r.scores)] ?? '?'),
     ...r.scores,
     ...(withSpikes ? [(r.spikes ?? []).map((l) => l.length).join('/')] : []),
-  ]);
-  return table(header, rows);
+  ];
 }
 
-function runInput(modelPath: string, inputPath: string, opts: SimOptions): void {
-  const { engine, info } = loadModel(modelPath);
-  const train = readInputTrain(inputPath, { path: modelPath, info, engine });
-  const records = simulate(engine, train, { spikes: opts.spikes === true });
-  const decision = engine.decision();
-  const label = info.labels[decision] ?? null;
-  if (opts.json) {
-    printJson({ model: info.name, input: inputPath, steps: records, decision, label });
+/** Score columns of a live table are at least this wide: its rows go out before the widest score is known. */
+const LIVE_COLUMN_WIDTH = 8;
+
+/**
+ * Where the steps go. A file's steps are gathered for one table or JSON document, as wide as its
+ * cells need; live input (stdin) prints each step as it is made: a table row at fixed widths, or
+ * with --json one JSON line per step, then a last line with the decision.
+ */
+function stepOutput(
+  info: ModelInfo,
+  inputPath: string,
+  opts: SimOptions,
+): { step: (record: StepRecord) => void; end: (decision: number) => void } {
+  const withSpikes = opts.spikes === true;
+  const records: StepRecord[] = [];
+  const live = inputPath === STDIN_PATH;
+  const header = stepHeader(info.labels, withSpikes);
+  const widths = header.map((cell, c) =>
+    c === 1
+      ? Math.max(3, ...info.labels.map((l) => printable(l).length))
+      : Math.max(cell.length, LIVE_COLUMN_WIDTH),
+  );
+  if (live && !opts.json && !opts.quiet) process.stdout.write(tableRow(header, widths) + '\n');
+  const label = (decision: number): string | null => info.labels[decision] ?? null;
+  const decisionLine = (decision: number, steps: number): string =>
+    decision < 0
+      ? `decision: none (the ${steps} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
+      : `decision: ${printable(label(decision) ?? '?')} (class ${decision}, summed over steps ${info.decisionSkipSteps}..${steps - 1})\n`;
+  let steps = 0;
+  return {
+    step(record) {
+      steps++;
+      if (!live) records.push(record);
+      else if (opts.json) process.stdout.write(JSON.stringify(record) + '\n');
+      else if (!opts.quiet)
+        process.stdout.write(tableRow(stepCells(record, info.labels, withSpikes), widths) + '\n');
+    },
+    end(decision) {
+      if (opts.json) {
+        if (live) {
+          process.stdout.write(
+            JSON.stringify({
+              model: info.name,
+              input: inputPath,
+              stepCount: steps,
+              decision,
+              label: label(decision),
+            }) + '\n',
+          );
+        } else {
+          printJson({ model: info.name, input: inputPath, steps: records, decision, label: label(decision) });
+        }
+        return;
+      }
+      if (!live && !opts.quiet) {
+        const rows = records.map((r) => stepCells(r, info.labels, withSpikes));
+        process.stdout.write(table(header, rows) + '\n\n');
+      } else if (live && !opts.quiet) process.stdout.write('\n');
+      process.stdout.write(decisionLine(decision, steps));
+    },
+  };
+}
+
+/** Each step's record, as soon as its input is there: a spike file's steps, or audio's as it arrives. */
+async function* runSteps(engine: Engine, input: Input, spikes: boolean): AsyncGenerator<StepRecord> {
+  if (input.kind === 'spikes') {
+    yield* simulate(engine, input.train, { spikes });
     return;
   }
-  if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
-  const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
-  process.stdout.write(
-    decision < 0
-      ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
-      : `decision: ${printable(label ?? '?')} (class ${decision}, summed over ${window})\n`,
-  );
+  const simulation = new Simulation(engine, { spikes });
+  for await (const steps of encodeSampleChunks(input.audio.chunks, input.frontend, engine)) {
+    for (const channels of steps) yield simulation.step(channels);
+  }
+}
+
+async function runInput(modelPath: string, inputPath: string, opts: SimOptions): Promise<void> {
+  const { engine, info } = loadModel(modelPath);
+  const input = await openInput(inputPath, { path: modelPath, info, engine });
+  const output = stepOutput(info, inputPath, opts);
+  for await (const record of runSteps(engine, input, opts.spikes === true)) output.step(record);
+  output.end(engine.decision());
 }
 
 /** Clips done on stderr: a bar on a terminal, else an occasional plain line. */
@@ -148,18 +218,21 @@ export function simCommand(): Command {
     .argument('<model>', '.hsm model file')
     .argument(
       '[input]',
-      "spike file (text .spikes or binary .spk, docs/spike-format.md), or a .wav encoded with the model's front-end",
+      "spike file (text .spikes or binary .spk, docs/spike-format.md), a .wav encoded with the model's front-end, or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the front-end's rate), run as it arrives",
     )
     .option(
       '--data <dir>',
       "instead of an input: every clip of a data set (FSDD or gsc12 folder), encoded with the model's front-end; prints accuracy, confusion matrix and recall per class",
     )
     .addOption(new Option('--split <split>', 'with --data: which clips (default test)').choices(SPLITS))
-    .option('--json', 'one JSON object on stdout: every step, the decision and its label (--data: below)')
+    .option(
+      '--json',
+      'one JSON object on stdout: every step, the decision and its label (with -: one JSON line per step as it is made, then {model, input, stepCount, decision, label}; --data: below)',
+    )
     .option('--spikes', "include each spiking layer's spikes per step")
     .option('-q, --quiet', 'print only the decision (with --data: only the accuracy)')
     .addHelpText('after', DATA_HELP)
-    .action((modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
+    .action(async (modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
       if (opts.data !== undefined) {
         if (inputPath !== undefined) {
           throw new CliError('sim takes an INPUT file or --data DIR, not both', ExitCode.usage);
@@ -175,7 +248,7 @@ export function simCommand(): Command {
           ExitCode.usage,
         );
       } else {
-        runInput(modelPath, inputPath, opts);
+        await runInput(modelPath, inputPath, opts);
       }
     });
 }

@@ -10,6 +10,7 @@ import {
   DECAY_ONE_Q16,
   LAYER_KIND_CODE,
   MAGIC,
+  SECTION_DETECT,
   SECTION_FRONTEND,
   SECTION_LABELS,
   SECTION_LAYER,
@@ -65,7 +66,8 @@ class ByteReader {
   }
   take(n: number): Uint8Array {
     this.need(n);
-    const out = this.bytes.slice(this.at, this.at + n);
+    // A copy of its own: Buffer's slice() shares the (pooled) memory, whose .buffer is not these bytes.
+    const out = new Uint8Array(this.bytes.subarray(this.at, this.at + n));
     this.at += n;
     return out;
   }
@@ -176,15 +178,35 @@ export function readHsm(bytes: Uint8Array): HsmModel {
         encoding: 'delta',
       };
       model.frontend = frontend;
+    } else if (id === SECTION_DETECT) {
+      const smoothingShift = r.u8();
+      r.u8();
+      const suppressSteps = r.u16();
+      const count = r.u16();
+      r.u16();
+      model.detect = {
+        smoothingShift,
+        suppressSteps,
+        thresholds: Array.from({ length: count }, () => r.i32()),
+      };
     } else if (id === SECTION_LAYER) {
       model.layers.push(readLayer(r));
     }
     r.at = end;
     r.pad4();
   }
-  const { name, timestepUs, inputCount, decision, labels, frontend, layers } = model;
+  const { name, timestepUs, inputCount, decision, labels, frontend, detect, layers } = model;
   if (name === undefined || timestepUs === undefined || inputCount === undefined || !decision || !labels) {
     throw new HsmReadError('the .hsm file has no MODEL or LABELS section');
   }
-  return { name, timestepUs, inputCount, decision, labels, ...(frontend ? { frontend } : {}), layers };
+  return {
+    name,
+    timestepUs,
+    inputCount,
+    decision,
+    labels,
+    ...(frontend ? { frontend } : {}),
+    ...(detect ? { detect } : {}),
+    layers,
+  };
 }

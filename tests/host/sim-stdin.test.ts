@@ -23,10 +23,17 @@ interface Step {
   decision: number;
 }
 
-function simFile(): { steps: Step[]; decision: number; label: string } {
+interface FileRun {
+  steps: Step[];
+  decision: number;
+  label: string;
+  detections: { step: number; label: number; score: number }[];
+}
+
+function simFile(): FileRun {
   const run = spawnSync(process.execPath, [CLI, 'sim', MODEL, CLIP, '--json'], { encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
-  return JSON.parse(run.stdout) as { steps: Step[]; decision: number; label: string };
+  return JSON.parse(run.stdout) as FileRun;
 }
 
 function simStdin(model: string, input: Uint8Array, ...args: string[]): ReturnType<typeof spawnSync> {
@@ -97,7 +104,9 @@ test(
       stepCount: want.steps.length,
       decision: want.decision,
       label: want.label,
+      detections: want.detections,
     });
+    assert.ok(want.detections.length > 0, 'the clip is detected');
   },
 );
 
@@ -114,6 +123,24 @@ test('a WAV stream on stdin gives what the WAV file gives, in a table too', () =
   assert.equal(table.status, 0, String(table.stderr));
   assert.match(String(table.stdout), /^step\s+top\s+yes\s+no/);
   assert.match(String(table.stdout), /^97\s+yes\s+78468\s/m);
+  const detection = want.detections[0];
+  assert.match(
+    String(table.stdout),
+    new RegExp(`^97 .*\\n\\ndetections: 1\\n  yes \\(class 0\\) at step ${detection?.step}`, 'm'),
+  );
+  // Live, each detection is printed as it happens, right after its step's row, also with -q.
+  assert.match(
+    String(table.stdout),
+    new RegExp(`^${detection?.step} .*\\ndetection: yes \\(class 0\\) at step`, 'm'),
+  );
+  const quiet = simStdin(MODEL, readFileSync(CLIP), '-q');
+  assert.deepEqual(
+    String(quiet.stdout)
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]),
+    ['detection:', 'decision:'],
+  );
   assert.match(String(table.stdout), /^decision: yes \(class 0, summed over steps 2\.\.97\)$/m);
 });
 

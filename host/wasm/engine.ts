@@ -141,6 +141,11 @@ export class Engine {
     return this.info();
   }
 
+  /** The module's linear memory now: it grows only while a model is placed, never while it runs. */
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
+  }
+
   get loaded(): boolean {
     return this.x.modelLoaded() !== 0;
   }

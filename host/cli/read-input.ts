@@ -26,7 +26,14 @@ export interface InputModel {
 
 /** A spike train, or audio with the front-end that encodes it. */
 export type Input =
-  { kind: 'spikes'; train: SpikeTrain } | { kind: 'audio'; audio: PcmInput; frontend: FrontendConfig };
+  | { kind: 'spikes'; train: SpikeTrain }
+  | {
+      kind: 'audio';
+      audio: PcmInput;
+      frontend: FrontendConfig;
+      /** A file's samples, whole (a file can be streamed again; stdin cannot). */
+      clip?: Int16Array;
+    };
 
 /** The model's front-end for audio input `inputPath`: a usage error without a model, an input error without a front-end. */
 function audioFrontend(inputPath: string, model: InputModel | undefined): FrontendConfig {
@@ -71,7 +78,8 @@ export async function openInput(
   }
   const input = readFileInput(inputPath, model);
   if (input.kind === 'spikes') return input;
-  return { kind: 'audio', audio: pcmFromWav(input.wav, inputPath, input.frontend), frontend: input.frontend };
+  const { wav, frontend } = input;
+  return { kind: 'audio', audio: pcmFromWav(wav, inputPath, frontend), frontend, clip: wav.samples };
 }
 
 /** A spike file, or a WAV clip encoded whole (for commands that need every step at once). */

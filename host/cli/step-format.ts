@@ -3,15 +3,20 @@
 import { printable } from '../util/printable.js';
 import type { StreamStep } from '../protocol/stream.js';
 
-/** The JSON line of one step: `{t, scores?, spikes?, decision, stepUs}`, or `{t, lost: true}`. */
+/**
+ * The JSON line of one step: `{t, scores?, spikes?, decision, stepUs, detection?}`, or
+ * `{t, lost: true}`; `detection` ({step, label, score}) on the step that brought a new one.
+ */
 export function stepJson(step: StreamStep): Record<string, unknown> {
-  if (step.lost) return { t: step.t, lost: true };
+  const detection = step.detection ? { detection: step.detection } : {};
+  if (step.lost) return { t: step.t, lost: true, ...detection };
   return {
     t: step.t,
     ...(step.scores ? { scores: step.scores } : {}),
     ...(step.spikes ? { spikes: step.spikes } : {}),
     decision: step.decision,
     stepUs: step.stepUs,
+    ...detection,
   };
 }
 

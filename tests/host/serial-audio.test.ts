@@ -213,3 +213,53 @@ test(
     }
   }),
 );
+
+test(
+  'monitor takes audio as AUDIO frames, from a file or stdin: its log equals hetsyn sim',
+  withTools([PTY], async () => {
+    const want = await expected();
+    const board = await boardWithModel('monitor', []);
+    try {
+      const pcm = Buffer.alloc(2 * samples.length);
+      samples.forEach((s, i) => pcm.writeInt16LE(s, 2 * i));
+      for (const input of [STREAM, '-']) {
+        const log = join(dir, `monitor-${input === '-' ? 'stdin' : 'file'}.jsonl`);
+        const args = [
+          'monitor',
+          input,
+          '--port',
+          board.port,
+          '--model',
+          MODEL,
+          '--plain',
+          '--rate',
+          '0',
+          '--log',
+          log,
+        ];
+        const child = spawn(process.execPath, [CLI, ...args]);
+        let stderr = '';
+        child.stdout.resume();
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+        child.stdin.end(input === '-' ? pcm : undefined);
+        assert.equal(await code, 0, stderr);
+        const got = parseStreamLines(readFileSync(log, 'utf8'));
+        assert.equal(got.length, want.length, input);
+        got.forEach((step, t) =>
+          assert.deepEqual(
+            [step.scores, step.decision],
+            [want[t]?.scores, want[t]?.decision],
+            `${input} step ${t}`,
+          ),
+        );
+        assert.deepEqual(detections(got as { detection?: Detection }[]), detections(want), input);
+      }
+      const loop = await hetsyn(['monitor', '-', '--port', board.port, '--model', MODEL, '--loop']);
+      assert.equal(loop.code, 2);
+      assert.match(loop.stderr, /--loop streams a file again; stdin \(-\) cannot be read twice/);
+    } finally {
+      await board.stop();
+    }
+  }),
+);

@@ -35,3 +35,11 @@ export declare function clockUs(): u32;
 /** "(*~)": one line of UTF-8 text for the board's debug log, without a newline. */
 @external('env', 'log')
 export declare function logBytes(buf: usize, len: i32): void;
+
+/**
+ * "(*~)i": copies up to `len` bytes of 16-bit little-endian mono PCM, whole samples at the model's
+ * front-end rate, from the ring the microphone driver fills; how many bytes (0: none yet). Never
+ * blocks.
+ */
+@external('env', 'mic_read')
+export declare function micRead(buf: usize, len: i32): i32;

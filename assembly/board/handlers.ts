@@ -24,6 +24,7 @@ import { storageBytes } from '../abi/imports';
 import { ENGINE_VERSION } from '../engine/model-load';
 import * as S from './slots';
 import { Stream, audio, putDetection, spikes, sendAck, streamStart, streaming } from './stream';
+import { Listen } from './listen';
 import { Model } from '../model/network';
 import { State } from '../engine/state';
 import { decide } from '../engine/step';
@@ -53,6 +54,8 @@ export function handleFrame(bytes: u32): void {
     sendFrame();
     return;
   }
+  // The host takes the board over: it no longer listens on its own (listen.ts).
+  if (type == P.T_STREAM_START || type == P.T_COMMIT || type == P.T_ROLLBACK) Listen.active = false;
   let err: i32;
   switch (type) {
     case P.T_HELLO:
@@ -74,7 +77,7 @@ export function handleFrame(bytes: u32): void {
       err = n != 0 ? P.BAD_REQUEST : S.rollback();
       break;
     case P.T_STREAM_START:
-      err = n != 2 ? P.BAD_REQUEST : streamStart(<u32>load<u8>(payload), <u32>load<u8>(payload, 1));
+      err = n != 2 ? P.BAD_REQUEST : streamStart(seq, <u32>load<u8>(payload), <u32>load<u8>(payload, 1));
       break;
     case P.T_SPIKES:
       err = spikes(seq, payload, n);
@@ -162,7 +165,8 @@ function hello(seq: u32): i32 {
   putU16(
     (Model.loaded ? P.FLAG_MODEL : 0) |
       (streaming() ? P.FLAG_STREAMING : 0) |
-      (uploading ? P.FLAG_UPLOAD : 0),
+      (uploading ? P.FLAG_UPLOAD : 0) |
+      (Listen.active ? P.FLAG_LISTENING : 0),
   );
   putU32(storageBytes());
   putU8(active == S.NO_SLOT ? 0xff : <u32>active);

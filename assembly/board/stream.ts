@@ -1,17 +1,20 @@
 // Streaming (docs/protocol.md, "Streaming"): STREAM_START, SPIKES, STREAM_STOP and the RESULT frame
 // of each step. The board's next step is the engine's own step counter, reset by STREAM_START.
+// Audio, from AUDIO frames or from the microphone (mic_read), goes through one path: samples into
+// the front-end, then a step and a RESULT per completed hop under the same back-pressure (runHops).
 //
 // A SPIKES frame is checked whole before its first step runs, then run a step at a time, each step
 // only when the transmit ring has room for its RESULT and the ack: so a slow UART slows the steps
 // down (and, through the host's window, the host) instead of dropping results. While a frame is
 // being run the board reads no new request; its bytes stay in FRAME.
 
-import { clockUs } from '../abi/imports';
+import { clockUs, micRead } from '../abi/imports';
 import { ModelLoads } from '../engine/model-load';
 import { Model, layerAt, KIND_READOUT } from '../model/network';
 import { State, resetState } from '../engine/state';
 import { stepNetwork, decide } from '../engine/step';
 import { Detect, detectReset, detectStep } from '../engine/detect';
+import { heard } from './listen';
 import * as E from '../model/errors';
 import * as F from '../frontend/frontend';
 import * as P from '../protocol/codes';
@@ -48,16 +51,25 @@ export class Stream {
   static stepsLeft: u32 = 0;
   /** An AUDIO stream: samples taken into the front-end since STREAM_START (the next one expected). */
   static audio: bool = false;
+  /** A microphone stream: the front-end takes what mic_read has, in every poll. */
+  static mic: bool = false;
   static samples: u32 = 0;
   static samplesLeft: u32 = 0;
 }
 
-/** Checks the report against the model and maxFrame, then resets the network state. */
-export function streamStart(report: u32, layer: u32): i32 {
+const SOURCES: u32 = P.SOURCE_AUDIO | P.SOURCE_MIC;
+
+/**
+ * Checks the report against the model and maxFrame, then resets the network state. `seq` is the
+ * STREAM_START's: a microphone stream's RESULTs carry it.
+ */
+export function streamStart(seq: u32, report: u32, layer: u32): i32 {
   if (!Model.loaded) return P.NO_MODEL;
-  if ((report & ~(P.REPORT_SCORES | P.REPORT_SPIKES | P.SOURCE_AUDIO)) != 0) return P.BAD_REQUEST;
+  if ((report & ~(P.REPORT_SCORES | P.REPORT_SPIKES | SOURCES)) != 0) return P.BAD_REQUEST;
+  if ((report & SOURCES) == SOURCES) return P.BAD_REQUEST;
   const audio = (report & P.SOURCE_AUDIO) != 0;
-  if (audio) {
+  const mic = (report & P.SOURCE_MIC) != 0;
+  if (audio || mic) {
     const status = F.configureFromModel();
     if (status != E.OK) return P.fail(P.MODEL_REJECTED, status);
     F.reset();
@@ -74,9 +86,11 @@ export function streamStart(report: u32, layer: u32): i32 {
   detectReset();
   Stream.active = true;
   Stream.loads = ModelLoads.count;
-  Stream.report = report & ~P.SOURCE_AUDIO;
+  Stream.report = report & ~SOURCES;
   Stream.layer = <i32>layer;
+  Stream.seq = seq;
   Stream.audio = audio;
+  Stream.mic = mic;
   Stream.samples = 0;
   return P.OK;
 }
@@ -88,7 +102,7 @@ export function streamStart(report: u32, layer: u32): i32 {
  */
 export function spikes(seq: u32, payload: usize, bytes: u32): i32 {
   if (!streaming()) return P.NOT_STREAMING;
-  if (bytes < 5 || Stream.audio) return P.BAD_REQUEST;
+  if (bytes < 5 || Stream.audio || Stream.mic) return P.BAD_REQUEST;
   const firstStep = load<u32>(payload);
   const steps = <u32>load<u8>(payload, 4);
   const inputs = Model.inputCount;
@@ -163,42 +177,85 @@ export function runSteps(): bool {
 }
 
 /**
- * Feeds the current AUDIO frame's samples to the front-end and runs a step per completed hop, each
- * when the ring has room for its RESULT; then the ack. A sample counts as taken once pushed, so the
- * ack's next sample never makes a resend run one twice.
+ * Runs a step per hop the front-end has ready, each followed by the detector. With `send`, each
+ * sends its RESULT and runs only when the transmit ring has room for it: the first without room
+ * stops the loop, and its hop waits (hopWaits()). Without, the board listens on its own: no RESULT,
+ * and a detection goes to the log (listen.ts). Returns the steps run.
+ */
+function runHops(send: bool): u32 {
+  let ran: u32 = 0;
+  while (F.push(0) > 0) {
+    if (send && txFree() < STEP_RESERVE) {
+      flushTx();
+      if (txFree() < STEP_RESERVE) break;
+    }
+    // The front-end's encoding is part of the step's time.
+    const started = clockUs();
+    const count = <u32>F.nextStep();
+    inputChannels(F.spikesAt(), count);
+    stepNetwork(count);
+    const detected = detectStep();
+    if (send) sendResult(clockUs() - started);
+    else if (detected >= 0) heard(detected);
+    ran++;
+  }
+  return ran;
+}
+
+
+@inline
+function hopWaits(): bool {
+  return F.push(0) > 0;
+}
+
+/** `count` samples written at F.samplesAt() are taken: they count once, whatever comes after. */
+function takeSamples(count: u32): void {
+  Stream.samples += count;
+  F.push(count);
+}
+
+/**
+ * Feeds the current AUDIO frame's samples to the front-end, running the hops they complete (runHops);
+ * then the ack. A sample counts as taken once pushed, so the ack's next sample never makes a resend
+ * run one twice.
  */
 function runAudio(): bool {
   let ran = false;
   for (;;) {
-    if (F.push(0) > 0) {
-      if (txFree() < STEP_RESERVE) {
-        flushTx();
-        if (txFree() < STEP_RESERVE) return ran;
-      }
-      // The front-end's encoding is part of the step's time.
-      const started = clockUs();
-      const count = <u32>F.nextStep();
-      inputChannels(F.spikesAt(), count);
-      stepNetwork(count);
-      detectStep();
-      sendResult(clockUs() - started);
-      ran = true;
-    } else if (Stream.samplesLeft != 0) {
-      const room = F.room();
-      const take = Stream.samplesLeft < room ? Stream.samplesLeft : room;
-      const at = F.samplesAt();
-      for (let i: u32 = 0; i < take; i++) {
-        store<i16>(at + ((<usize>i) << 1), load<i16>(Stream.cursor + ((<usize>i) << 1)));
-      }
-      Stream.cursor += (<usize>take) << 1;
-      Stream.samplesLeft -= take;
-      Stream.samples += take;
-      F.push(take);
-      ran = true;
-    } else break;
+    if (runHops(true) != 0) ran = true;
+    if (hopWaits()) return ran;
+    if (Stream.samplesLeft == 0) break;
+    const room = F.room();
+    const take = Stream.samplesLeft < room ? Stream.samplesLeft : room;
+    const at = F.samplesAt();
+    for (let i: u32 = 0; i < take; i++) {
+      store<i16>(at + ((<usize>i) << 1), load<i16>(Stream.cursor + ((<usize>i) << 1)));
+    }
+    Stream.cursor += (<usize>take) << 1;
+    Stream.samplesLeft -= take;
+    takeSamples(take);
+    ran = true;
   }
   sendAck(Stream.seq);
   Stream.running = false;
+  return true;
+}
+
+/**
+ * The microphone into the front-end, for a stream (`send`: RESULTs, under back-pressure) or for the
+ * board listening on its own: runs the hops ready, then one mic_read of what fits and the hops it
+ * completes. One read per poll keeps a poll's work bounded; the microphone never waits, so when
+ * the UART holds RESULTs back the firmware's ring overflows instead. True if it did anything.
+ */
+export function runMic(send: bool): bool {
+  let ran = runHops(send) != 0;
+  if (hopWaits()) return ran;
+  const room = F.room() << 1;
+  const bytes = micRead(F.samplesAt(), <i32>room);
+  if (bytes <= 0) return ran;
+  // More than asked (a firmware bug) counts as what was asked: the front-end's buffer ends there.
+  takeSamples((<u32>bytes < room ? <u32>bytes : room) >> 1);
+  runHops(send);
   return true;
 }
 
@@ -239,6 +296,11 @@ function sendResult(stepUs: u32): void {
   if ((report & P.RESULT_DETECTION) != 0) putDetection();
   // Larger than maxFrame only when maxFrame was lowered during the stream.
   if (bodyLength() + 2 > Link.maxFrame || !sendFrame()) Link.resultsDropped++;
+}
+
+/** A microphone stream is running: boardPoll feeds it with runMic. */
+export function micStreaming(): bool {
+  return Stream.mic && streaming();
 }
 
 /** The stream's latest detection: count u32, then (when count != 0) step u32, class u8, score i32. */

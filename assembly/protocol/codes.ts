@@ -2,7 +2,7 @@
 // in the doc and these constants are the same list; change both together.
 
 export const PROTOCOL_VERSION: u32 = 2;
-export const ABI_VERSION: u32 = 1;
+export const ABI_VERSION: u32 = 2;
 
 /**
  * The largest frame body (type + seq + payload + CRC) the board accepts, fixed at compile time.
@@ -56,13 +56,17 @@ export const NO_ROLLBACK: i32 = 13;
 export const FLAG_MODEL: u32 = 1;
 export const FLAG_STREAMING: u32 = 2;
 export const FLAG_UPLOAD: u32 = 4;
+/** The board listens on its own (docs/protocol.md, "Listening on its own"). */
+export const FLAG_LISTENING: u32 = 8;
 
 // STREAM_START report bits, and RESULT flags (the parts that frame carries).
 export const REPORT_SCORES: u32 = 1;
 export const REPORT_SPIKES: u32 = 4;
 /** STREAM_START report bit: the stream's input is AUDIO frames, through the model's front-end. */
 export const SOURCE_AUDIO: u32 = 8;
-/** RESULT flag: the frame ends with the stream's latest detection (docs/protocol.md). */
+/** STREAM_START report bit: the stream's input is the board's microphone (mic_read), through the front-end. */
+export const SOURCE_MIC: u32 = 16;
+/** RESULT flag (not a report bit): the frame ends with the stream's latest detection (docs/protocol.md). */
 export const RESULT_DETECTION: u32 = 16;
 
 /** The ERROR detail of the code a handler is returning. */

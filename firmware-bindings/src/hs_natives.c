@@ -148,6 +148,14 @@ void hs_native_log(hs_exec_env_t io_env, const uint8_t *i_buf, uint32_t i_len)
     hs_line_send(&line);
 }
 
+int32_t hs_native_mic_read(hs_exec_env_t io_env, uint8_t *o_buf, uint32_t i_len)
+{
+    if (!buffer_ok(io_env, "mic_read", o_buf, i_len)) return 0;
+    const uint32_t samples = hs_board_mic_read(o_buf, i_len / 2u);
+    /* A port that claims more than it was offered is held to the buffer. */
+    return (int32_t)(2u * (samples < i_len / 2u ? samples : i_len / 2u));
+}
+
 #define NATIVE(name, signature) {#name, (hs_native_fn_t)hs_native_##name, signature}
 
 const hs_native_t hs_natives[HS_NATIVE_COUNT] = {
@@ -160,4 +168,5 @@ const hs_native_t hs_natives[HS_NATIVE_COUNT] = {
     NATIVE(storage_read, "(ii*~)i"),
     NATIVE(clock_us, "()i"),
     NATIVE(log, "(*~)"),
+    NATIVE(mic_read, "(*~)i"),
 };

@@ -46,6 +46,12 @@ void fake_board_uart_receive(const uint8_t *i_data, uint32_t i_len);
 uint32_t fake_board_uart_pending(void);
 /** Limits how many bytes hs_board_uart_write takes in total from now on. */
 void fake_board_uart_tx_room(uint32_t i_bytes);
+/** Queues bytes (little-endian samples) for hs_board_mic_read. */
+void fake_board_mic_receive(const uint8_t *i_data, uint32_t i_len);
+/** Microphone bytes still waiting to be read. */
+uint32_t fake_board_mic_pending(void);
+/** Added to what hs_board_mic_read returns, without writing more: a port claiming too much. */
+extern uint32_t fake_board_mic_overclaim;
 extern uint8_t fake_board_tx[4096];
 extern uint32_t fake_board_tx_len;
 extern uint32_t fake_board_clock;

@@ -10,6 +10,9 @@ const hs_board_profile_t hs_board_profile = {"fake", 64 * 1024, 4096, 115200, 25
 static uint8_t s_rx[4096];
 static uint32_t s_rx_len, s_rx_at;
 static uint32_t s_tx_room;
+static uint8_t s_mic[4096];
+static uint32_t s_mic_len, s_mic_at;
+uint32_t fake_board_mic_overclaim;
 uint8_t fake_board_tx[4096];
 uint32_t fake_board_tx_len;
 uint32_t fake_board_clock;
@@ -26,6 +29,8 @@ static const hs_storage_layout_t DEFAULT_LAYOUT = {{0, 4096}, 4096, 1024, 4};
 void fake_board_reset(const hs_storage_layout_t *i_layout)
 {
     s_rx_len = s_rx_at = 0;
+    s_mic_len = s_mic_at = 0;
+    fake_board_mic_overclaim = 0;
     s_tx_room = sizeof fake_board_tx;
     fake_board_tx_len = 0;
     fake_board_clock = 0;
@@ -51,6 +56,26 @@ uint32_t fake_board_uart_pending(void)
 void fake_board_uart_tx_room(uint32_t i_bytes)
 {
     s_tx_room = i_bytes;
+}
+
+void fake_board_mic_receive(const uint8_t *i_data, uint32_t i_len)
+{
+    memcpy(&s_mic[s_mic_len], i_data, i_len);
+    s_mic_len += i_len;
+}
+
+uint32_t fake_board_mic_pending(void)
+{
+    return s_mic_len - s_mic_at;
+}
+
+uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples)
+{
+    uint32_t n = (s_mic_len - s_mic_at) / 2u;
+    if (n > i_samples) n = i_samples;
+    memcpy(o_buf, &s_mic[s_mic_at], 2u * n);
+    s_mic_at += 2u * n;
+    return n + fake_board_mic_overclaim;
 }
 
 void hs_board_init(void)

@@ -253,6 +253,43 @@ static void test_abort_hostile_strings(void)
     teardown();
 }
 
+static void test_mic_read(void)
+{
+    setup();
+    const uint8_t pcm[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    fake_board_mic_receive(pcm, sizeof pcm);
+    /* Whole samples only: an odd length leaves its last byte alone. */
+    CHECK_EQ(hs_native_mic_read(&env, at(MEMORY_BYTES - 7), 7), 6);
+    CHECK(memcmp(at(MEMORY_BYTES - 7), pcm, 6) == 0);
+    CHECK(at(MEMORY_BYTES - 1)[0] == FILL);
+    CHECK_EQ(hs_native_mic_read(&env, at(0), 1), 0);
+    CHECK_EQ(hs_native_mic_read(&env, at(0), 100), 4);
+    CHECK(memcmp(at(0), pcm + 6, 4) == 0 && at(0)[4] == FILL);
+    CHECK_EQ(hs_native_mic_read(&env, at(0), 100), 0);
+    CHECK_EQ(env.raised, 0);
+    /* A port that claims more samples than it was offered is held to the buffer. */
+    fake_board_mic_receive(pcm, 4);
+    fake_board_mic_overclaim = 3;
+    CHECK_EQ(hs_native_mic_read(&env, at(0), 4), 4);
+    teardown();
+}
+
+static void test_mic_read_outside(void)
+{
+    for (unsigned i = 0; i < OUTSIDE_COUNT; i++) {
+        setup();
+        const uint8_t pcm[8] = {9, 9, 9, 9, 9, 9, 9, 9};
+        fake_board_mic_receive(pcm, sizeof pcm);
+        CHECK_EQ(hs_native_mic_read(&env, at(OUTSIDE[i].offset), OUTSIDE[i].len), 0);
+        CHECK_EQ(env.raised, 1);
+        CHECK(strstr(env.exception, "mic_read") != NULL);
+        CHECK(fake_env_memory_is(&env, FILL));
+        CHECK_EQ(fake_board_mic_pending(), 8); /* nothing consumed */
+        if (env.raised != 1) fprintf(stderr, "  case: %s\n", OUTSIDE[i].what);
+        teardown();
+    }
+}
+
 static void test_table(void)
 {
     /* Names unique, signatures well formed: ( [i*~]... ) [i]?, '~' only right after '*'. */
@@ -285,6 +322,8 @@ int main(void)
     RUN(test_log);
     RUN(test_abort);
     RUN(test_abort_hostile_strings);
+    RUN(test_mic_read);
+    RUN(test_mic_read_outside);
     RUN(test_table);
     return HS_TEST_SUMMARY();
 }

@@ -1,15 +1,19 @@
 /**
  * A board in a Node process: its own instance of build/hetsyn.wasm on the JavaScript board ABI
  * (board-imports.ts), driven like a firmware drives it (init once, then poll). The virtual board
- * (`hetsyn board`) puts a pseudo-terminal behind the UART; the tests use ByteQueueUart.
+ * (`hetsyn board`) puts a pseudo-terminal behind the UART (and a WAV file or stdin behind the
+ * microphone, mic.ts); the tests use ByteQueueUart.
  */
 
 import { compileModule, DEFAULT_WASM_PATH } from '../wasm/module.js';
-import { boardImports, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
+import { boardImports, type MicPort, type SlotStorage, type UartPort } from '../wasm/board-imports.js';
+import { MODEL_INFO_FIELD } from '../wasm/engine.js';
 
 export interface DeviceOptions {
   uart: UartPort;
   storage: SlotStorage;
+  /** The microphone (default: none, mic_read returns 0). */
+  mic?: MicPort;
   /** The module's log lines (default: dropped). */
   log?: (line: string) => void;
   /** Microseconds for step timing (default: process uptime). */
@@ -57,6 +61,7 @@ export class Device {
       {
         uart: options.uart,
         storage: options.storage,
+        ...(options.mic ? { mic: options.mic } : {}),
         clockUs: options.clockUs ?? defaultClockUs,
         log: options.log ?? (() => undefined),
       },
@@ -88,6 +93,22 @@ export class Device {
       if (this.poll() === 0) return busy;
     }
     throw new DeviceBusyError(maxPolls);
+  }
+
+  /**
+   * Polls until idle or `maxPolls` polls; true if it is still busy. For a board that may rightly
+   * stay busy for long (listening to a microphone faster than real time).
+   */
+  pollWhileBusy(maxPolls: number): boolean {
+    for (let polls = 0; polls < maxPolls; polls++) {
+      if (this.poll() === 0) return false;
+    }
+    return true;
+  }
+
+  /** The sample rate of the loaded model's front-end (0: no model, or one without a front-end). */
+  get frontendRateHz(): number {
+    return this.exports.modelInfo(MODEL_INFO_FIELD.frontendSampleRateHz);
   }
 
   /** The effective maxFrame after clamping. */

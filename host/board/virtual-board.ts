@@ -7,6 +7,8 @@
  *                                                                             FileStorage (2 slots)
  *
  * The device is polled whenever bytes arrive, until it is idle, and what it wrote goes back out.
+ * With a microphone (mic.ts: a WAV file or standard input) it is also polled on its own, every few
+ * milliseconds while idle and without pause while busy, since it listens with no byte arriving.
  * Faults for testing the host's recovery: bytes dropped or corrupted with a probability (seeded,
  * both directions), and a power cut once the storage has taken N bytes of writes. The storage is a
  * file, so a committed model survives restarting the board on the same file.
@@ -14,6 +16,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import { Device, ByteQueueUart } from './device.js';
+import { PacedMic, type PcmQueue } from './mic.js';
 import { FileStorage, PowerCutError } from './storage.js';
 import { Prng } from '../util/prng.js';
 import { createPtyPair, type PtyPair } from '../transport/pty.js';
@@ -41,15 +44,32 @@ export interface VirtualBoardOptions {
   link?: string;
   /** Force the pty helper (default: socat when installed, else python3). */
   ptyVia?: 'socat' | 'python3';
+  /** The microphone's samples (mic-input.ts), played from the board's first mic_read. */
+  mic?: VirtualMicOptions;
   /** The board's own log lines and the virtual board's notes. */
   log?: (line: string) => void;
 }
+
+export interface VirtualMicOptions {
+  queue: PcmQueue;
+  /** A WAV's rate: a model of another rate hears nothing. */
+  sourceRateHz?: number;
+  /** Real time at the model's rate (default), or as fast as the board reads. */
+  paced?: boolean;
+}
+
+/** Polls per turn of the event loop while the board listens faster than real time. */
+const MIC_POLLS_PER_TURN = 2000;
+/** How often an idle board with a microphone is polled. */
+const MIC_IDLE_MS = 5;
 
 export interface VirtualBoardStats {
   bytesIn: number;
   bytesOut: number;
   bytesDropped: number;
   bytesCorrupted: number;
+  /** Samples the board took from its microphone. */
+  micSamples: number;
 }
 
 export type VirtualBoardEnd =
@@ -133,16 +153,31 @@ export async function startVirtualBoard(options: VirtualBoardOptions = {}): Prom
   const log = options.log ?? (() => undefined);
   const storagePath = options.storagePath ?? DEFAULT_STORAGE_PATH;
   const storage = openStorage(storagePath, options.slotBytes, options.powerCutAfterBytes);
-  const stats: VirtualBoardStats = { bytesIn: 0, bytesOut: 0, bytesDropped: 0, bytesCorrupted: 0 };
+  const stats: VirtualBoardStats = {
+    bytesIn: 0,
+    bytesOut: 0,
+    bytesDropped: 0,
+    bytesCorrupted: 0,
+    micSamples: 0,
+  };
   const prng = new Prng(options.seed ?? 1);
   const toBoard = faultInjector(prng, options.dropProbability ?? 0, options.corruptProbability ?? 0, stats);
   const toHost = faultInjector(prng, options.dropProbability ?? 0, options.corruptProbability ?? 0, stats);
 
   const uart = new ByteQueueUart();
-  let device: Device;
+  let device: Device | undefined;
   let initStatus: number;
+  const mic =
+    options.mic &&
+    new PacedMic(options.mic.queue, {
+      ...(options.mic.paced === undefined ? {} : { paced: options.mic.paced }),
+      ...(options.mic.sourceRateHz === undefined ? {} : { sourceRateHz: options.mic.sourceRateHz }),
+      modelRateHz: () => device?.frontendRateHz ?? 0,
+      nowUs: () => performance.now() * 1000,
+      log,
+    });
   try {
-    device = Device.open({ uart, storage, log: (line) => log(`board> ${line}`) });
+    device = Device.open({ uart, storage, ...(mic ? { mic } : {}), log: (line) => log(`board> ${line}`) });
     initStatus = device.init();
   } catch (error) {
     storage.close();
@@ -150,6 +185,7 @@ export async function startVirtualBoard(options: VirtualBoardOptions = {}): Prom
   }
   // Clamped by the module to what it supports (64..512); without the option, its largest.
   const maxFrame = device.setMaxFrame(options.maxFrame ?? 0x7fffffff);
+  const board = device;
 
   let pty: PtyPair;
   let transport: SerialTransport;
@@ -173,33 +209,56 @@ export async function startVirtualBoard(options: VirtualBoardOptions = {}): Prom
   let finish: (end: VirtualBoardEnd) => void = () => undefined;
   const ended = new Promise<VirtualBoardEnd>((resolve) => (finish = resolve));
   let done = false;
+  let stopListening: () => void = () => undefined;
   const shutdown = async (end: VirtualBoardEnd): Promise<void> => {
     if (done) return;
     done = true;
+    stopListening();
     await transport.close().catch(() => undefined);
     await pty.close().catch(() => undefined);
     storage.close();
     finish(end);
   };
 
-  const pump = (): void => {
+  /** Polls (until idle; with a microphone, at most a turn's worth) and sends what the board wrote; still busy? */
+  const pump = (): boolean => {
+    let busy = false;
     try {
-      device.pollUntilIdle();
+      if (mic) busy = board.pollWhileBusy(MIC_POLLS_PER_TURN);
+      else board.pollUntilIdle();
     } catch (error) {
       if (error instanceof PowerCutError) {
         // Power is gone: nothing more leaves the board, not even what it had queued.
         void shutdown({ reason: 'power-cut', bytesWritten: error.bytesWritten });
-        return;
+        return false;
       }
       void shutdown({ reason: 'failed', error: error as Error });
-      return;
+      return false;
     }
+    if (mic) stats.micSamples = mic.delivered;
     const out = uart.take();
-    if (out.length === 0) return;
+    if (out.length === 0) return busy;
     stats.bytesOut += out.length;
     const wire = toHost(out);
     if (wire.length > 0 && !transport.closed) transport.write(wire);
+    return busy;
   };
+
+  if (mic) {
+    let timer: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
+    const listen = (): void => {
+      timer = immediate = undefined;
+      if (done) return;
+      if (pump()) immediate = setImmediate(listen);
+      else timer = setTimeout(listen, MIC_IDLE_MS);
+    };
+    stopListening = () => {
+      clearTimeout(timer);
+      clearImmediate(immediate);
+    };
+    listen();
+  }
 
   transport.onData((bytes) => {
     if (done) return;

@@ -1,7 +1,7 @@
 /**
  * `hetsyn board`: a virtual board on a pseudo-terminal. Prints the path to open on stdout (one
  * line, for scripts), logs on stderr, runs until Ctrl-C, SIGTERM, or the power cut it was asked
- * for.
+ * for. `--mic` gives it a microphone: a WAV file or raw PCM on standard input.
  */
 
 import { Command, Option } from 'commander';
@@ -16,6 +16,7 @@ import {
   type VirtualBoardOptions,
   type VirtualBoardEnd,
 } from '../board/virtual-board.js';
+import { openMicInput } from '../board/mic-input.js';
 import { PtyUnavailableError } from '../transport/pty.js';
 import { LinkError } from '../transport/errors.js';
 
@@ -30,6 +31,8 @@ interface BoardOpts {
   link?: string;
   pty?: 'socat' | 'python3';
   boardLog: boolean;
+  mic?: string;
+  micFast?: boolean;
 }
 
 function note(line: string): void {
@@ -71,7 +74,8 @@ export async function runVirtualBoard(
     `${bytes(s.bytesIn)} in, ${bytes(s.bytesOut)} out` +
       (s.bytesDropped || s.bytesCorrupted
         ? `, ${s.bytesDropped} dropped, ${s.bytesCorrupted} corrupted`
-        : ''),
+        : '') +
+      (options.mic ? `, ${s.micSamples} microphone samples taken` : ''),
   );
   return end;
 }
@@ -109,7 +113,16 @@ export function boardCommand(): Command {
       ]),
     )
     .option('--no-board-log', "do not print the board's own log lines (board> ...) on stderr")
+    .option(
+      '--mic <file>',
+      "the board's microphone: a WAV file (16-bit PCM at the model's rate), or - for raw S16LE mono PCM on stdin; it plays from the board's first read, in real time",
+    )
+    .option('--mic-fast', 'play the microphone as fast as the board reads it, not in real time')
     .action(async (opts: BoardOpts) => {
+      if (opts.micFast && opts.mic === undefined)
+        throw new CliError('--mic-fast needs --mic', ExitCode.usage);
+      const mic = opts.mic === undefined ? undefined : openMicInput(opts.mic, process.stdin, note);
+      if (mic) note(`microphone: ${mic.description}, ${opts.micFast ? 'as fast as read' : 'in real time'}`);
       const end = await runVirtualBoard(
         {
           storagePath: opts.storage,
@@ -121,6 +134,15 @@ export function boardCommand(): Command {
           seed: opts.seed,
           ...(opts.link ? { link: opts.link } : {}),
           ...(opts.pty ? { ptyVia: opts.pty } : {}),
+          ...(mic
+            ? {
+                mic: {
+                  queue: mic.queue,
+                  paced: opts.micFast !== true,
+                  ...(mic.sourceRateHz === undefined ? {} : { sourceRateHz: mic.sourceRateHz }),
+                },
+              }
+            : {}),
           log: (line) => {
             if (line.startsWith('board> ')) {
               if (opts.boardLog) process.stderr.write(`${line}\n`);

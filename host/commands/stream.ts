@@ -27,7 +27,7 @@ import type { BoardClient } from '../protocol/client.js';
 import type { StreamOptions, StreamStep, StreamSummary } from '../protocol/stream.js';
 import { openInput } from '../cli/read-input.js';
 import { boardInput, type BoardInput } from '../cli/board-input.js';
-import { decisionText, stepJson } from '../cli/step-format.js';
+import { decisionText, detectionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
   const t = `step ${String(step.t).padStart(5)}`;
@@ -35,6 +35,7 @@ function stepLine(step: StreamStep, labels: readonly string[] | undefined): stri
   const parts = [t, `decision ${decisionText(step.decision, labels)}`];
   if (step.scores) parts.push(`scores ${step.scores.join(' ')}`);
   if (step.spikes) parts.push(`spikes ${step.spikes.length ? step.spikes.join(' ') : '-'}`);
+  if (step.detection) parts.push(detectionText(step.detection, labels));
   return parts.join('  ');
 }
 
@@ -49,6 +50,11 @@ export function summaryText(
       (summary.aborted ? ' (stopped early)' : ''),
     `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} ${frames} frames sent (${s.framesRetried} retried, ` +
       `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
+    `${s.detections} detections` +
+      (s.detectionsLost > 0 ? ` (${s.detectionsLost} known only by their count)` : ''),
+    ...(summary.lateDetection
+      ? [`${detectionText(summary.lateDetection, labels)} (reported only at the stop)`]
+      : []),
   ].join('\n');
 }
 

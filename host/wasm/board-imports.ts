@@ -1,7 +1,7 @@
 /**
  * The board ABI of docs/board-abi.md in JavaScript: the `env` imports of build/hetsyn.wasm, over a
- * UART port and a slot storage. The virtual board and the device tests run the module on these;
- * host simulation (host/wasm/engine.ts) gets inert ones (no UART, no storage).
+ * UART port, a slot storage and a microphone. The virtual board and the device tests run the module
+ * on these; host simulation (host/wasm/engine.ts) gets inert ones (no UART, no storage, no mic).
  *
  * Pointers from the module are bounds-checked here as WAMR checks `*~` arguments: a buffer outside
  * linear memory throws BoardAbiError out of the call, like WAMR's out-of-bounds exception.
@@ -28,11 +28,19 @@ export interface SlotStorage {
   read(slot: number, offset: number, length: number): Uint8Array | null;
 }
 
+/** The microphone driver's ring as the module sees it: non-blocking. */
+export interface MicPort {
+  /** Up to `max` samples of 16-bit mono PCM, oldest first (none yet: an empty array). */
+  read(max: number): Int16Array;
+}
+
 export interface BoardHost {
   /** null: reads nothing, and writes vanish. */
   uart: UartPort | null;
   /** null: no slots (storage_bytes 0, every other call fails with SLOT). */
   storage: SlotStorage | null;
+  /** Default: none (mic_read always returns 0, as on a board without a microphone). */
+  mic?: MicPort;
   /** Microseconds, any origin (wrapped to u32); default: always 0. */
   clockUs?: () => number;
   /** The module's log lines; default: dropped. */
@@ -69,6 +77,7 @@ export type BoardEnv = {
   storage_read(slot: number, offset: number, buf: number, len: number): number;
   clock_us(): number;
   log(buf: number, len: number): void;
+  mic_read(buf: number, len: number): number;
 };
 
 /** The import names of docs/board-abi.md, in its order. */
@@ -82,6 +91,7 @@ export const BOARD_IMPORTS: readonly (keyof BoardEnv)[] = [
   'storage_read',
   'clock_us',
   'log',
+  'mic_read',
 ];
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -103,7 +113,7 @@ export function boardImports(
   host: BoardHost,
   memory: () => WebAssembly.Memory | undefined,
 ): { env: BoardEnv } {
-  const { uart, storage } = host;
+  const { uart, storage, mic } = host;
   const clockUs = host.clockUs ?? (() => 0);
   const log = host.log ?? (() => undefined);
 
@@ -168,6 +178,15 @@ export function boardImports(
       },
       log(buf: number, len: number): void {
         log(utf8.decode(span('log', buf, len)));
+      },
+      mic_read(buf: number, len: number): number {
+        const target = span('mic_read', buf, len);
+        if (!mic) return 0;
+        const samples = mic.read(target.length >>> 1);
+        const n = Math.min(samples.length, target.length >>> 1);
+        const view = new DataView(target.buffer, target.byteOffset, 2 * n);
+        for (let i = 0; i < n; i++) view.setInt16(2 * i, samples[i] ?? 0, true);
+        return 2 * n;
       },
     },
   };

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Device, ByteQueueUart, type ByteQueueUartOptions } from '../../host/board/device.js';
 import { MemoryStorage, type StorageOptions } from '../../host/board/storage.js';
-import type { SlotStorage } from '../../host/wasm/board-imports.js';
+import type { MicPort, SlotStorage } from '../../host/wasm/board-imports.js';
 import { DEVICE_ERROR_CODES } from '../../host/protocol/device-errors.js';
 import { MessageType } from '../../host/protocol/messages.js';
 
@@ -378,6 +378,8 @@ export interface BoardOptions {
   slotBytes?: number;
   maxFrame?: number;
   uart?: ByteQueueUartOptions;
+  /** Default: no microphone. */
+  mic?: MicPort;
   /** Default: a clock that advances 7 us per call, so stepUs is known. */
   clockUs?: () => number;
 }
@@ -404,6 +406,7 @@ export class TestBoard {
     const device = Device.open({
       uart: this.uart,
       storage: this.storage,
+      ...(options.mic ? { mic: options.mic } : {}),
       log: (line) => this.logs.push(line),
       clockUs: options.clockUs ?? (() => (now += 7)),
       ...(options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame }),

@@ -7,7 +7,13 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { encodeFrame } from '../../host/protocol/frame.js';
-import { MessageType, Report, RESULT_FIXED_BYTES, type ResultLayout } from '../../host/protocol/messages.js';
+import {
+  DETECTION_BYTES,
+  MessageType,
+  Report,
+  RESULT_FIXED_BYTES,
+  type ResultLayout,
+} from '../../host/protocol/messages.js';
 import { resultWireBytes, stepsPerFrameCap } from '../../host/protocol/spikes-planner.js';
 
 /** The longest RESULT frame of `payloadBytes` on the wire: no zero byte for COBS to save. */
@@ -23,12 +29,12 @@ describe('SPIKES frame planning', () => {
     );
   });
 
-  it('counts every byte of a RESULT on the wire: fixed part, scores, COBS and delimiter', () => {
+  it('counts every byte of a RESULT on the wire: fixed part, scores, detection, COBS and delimiter', () => {
     assert.equal(RESULT_FIXED_BYTES, 4 + 2 + 4 + 1);
     const layouts: [ResultLayout, number][] = [
-      [{ report: 0, classes: 3 }, RESULT_FIXED_BYTES],
-      [{ report: Report.scores, classes: 3 }, RESULT_FIXED_BYTES + 4 * 3],
-      [{ report: Report.scores, classes: 70 }, RESULT_FIXED_BYTES + 4 * 70],
+      [{ report: 0, classes: 3 }, RESULT_FIXED_BYTES + DETECTION_BYTES],
+      [{ report: Report.scores, classes: 3 }, RESULT_FIXED_BYTES + 4 * 3 + DETECTION_BYTES],
+      [{ report: Report.scores, classes: 70 }, RESULT_FIXED_BYTES + 4 * 70 + DETECTION_BYTES],
     ];
     for (const [layout, payloadBytes] of layouts) {
       const estimate = resultWireBytes(512, layout);

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Reported in the protocol's INFO reply by the module; changes with any import or export. */
-#define HS_ABI_VERSION 1
+#define HS_ABI_VERSION 2
 
 /** The module name of every import. */
 #define HS_ABI_MODULE "env"
@@ -81,6 +81,8 @@ int32_t hs_native_storage_read(hs_exec_env_t io_env, int32_t i_slot, uint32_t i_
 int32_t hs_native_clock_us(hs_exec_env_t io_env);
 /** env.log (*~) */
 void hs_native_log(hs_exec_env_t io_env, const uint8_t *i_buf, uint32_t i_len);
+/** env.mic_read (*~)i: whole 16-bit samples, little-endian; returns the bytes copied */
+int32_t hs_native_mic_read(hs_exec_env_t io_env, uint8_t *o_buf, uint32_t i_len);
 
 /** A generic function pointer: the table stores natives of different types. */
 typedef void (*hs_native_fn_t)(void);
@@ -92,7 +94,7 @@ typedef struct hs_native {
     const char *signature; /**< WAMR signature string */
 } hs_native_t;
 
-#define HS_NATIVE_COUNT 9
+#define HS_NATIVE_COUNT 10
 
 /** Every import of the board ABI, in docs/board-abi.md order. Read-only: WAMR gets a copy. */
 extern const hs_native_t hs_natives[HS_NATIVE_COUNT];

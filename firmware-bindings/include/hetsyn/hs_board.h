@@ -47,6 +47,14 @@ uint32_t hs_board_clock_us(void);
 /** One line of text for the debug log (not the protocol UART); no newline in i_text. */
 void hs_board_log(const char *i_text, uint32_t i_len);
 
+/**
+ * Non-blocking: copies up to i_samples of the microphone's 16-bit mono PCM (at the model's
+ * front-end rate, oldest first) into o_buf as little-endian bytes, returns how many samples (0 when
+ * none yet, or on a board without a microphone). A driver fills a ring from its interrupt or DMA
+ * and drops samples when the ring is full; the module never waits for it.
+ */
+uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples);
+
 /** The board's model storage (set up by hs_board_init). */
 hs_storage_t *hs_board_storage(void);
 

@@ -2,7 +2,8 @@
  * board.c: the board-support interface (hs_board.h) on the MPS2 AN386: SysTick microsecond
  * clock, model storage in a RAM region that behaves like the NOR flash of a real part (QEMU keeps
  * no flash between runs: each run starts with zeroed slots, which the module reads as no model),
- * the log on UART1, WFI when idle.
+ * the log on UART1, WFI when idle, and no microphone (QEMU emulates none: audio reaches this board
+ * as the serial protocol's AUDIO stream).
  */
 #include "mps2_an386.h"
 
@@ -71,6 +72,13 @@ uint32_t hs_board_clock_us(void)
 void hs_board_log(const char *i_text, uint32_t i_len)
 {
     mps2_log_write(i_text, i_len);
+}
+
+uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples)
+{
+    (void)o_buf;
+    (void)i_samples;
+    return 0;
 }
 
 hs_storage_t *hs_board_storage(void)

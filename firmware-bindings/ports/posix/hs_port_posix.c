@@ -1,7 +1,8 @@
 /*
  * hs_port_posix.c: the board-support interface on a POSIX host, for running the C side natively
  * (with WAMR's linux platform): UART on a pseudo-terminal or any tty, storage in a file that
- * behaves like NOR flash, the log on stderr. Compiles without WAMR.
+ * behaves like NOR flash, the microphone from a PCM file (hs_mic_file.h), the log on stderr.
+ * Compiles without WAMR.
  */
 #define _XOPEN_SOURCE 700
 #define _DEFAULT_SOURCE
@@ -20,6 +21,7 @@
 #include "hetsyn/hs_board.h"
 #include "hetsyn/hs_storage.h"
 
+#include "hs_mic_file.h"
 #include "hs_port_posix.h"
 
 const hs_board_profile_t hs_board_profile = {
@@ -44,6 +46,7 @@ static int s_uart = -1;
 static int s_pty_slave = -1;
 static int s_storage_fd = -1;
 static hs_storage_t s_storage;
+static hs_mic_file_t s_mic = {.fd = -1};
 
 /* ---- storage: a file behaving like NOR flash ---- */
 
@@ -146,6 +149,9 @@ static int open_uart(const hs_posix_options_t *i_options)
 int hs_posix_open(const hs_posix_options_t *i_options)
 {
     if (open_storage(i_options->storage_path) != 0) return -1;
+    if (i_options->mic_path != NULL &&
+        hs_mic_file_open(&s_mic, i_options->mic_path, i_options->mic_rate_hz, i_options->mic_paced) != 0)
+        return -1;
     return open_uart(i_options);
 }
 
@@ -169,11 +175,21 @@ uint32_t hs_board_uart_write(const uint8_t *i_buf, uint32_t i_len)
     return n > 0 ? (uint32_t)n : 0;
 }
 
-uint32_t hs_board_clock_us(void)
+static uint64_t now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint32_t hs_board_clock_us(void)
+{
+    return (uint32_t)now_us();
+}
+
+uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples)
+{
+    return hs_mic_file_read(&s_mic, o_buf, i_samples, now_us());
 }
 
 void hs_board_log(const char *i_text, uint32_t i_len)

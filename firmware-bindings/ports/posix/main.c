@@ -1,12 +1,16 @@
 /*
  * main.c of the host (POSIX) port: hs_runner on the host, for running the C side natively.
  *
- *   hetsyn-fw-posix [--pty | --uart PATH] [--storage FILE] MODULE
+ *   hetsyn-fw-posix [--pty | --uart PATH] [--storage FILE] [--mic FILE [--mic-rate HZ] [--mic-fast]] MODULE
  *
  * MODULE is build/hetsyn.wasm or an AOT file compiled from it for this host. --pty creates a
  * pseudo-terminal and prints "pty /dev/pts/N" on stdout; the host tool connects to that name.
- * Storage defaults to hetsyn-slots.bin in the current directory.
+ * Storage defaults to hetsyn-slots.bin in the current directory. --mic (or the environment
+ * variable HETSYN_MIC; the flag wins) names the microphone: a WAV file (16-bit mono PCM) or raw
+ * S16LE at --mic-rate (default 16000 Hz), played in real time from the module's first mic_read,
+ * or as fast as it is read with --mic-fast (hs_mic_file.h).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +41,14 @@ static uint8_t *read_file(const char *i_path, uint32_t *o_bytes)
 
 int main(int argc, char **argv)
 {
-    hs_posix_options_t options = {.uart_path = NULL, .make_pty = 0, .storage_path = "hetsyn-slots.bin"};
+    hs_posix_options_t options = {
+        .uart_path = NULL,
+        .make_pty = 0,
+        .storage_path = "hetsyn-slots.bin",
+        .mic_path = getenv("HETSYN_MIC"),
+        .mic_rate_hz = 16000,
+        .mic_paced = 1,
+    };
     const char *module_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--pty") == 0) {
@@ -46,6 +57,19 @@ int main(int argc, char **argv)
             options.uart_path = argv[++i];
         } else if (strcmp(argv[i], "--storage") == 0 && i + 1 < argc) {
             options.storage_path = argv[++i];
+        } else if (strcmp(argv[i], "--mic") == 0 && i + 1 < argc) {
+            options.mic_path = argv[++i];
+        } else if (strcmp(argv[i], "--mic-rate") == 0 && i + 1 < argc) {
+            char *end = NULL;
+            errno = 0;
+            const unsigned long rate = strtoul(argv[++i], &end, 10);
+            if (errno != 0 || *end != 0 || rate == 0 || rate > 192000) {
+                module_path = NULL;
+                break;
+            }
+            options.mic_rate_hz = (uint32_t)rate;
+        } else if (strcmp(argv[i], "--mic-fast") == 0) {
+            options.mic_paced = 0;
         } else if (argv[i][0] != '-' && module_path == NULL) {
             module_path = argv[i];
         } else {
@@ -53,8 +77,12 @@ int main(int argc, char **argv)
             break;
         }
     }
+    if (options.mic_path != NULL && options.mic_path[0] == 0) options.mic_path = NULL; /* HETSYN_MIC= */
     if (module_path == NULL) {
-        fprintf(stderr, "usage: %s [--pty | --uart PATH] [--storage FILE] MODULE.wasm|MODULE.aot\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s [--pty | --uart PATH] [--storage FILE] [--mic FILE [--mic-rate HZ] [--mic-fast]] "
+                "MODULE.wasm|MODULE.aot\n",
+                argv[0]);
         return 2;
     }
     uint32_t module_bytes = 0;

@@ -17,6 +17,10 @@
  * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
  * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
  * frame gathers the steps of a tick at high rates and carries a single step at low ones.
+ *
+ * Audio travels the same way (streamFrames, with audio-sender.ts's kind): AUDIO(firstSample,
+ * samples) frames, AUDIO_ACK(nextSample), STEP_GAP naming the next sample; the loop counts in the
+ * kind's units (frame-kind.ts) and files RESULTs by step either way.
  */
 
 import type { BoardClient, DeviceResult } from './client.js';

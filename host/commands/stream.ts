@@ -102,7 +102,7 @@ export function streamCommand(): Command {
     .addOption(portOption('serial port of the board'))
     .option(
       '--json',
-      "one JSON line per step: {t, scores?, spikes?, decision, stepUs, detection?} (stepUs: the board's own step time in us; detection {step, label, score} on the step that brought a new one; {t, lost: true} for a lost result)",
+      "one JSON line per step: {t, scores?, spikes?, decision, stepUs, detection?} (stepUs: the board's own step time in us; detection {step, label, score} on the step that brought a new one; {t, lost: true} for a lost result; a last {detection, reportedAtStop: true} for a detection only the stop reported)",
     )
     .option('--scores', "report each step's readout scores")
     .addOption(spikeLayerOption('report the spikes of this spiking layer'))
@@ -148,6 +148,12 @@ export function streamCommand(): Command {
             `${summary.action} on ${opts.port}`,
             summary.error,
             (hint ? `${hint}\n` : '') + (await boardStateNote(client)),
+          );
+        }
+        // The one detection only STOPPED brought has no step line of its own: a last JSON line.
+        if (opts.json && summary.lateDetection) {
+          process.stdout.write(
+            JSON.stringify({ detection: summary.lateDetection, reportedAtStop: true }) + '\n',
           );
         }
         process.stderr.write(summaryText(summary, input.frames, labels) + '\n');

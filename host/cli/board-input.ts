@@ -2,7 +2,8 @@
  * What `stream` and `monitor` send a board: a spike file in SPIKES frames; audio (a WAV file or
  * stdin) in AUDIO frames, for the board's own front-end to encode, or with `hostEncode` encoded
  * here by the same front-end in the .wasm and sent as SPIKES. A file can be streamed again from any
- * step (a reconnect continues there, --loop starts over); stdin goes on where it is.
+ * step (a reconnect continues there, --loop starts over); stdin goes on where it is. With
+ * --board-mic nothing is sent: the board listens to its own microphone.
  */
 
 import { encodeWavAudio, encodeSampleChunks } from '../audio/encode.js';
@@ -15,15 +16,17 @@ import {
   type StreamSummary,
 } from '../protocol/stream.js';
 import { SpikesKind } from '../protocol/spikes-planner.js';
+import { streamBoardMic } from '../protocol/board-mic.js';
 import type { BoardClient } from '../protocol/client.js';
 import { frontendHopSamples } from '../model/frontend-config.js';
 import type { Engine } from '../wasm/engine.js';
 import { openEngine } from '../wasm/module.js';
 import type { Input } from './read-input.js';
+import { CliError, ExitCode } from './exit-codes.js';
 
 export interface BoardInput {
-  /** The frames it travels in. */
-  frames: 'SPIKES' | 'AUDIO';
+  /** The frames it travels in ('none': the board's own microphone, the host sends no input). */
+  frames: 'SPIKES' | 'AUDIO' | 'none';
   /** Whether it can be streamed again (a file), or goes on where it is (stdin). */
   repeatable: boolean;
   /** Streams the input from its step `from` on (for stdin: from wherever it is). */
@@ -76,6 +79,31 @@ export function boardInput(input: Input, options: { hostEncode: boolean; engine?
     frames: 'AUDIO',
     repeatable: false,
     stream: (client, _from, streamOptions) => streamAudio(client, live, frontend, streamOptions),
+  };
+}
+
+/** Exactly one of INPUT and --board-mic: a usage error for both or neither. */
+export function checkInputChoice(inputPath: string | undefined, boardMic: boolean): void {
+  if (boardMic && inputPath !== undefined) {
+    throw new CliError(
+      `--board-mic streams the board's own microphone and takes no INPUT (got ${inputPath})`,
+      ExitCode.usage,
+    );
+  }
+  if (!boardMic && inputPath === undefined) {
+    throw new CliError(
+      "missing INPUT (a spike file, a .wav or -), or --board-mic for the board's microphone",
+      ExitCode.usage,
+    );
+  }
+}
+
+/** The board's own microphone (a SOURCE_MIC stream), for `durationMs` or until the signal. */
+export function boardMicInput(options: { durationMs?: number } = {}): BoardInput {
+  return {
+    frames: 'none',
+    repeatable: false,
+    stream: (client, _from, streamOptions) => streamBoardMic(client, { ...streamOptions, ...options }),
   };
 }
 

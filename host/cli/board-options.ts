@@ -1,6 +1,6 @@
 /**
  * The options every board command shares: --port (default $HETSYN_PORT), --baud, --trace and, for
- * streaming, --window, --spike-layer and --rate.
+ * streaming, --window, --spike-layer, --rate and --board-mic.
  */
 
 import { InvalidArgumentError, Option } from 'commander';
@@ -68,5 +68,13 @@ export function forceOption(): Option {
   return new Option(
     '--force',
     'stream even when the board runs another model than --model names (labels may then not fit)',
+  );
+}
+
+/** --board-mic: the stream's input is the board's own microphone (a SOURCE_MIC stream), not INPUT. */
+export function boardMicOption(): Option {
+  return new Option(
+    '--board-mic',
+    "instead of INPUT, the board's own microphone: it runs its front-end on what it hears and reports each step (Ctrl-C stops)",
   );
 }

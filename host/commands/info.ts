@@ -15,7 +15,9 @@ export function describeInfo(port: string, info: HelloInfo): string {
     ? 'streaming'
     : info.uploading
       ? `upload in progress: ${bytes(info.uploadOffset)} of ${bytes(info.uploadSize)}`
-      : 'idle';
+      : info.listening
+        ? 'listening on its own (to its microphone, until a host starts a stream)'
+        : 'idle';
   const rows: [string, string][] = [
     ['board', port],
     [

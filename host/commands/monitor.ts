@@ -7,7 +7,7 @@
  * resize); otherwise, or with --plain, it prints a status line per second and a line per
  * detection. When the port goes away it reconnects with growing pauses and continues with the rest
  * of the input (STREAM_START resets the network state; stdin goes on where it is). Ctrl-C stops cleanly: the board gets
- * STREAM_STOP.
+ * STREAM_STOP. With --board-mic instead of INPUT the board listens to its own microphone.
  */
 
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
@@ -15,6 +15,7 @@ import { outputError } from '../util/output.js';
 import { Command } from 'commander';
 import {
   baudOption,
+  boardMicOption,
   forceOption,
   hostEncodeOption,
   portOption,
@@ -30,7 +31,7 @@ import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
 import { realTimeStepsPerSecond } from '../model/model-info.js';
 import { openInput } from '../cli/read-input.js';
-import { boardInput } from '../cli/board-input.js';
+import { boardInput, boardMicInput, checkInputChoice } from '../cli/board-input.js';
 import { STDIN_PATH } from '../audio/pcm-input.js';
 import { summaryLine } from '../monitor/draw.js';
 import { runMonitor, type MonitorEnd } from '../monitor/run.js';
@@ -49,6 +50,7 @@ interface MonitorOpts {
   baud: number;
   trace?: boolean;
   hostEncode?: boolean;
+  boardMic?: boolean;
 }
 
 export function monitorCommand(): Command {
@@ -57,7 +59,7 @@ export function monitorCommand(): Command {
       "stream a spike file or audio through a board with a live view: spike raster, scores, the board's detections and step time, link health",
     )
     .argument(
-      '<input>',
+      '[input]',
       "spike file to stream (docs/spike-format.md), or with --model a .wav or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), e.g. arecord -f S16_LE -r 16000 -c 1 | hetsyn monitor - --model M",
     )
     .addOption(portOption('serial port of the board'))
@@ -76,23 +78,30 @@ export function monitorCommand(): Command {
       'the .hsm the board runs: class labels, layer size, its front-end for audio input; a board that runs another model is an error',
     )
     .addOption(hostEncodeOption())
+    .addOption(boardMicOption())
     .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
-    .action(async (inputPath: string, opts: MonitorOpts) => {
+    .action(async (inputPath: string | undefined, opts: MonitorOpts) => {
+      checkInputChoice(inputPath, opts.boardMic === true);
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
-      const stdin = inputPath === STDIN_PATH;
-      if (stdin && opts.loop) {
-        throw new CliError('--loop streams a file again; stdin (-) cannot be read twice', ExitCode.usage);
+      // stdin and the board's microphone are live: read once, at their own pace.
+      const live = inputPath === undefined || inputPath === STDIN_PATH;
+      if (live && opts.loop) {
+        const what = inputPath === undefined ? "the board's microphone" : 'stdin (-)';
+        throw new CliError(`--loop streams a file again; ${what} cannot be read twice`, ExitCode.usage);
       }
-      const input = boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
+      const input =
+        inputPath === undefined
+          ? boardMicInput()
+          : boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
       const readout = model?.info.layers[model.info.layers.length - 1];
       // A live view shows the input as it happens: real time when the model says how long a step is.
-      const rate = opts.rate ?? (model && !stdin ? realTimeStepsPerSecond(model.info) : 0);
+      const rate = opts.rate ?? (model && !live ? realTimeStepsPerSecond(model.info) : 0);
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.
@@ -118,8 +127,8 @@ export function monitorCommand(): Command {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      const live = !opts.plain && process.stdout.isTTY;
-      const view = live ? terminalView() : plainView();
+      const redrawn = !opts.plain && process.stdout.isTTY;
+      const view = redrawn ? terminalView() : plainView();
       let end: MonitorEnd | undefined;
       try {
         end = await runMonitor(
@@ -153,7 +162,7 @@ export function monitorCommand(): Command {
         if (end) {
           end.state.status = end.reason;
           view.close(end.state);
-        } else if (live) {
+        } else if (redrawn) {
           process.stdout.write(SHOW_CURSOR);
         }
         process.off('SIGINT', onSignal);

@@ -1,7 +1,8 @@
 /**
  * `hetsyn stream INPUT --port P`: a spike file, or audio (a WAV file, or `-` for stdin), through the
  * model on a board. Audio goes as PCM in AUDIO frames for the board's own front-end, or with
- * --host-encode as spikes encoded here. Per-step results go to stdout as they arrive (`--json`: one
+ * --host-encode as spikes encoded here. With --board-mic instead of INPUT the board listens to its
+ * own microphone until Ctrl-C (or --seconds). Per-step results go to stdout as they arrive (`--json`: one
  * JSON line per step), the summary (decision, steps, lost results, retries, round-trip latency) to
  * stderr.
  */
@@ -11,6 +12,7 @@ import { connectBoard } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
 import {
   baudOption,
+  boardMicOption,
   forceOption,
   hostEncodeOption,
   portOption,
@@ -26,7 +28,9 @@ import { loadModel } from '../wasm/load-model.js';
 import type { BoardClient } from '../protocol/client.js';
 import type { StreamOptions, StreamStep, StreamSummary } from '../protocol/stream.js';
 import { openInput } from '../cli/read-input.js';
-import { boardInput, type BoardInput } from '../cli/board-input.js';
+import { boardInput, boardMicInput, checkInputChoice, type BoardInput } from '../cli/board-input.js';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
+import { parsePositive } from '../cli/options.js';
 import { decisionText, detectionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
@@ -48,8 +52,10 @@ export function summaryText(
   return [
     `decision: ${decisionText(summary.stopped.decision, labels)} after ${summary.stopped.steps} steps` +
       (summary.aborted ? ' (stopped early)' : ''),
-    `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} ${frames} frames sent (${s.framesRetried} retried, ` +
-      `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
+    frames === 'none'
+      ? `${s.steps} steps from the board's microphone, ${s.resultsLost} results lost`
+      : `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} ${frames} frames sent (${s.framesRetried} retried, ` +
+        `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
     `${s.detections} detections` +
       (s.detectionsLost > 0 ? ` (${s.detectionsLost} known only by their count)` : ''),
     ...(summary.lateDetection
@@ -88,6 +94,8 @@ interface StreamOpts {
   baud: number;
   trace?: boolean;
   hostEncode?: boolean;
+  boardMic?: boolean;
+  seconds?: number;
 }
 
 export function streamCommand(): Command {
@@ -96,7 +104,7 @@ export function streamCommand(): Command {
       'stream a spike file, or audio (a .wav or - for stdin, with --model), through the model on a board; per-step results on stdout, summary on stderr',
     )
     .argument(
-      '<input>',
+      '[input]',
       "spike file (text .spikes or binary .spk, docs/spike-format.md), a .wav, or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), sent as it arrives",
     )
     .addOption(portOption('serial port of the board'))
@@ -113,13 +121,33 @@ export function streamCommand(): Command {
       'the .hsm the board runs: class labels, its front-end for audio input; a board that runs another model is an error',
     )
     .addOption(hostEncodeOption())
+    .addOption(boardMicOption())
+    .option('--seconds <n>', 'with --board-mic: stop after this long (default: at Ctrl-C)', parsePositive)
     .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
-    .action(async (inputPath: string, opts: StreamOpts) => {
+    .action(async (inputPath: string | undefined, opts: StreamOpts) => {
+      const boardMic = opts.boardMic === true;
+      checkInputChoice(inputPath, boardMic);
+      if (opts.seconds !== undefined && !boardMic) {
+        throw new CliError('--seconds limits a --board-mic stream; an INPUT ends by itself', ExitCode.usage);
+      }
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
-      const input = boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
+      const input =
+        inputPath === undefined
+          ? boardMicInput(opts.seconds === undefined ? {} : { durationMs: opts.seconds * 1000 })
+          : boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
+      const what = inputPath ?? "the board's microphone";
+      // Ctrl-C ends a stream cleanly (STREAM_STOP, the summary); a second one exits at once.
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = (): void => {
+        if (++interrupts > 1) process.exit(130);
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {
         if (model) {
@@ -136,6 +164,8 @@ export function streamCommand(): Command {
             scores: opts.scores === true,
             ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
             ...(opts.rate ? { stepsPerSecond: opts.rate } : {}),
+            signal: controller.signal,
+            onNote: (message) => process.stderr.write(`${message}\n`),
           },
           (step) =>
             process.stdout.write(
@@ -158,8 +188,10 @@ export function streamCommand(): Command {
         }
         process.stderr.write(summaryText(summary, input.frames, labels) + '\n');
       } catch (error) {
-        throw asCliError(`stream ${inputPath} on ${opts.port}`, error);
+        throw asCliError(`stream ${what} on ${opts.port}`, error);
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         await client.close();
       }
     });

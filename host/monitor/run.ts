@@ -111,6 +111,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
             view.changed(state);
           },
           onLatency: (ms: number) => recordLatency(state, ms),
+          onNote: (message: string) => view.event(state, message),
         });
         let summary: StreamSummary;
         try {

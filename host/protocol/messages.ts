@@ -60,6 +60,8 @@ export const Report = {
   spikes: 1 << 2,
   /** bit 3 (SOURCE_AUDIO): an audio stream, AUDIO frames encoded by the board's own front-end. */
   audio: 1 << 3,
+  /** bit 4 (SOURCE_MIC): a microphone stream, the board's own microphone through its front-end. */
+  mic: 1 << 4,
 } as const;
 
 /** RESULT flag bit 4: the frame ends with the stream's latest detection (repeated until the next). */
@@ -72,6 +74,8 @@ export const InfoFlag = {
   modelLoaded: 1 << 0,
   streaming: 1 << 1,
   uploading: 1 << 2,
+  /** The board listens to its microphone on its own (it started with a front-end model). */
+  listening: 1 << 3,
 } as const;
 
 /** INFO's activeSlot when no model is stored. */
@@ -103,6 +107,7 @@ export interface HelloInfo {
   modelLoaded: boolean;
   streaming: boolean;
   uploading: boolean;
+  listening: boolean;
   /** Capacity of each of the two storage slots. */
   storageBytes: number;
   /** The slot of the active model, null when none is stored. */
@@ -252,6 +257,7 @@ export function decodeInfo(payload: Uint8Array): HelloInfo {
     modelLoaded: (flags & InfoFlag.modelLoaded) !== 0,
     streaming: (flags & InfoFlag.streaming) !== 0,
     uploading: (flags & InfoFlag.uploading) !== 0,
+    listening: (flags & InfoFlag.listening) !== 0,
     storageBytes,
     activeSlot: slot === NO_SLOT ? null : slot,
     generation: r.u32(),

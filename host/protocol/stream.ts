@@ -79,6 +79,8 @@ export interface StreamOptions {
   onStats?: (stats: Readonly<StreamStats>) => void;
   /** For live views: each round-trip sample, in ms, as it is measured. */
   onLatency?: (ms: number) => void;
+  /** A remark for the user about the stream (a microphone stream's silence, board-mic.ts). */
+  onNote?: (message: string) => void;
 }
 
 /**
@@ -149,6 +151,42 @@ export function newDetection(
   return latest;
 }
 
+/** The counters of a stream before its first event. */
+export function newStreamStats(): StreamStats {
+  return {
+    steps: 0,
+    framesSent: 0,
+    framesRetried: 0,
+    timeouts: 0,
+    stepGaps: 0,
+    resultsReceived: 0,
+    resultsLost: 0,
+    duplicateResults: 0,
+    badResults: 0,
+    detections: 0,
+    detectionsLost: 0,
+    maxInFlight: 0,
+    latencyMs: { p50: null, p99: null, samples: 0 },
+  };
+}
+
+/**
+ * Step `t` as the stream hands it out: its RESULT (taken from `results`, filed by stream step),
+ * with the detection it first brought, or lost when none came; counted in `stats`.
+ */
+export function takeStep(stats: StreamStats, results: Map<number, StepResult>, t: number): StreamStep {
+  const result = results.get(t);
+  results.delete(t);
+  if (!result) {
+    stats.resultsLost++;
+    return { t, lost: true };
+  }
+  stats.resultsReceived++;
+  const { step, ...rest } = result;
+  const detection = newDetection(stats, result.detections, result.lastDetection);
+  return { t, lost: false, ...rest, ...(detection ? { detection } : {}) };
+}
+
 /** Units buffered ahead of the board (in steps) before live input is read further. */
 const READ_AHEAD_STEPS = 4096;
 
@@ -187,21 +225,7 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
     (options.scores ? Report.scores : 0) |
     (options.spikeLayer !== undefined ? Report.spikes : 0);
   const latency: number[] = [];
-  const stats: StreamStats = {
-    steps: 0,
-    framesSent: 0,
-    framesRetried: 0,
-    timeouts: 0,
-    stepGaps: 0,
-    resultsReceived: 0,
-    resultsLost: 0,
-    duplicateResults: 0,
-    badResults: 0,
-    detections: 0,
-    detectionsLost: 0,
-    maxInFlight: 0,
-    latencyMs: { p50: null, p99: null, samples: 0 },
-  };
+  const stats = newStreamStats();
   const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
 
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
@@ -359,17 +383,7 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
       const passed = kind.stepsAfter(gbn.boardNext);
       while (emitted < passed) {
         const t = emitted++;
-        const result = results.get(t);
-        results.delete(t);
-        if (result) {
-          stats.resultsReceived++;
-          const { step, ...rest } = result;
-          const detection = newDetection(stats, result.detections, result.lastDetection);
-          yield { t, lost: false, ...rest, ...(detection ? { detection } : {}) };
-        } else {
-          stats.resultsLost++;
-          yield { t, lost: true };
-        }
+        yield takeStep(stats, results, t);
       }
       stats.steps = passed;
       options.onStats?.(stats);

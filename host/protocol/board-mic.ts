@@ -122,7 +122,7 @@ export async function* streamBoardMic(
         if (!quietSaid && performance.now() - heardAt >= quietMs) {
           quietSaid = true;
           options.onNote?.(
-            `no step from the board's microphone for ${(quietMs / 1000).toFixed(0)} s (a board without a microphone runs none)`,
+            `no step from the board's microphone for ${quietMs / 1000} s (a board without a microphone runs none)`,
           );
         }
         heardAt = performance.now();

@@ -22,8 +22,6 @@ import { sleep } from '../../host/util/sleep.js';
 import { CLI, ROOT, hetsyn, startBoard, tempDir } from './serial-helpers.js';
 import { PTY, withTools } from './tools.js';
 
-/** STREAM_START report bit 4 (docs/protocol.md): the board's microphone is the stream's input. */
-const SOURCE_MIC = 16;
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
 const YES = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
 const NO = join(ROOT, 'models/samples/gsc12/no/24ad3ebe_nohash_0.wav');
@@ -73,7 +71,7 @@ async function micStream(port: string): Promise<{
     seqs.add(frame.seq);
     results.push(decodeResult(frame.payload, { report: Report.scores, classes: 12 }));
   });
-  const started = await client.streamStart(Report.scores | SOURCE_MIC, 0);
+  const started = await client.streamStart(Report.scores | Report.mic, 0);
   assert.ok(started.ok, started.ok ? '' : started.error.message);
   return {
     results,

@@ -11,9 +11,17 @@
  * which throws if the link is gone, and otherwise says once that the board is silent.
  */
 
-import type { BoardClient } from './client.js';
+import type { BoardClient, DeviceResult } from './client.js';
+import { LinkTimeoutError } from './errors.js';
 import type { Frame } from './frame.js';
-import { decodeResult, Report, type ResultLayout, type StepResult } from './messages.js';
+import {
+  decodeResult,
+  encodeStreamStart,
+  Report,
+  type ResultLayout,
+  type StepResult,
+  type Streaming,
+} from './messages.js';
 import {
   newDetection,
   newStreamStats,
@@ -34,6 +42,30 @@ export interface BoardMicOptions extends Pick<
   durationMs?: number;
   /** How long without a RESULT before onNote hears of it once (default QUIET_MS). */
   quietMs?: number;
+}
+
+/**
+ * STREAM_START, asked again only after a STREAM_STOP: a start whose STREAMING was lost is already
+ * running hops, and a plain retry would restart the board with its RESULTs still on the way,
+ * indistinguishable from the new start's (same seq, steps from 0 again). Every RESULT of a stopped
+ * start comes before its STOPPED, so `forget` drops them once STOPPED is in.
+ */
+async function startOnce(
+  client: BoardClient,
+  report: number,
+  spikeLayer: number,
+  forget: () => void,
+): Promise<DeviceResult<Streaming>> {
+  const retries = client.timingOf('STREAM_START').retries;
+  for (let tries = 1; ; tries++) {
+    try {
+      return await client.send('STREAM_START', encodeStreamStart(report, spikeLayer));
+    } catch (error) {
+      if (!(error instanceof LinkTimeoutError) || tries > retries) throw error;
+      await client.streamStop(); // NOT_STREAMING when the start never arrived: as good
+      forget();
+    }
+  }
 }
 
 /**
@@ -90,7 +122,7 @@ export async function* streamBoardMic(
   const timers: NodeJS.Timeout[] = [];
 
   try {
-    const start = await client.streamStart(report, options.spikeLayer ?? 0);
+    const start = await startOnce(client, report, options.spikeLayer ?? 0, () => (early.length = 0));
     if (!start.ok) return { ok: false, action: 'start the stream', error: start.error, stats: { ...stats } };
     const { classes, inputs } = start.reply;
     stepBase = start.reply.nextStep;

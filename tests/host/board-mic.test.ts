@@ -18,6 +18,14 @@ import { SerialTransport } from '../../host/transport/serial.js';
 import { sleep } from '../../host/util/sleep.js';
 import { boardInfo, CLI, hetsyn, ROOT, startBoard, tempDir, type Run } from './serial-helpers.js';
 import { PTY, withTools } from './tools.js';
+import { MemoryTransport } from '../../host/transport/memory.js';
+import { writeHsm } from '../../host/model/hsm-writer.js';
+import { MessageType } from '../../host/protocol/messages.js';
+import type { MicPort } from '../../host/wasm/board-imports.js';
+import { openEngine } from '../../host/wasm/module.js';
+import { flashModel } from '../../host/protocol/upload.js';
+import { audioModel, Rng } from './fixtures.js';
+import { WiredBoard } from './wired-board.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
 const YES = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
@@ -233,6 +241,74 @@ describe('hetsyn stream/monitor --board-mic', { concurrency: false }, () => {
       const run = await hetsyn([...args, '--port', join(dir, 'no-such-port')]);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.match(run.stderr, message);
+    }
+  });
+});
+
+describe('streamBoardMic', () => {
+  it('stops a start whose STREAMING was lost before starting again, and keeps only the new one', async () => {
+    const model = audioModel(['yes', 'no']);
+    const bytes = writeHsm(model);
+    const rng = new Rng(5);
+    const noise = (): Int16Array => Int16Array.from({ length: 4000 }, () => rng.range(-8000, 8000));
+    const [first, second] = [noise(), noise()];
+    let queued: Int16Array = new Int16Array(0);
+    const mic: MicPort = {
+      read: (max) => {
+        const taken = queued.subarray(0, max);
+        queued = queued.subarray(taken.length);
+        return taken;
+      },
+    };
+    const board = new WiredBoard({ mic, slotBytes: 8192 });
+    const [host, boardEnd] = MemoryTransport.pair();
+    board.attach(boardEnd);
+    const client = await BoardClient.connect(host, { timeScale: 0.1, firstSeq: 0, adaptive: false });
+    try {
+      assert.ok((await flashModel(client, bytes)).ok);
+      // The first STREAMING is lost after the board ran the first audio; the retry hears the second.
+      let streamings = 0;
+      board.onReply = (frame) =>
+        frame.type === MessageType.STREAMING && streamings++ === 0 ? 'drop' : 'deliver';
+      let starts = 0;
+      board.onRequest = (frame) => {
+        if (frame.type === MessageType.STREAM_START && ++starts === 2) queued = second;
+        return 'deliver';
+      };
+      queued = first;
+      const steps: StreamStep[] = [];
+      const stream = streamBoardMic(client, { scores: true, durationMs: 300 });
+      let item = await stream.next();
+      for (; !item.done; item = await stream.next()) steps.push(item.value);
+      assert.ok(item.value.ok);
+      assert.deepEqual(
+        board.arrived.filter((f) => f.type >= MessageType.STREAM_START).map((f) => f.type),
+        [
+          MessageType.STREAM_START,
+          MessageType.STREAM_STOP,
+          MessageType.STREAM_START,
+          MessageType.STREAM_STOP,
+        ],
+        'the lost start stopped before the second',
+      );
+
+      const engine = openEngine();
+      engine.load(bytes);
+      if (model.frontend === undefined) throw new Error('audioModel has a front-end');
+      engine.frontendConfigure(model.frontend);
+      const want = engine.encodeAudio(second, Infinity).map((active) => {
+        engine.step(active);
+        return Array.from(engine.scores());
+      });
+      assert.ok(want.length > 10 && board.stepsRun().length > 2 * want.length - 5, 'both starts ran');
+      assert.deepEqual(
+        steps.map((s) => (s.lost ? 'lost' : s.scores)),
+        want,
+      );
+      assert.equal(item.value.stopped.steps, want.length);
+      assert.equal(item.value.stats.resultsLost, 0);
+    } finally {
+      await client.close();
     }
   });
 });

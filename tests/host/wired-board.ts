@@ -21,6 +21,7 @@ import { encodeFrame, FrameDecoder, FRAME_DELIMITER, type Frame } from '../../ho
 import { MessageType } from '../../host/protocol/messages.js';
 import type { MemoryTransport } from '../../host/transport/memory.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
+import type { MicPort } from '../../host/wasm/board-imports.js';
 import type { HsmModel } from '../../host/model/hsm.js';
 import { openEngine } from '../../host/wasm/module.js';
 import { simulate, type StepRecord } from '../../host/sim/simulate.js';
@@ -40,6 +41,8 @@ export interface WiredBoardOptions {
   maxFrame?: number;
   /** Storage to start on (e.g. with a power cut armed); default erased MemoryStorage of slotBytes. */
   storage?: MemoryStorage;
+  /** The board's microphone (default none). */
+  mic?: MicPort;
 }
 
 interface Inbound {
@@ -91,6 +94,7 @@ export class WiredBoard {
   /** Set when the storage cut the power: the board is off until restart(). */
   powerCut: PowerCutError | undefined;
 
+  private readonly mic: MicPort | undefined;
   private transport: MemoryTransport | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly fromHost = new WireSplitter();
@@ -99,9 +103,14 @@ export class WiredBoard {
   private holding = false;
 
   constructor(options: WiredBoardOptions = {}) {
+    this.mic = options.mic;
     this.storage = options.storage ?? new MemoryStorage({ slotBytes: options.slotBytes ?? 4096 });
     this.uart = new ByteQueueUart();
-    this.device = Device.open({ uart: this.uart, storage: this.storage });
+    this.device = Device.open({
+      uart: this.uart,
+      storage: this.storage,
+      ...(this.mic ? { mic: this.mic } : {}),
+    });
     this.initStatus = this.device.init();
     this.maxFrame = this.device.setMaxFrame(options.maxFrame ?? 128);
   }
@@ -132,7 +141,11 @@ export class WiredBoard {
       this.powerCut = undefined;
     }
     this.uart = new ByteQueueUart();
-    this.device = Device.open({ uart: this.uart, storage: this.storage });
+    this.device = Device.open({
+      uart: this.uart,
+      storage: this.storage,
+      ...(this.mic ? { mic: this.mic } : {}),
+    });
     this.initStatus = this.device.init();
     this.device.setMaxFrame(this.maxFrame);
     this.fromDevice.reset();

@@ -56,7 +56,7 @@ interface MonitorOpts {
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description(
-      "stream a spike file or audio through a board with a live view: spike raster, scores, the board's detections and step time, link health",
+      "stream a spike file or audio through a board, or watch it listen to its own microphone (--board-mic), with a live view: spike raster, scores, the board's detections and step time, link health",
     )
     .argument(
       '[input]',

@@ -101,7 +101,7 @@ interface StreamOpts {
 export function streamCommand(): Command {
   return new Command('stream')
     .description(
-      'stream a spike file, or audio (a .wav or - for stdin, with --model), through the model on a board; per-step results on stdout, summary on stderr',
+      "stream a spike file, audio (a .wav or - for stdin, with --model), or with --board-mic the board's own microphone, through the model on a board; per-step results on stdout, summary on stderr; Ctrl-C stops cleanly",
     )
     .argument(
       '[input]',

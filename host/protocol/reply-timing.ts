@@ -1,9 +1,11 @@
 /**
  * How long the host waits for a reply, and how often it asks again (docs/protocol.md, "Timeouts"). The link
- * counts as dead after (1 + retries) x timeoutMs without a reply. With `adaptive`, the host asks
- * again sooner within that time (client.ts): after the measured round trip (or
- * `firstRetransmitMs` before there is one), doubling per silent try up to timeoutMs. Safe for
- * every request: each is idempotent, or a same-seq repeat gets the board's remembered reply.
+ * counts as dead after (1 + retries) x timeoutMs without a reply, counted from when the board's
+ * expected work is done (a SPIKES frame's steps at the measured pace, client.ts). With `adaptive`,
+ * the host asks again sooner within that time: after the measured round trip (or
+ * `firstRetransmitMs` before there is one), doubling per silent try up to timeoutMs past the
+ * expected work. Safe for every request: each is idempotent, or a same-seq repeat gets the
+ * board's remembered reply.
  */
 export interface ReplyTiming {
   timeoutMs: number;
@@ -18,6 +20,16 @@ export const QUICK_REPLY: ReplyTiming = {
   retries: 4,
   adaptive: true,
   firstRetransmitMs: 100,
+};
+/**
+ * SPIKES: before the board's pace is measured its first reply gets the whole timeout, since a step
+ * under an interpreter may take tens of ms (the stream's first frame is a one-step probe, stream.ts).
+ */
+export const STEP_REPLY: ReplyTiming = {
+  timeoutMs: 500,
+  retries: 4,
+  adaptive: true,
+  firstRetransmitMs: 500,
 };
 /** UPLOAD_BEGIN (erases a slot), UPLOAD_END (reads it all back), COMMIT (loads the model). */
 export const SLOW_REPLY: ReplyTiming = {

@@ -14,6 +14,10 @@
  * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
  * RESULT never came is reported as lost.
  *
+ * The board's pace: each SPIKES frame's reply wait scales with the steps queued at the board up to
+ * its end (client.ts, round-trip.ts), so a slow but healthy board is waited for. While the client
+ * has measured no SPIKES round trip yet, the first frame is a probe: one step, alone in flight.
+ *
  * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
  * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
  * frame gathers the steps of a tick at high rates and carries a single step at low ones.
@@ -112,7 +116,11 @@ export interface StreamStats {
   detectionsLost: number;
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
-  /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms. */
+  /**
+   * Round trip of a SPIKES frame, send to its ack, in ms: of frames sent for the first time, or,
+   * when no such frame was acknowledged, of the resent ones (each send has its own seq, so its ack
+   * is unambiguous, but a resent frame's steps may have run already).
+   */
   latencyMs: LatencyStats;
 }
 
@@ -172,6 +180,7 @@ export async function* streamSpikes(
   const report =
     (options.scores ? Report.scores : 0) | (options.spikeLayer !== undefined ? Report.spikes : 0);
   const latency: number[] = [];
+  const resentLatency: number[] = [];
   const stats: StreamStats = {
     steps: 0,
     framesSent: 0,
@@ -187,7 +196,10 @@ export async function* streamSpikes(
     maxInFlight: 0,
     latencyMs: { p50: null, p99: null, samples: 0 },
   };
-  const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
+  const finish = (): StreamStats => ({
+    ...stats,
+    latencyMs: latencyStats(latency.length > 0 ? latency : resentLatency),
+  });
 
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
   let layout: ResultLayout | undefined;
@@ -251,8 +263,8 @@ export async function* streamSpikes(
     // A link or protocol failure, thrown once the steps the board ran have been handed out.
     let failure: { error: unknown } | undefined;
     // The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
-    // (the docs' 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that
-    // never gets anywhere.
+    // (the docs' 1 + 4 tries of 500 ms, after the steps outstanding at the measured pace) while
+    // frames were outstanding: silence, or go-back-N that never gets anywhere.
     let progressAt = performance.now(); // when gbn.boardNext last moved
     let progressMark = 0;
     let timeoutsSinceProgress = 0;
@@ -264,7 +276,7 @@ export async function* streamSpikes(
         return;
       }
       const silentMs = performance.now() - progressAt;
-      if (silentMs >= client.deadLinkMs('SPIKES')) {
+      if (silentMs >= client.deadLinkMs('SPIKES', gbn.sentEnd - gbn.boardNext)) {
         throw new LinkTimeoutError('SPIKES', timeoutsSinceProgress, silentMs);
       }
     };
@@ -272,13 +284,19 @@ export async function* streamSpikes(
       checkAlive();
       gbn.goBack();
     };
+    let probing = client.timingOf('SPIKES').adaptive && !client.measured('SPIKES');
     const send = (stepsAtMost: number): void => {
-      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, stepsAtMost), performance.now());
+      const frame = gbn.sent(
+        nextFrame(steps, gbn.nextStep, gbn.budget, probing ? 1 : stepsAtMost),
+        performance.now(),
+      );
       const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
       stats.maxInFlight = Math.max(stats.maxInFlight, gbn.inFlightCount);
-      client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes }).then(
+      // The board answers once it has run every step up to this frame's end.
+      const work = frame.first + frame.count - gbn.boardNext;
+      client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes, work }).then(
         (result) => push({ kind: 'reply', frame, result }),
         (error: unknown) =>
           push(
@@ -291,7 +309,7 @@ export async function* streamSpikes(
       // Once aborted nothing more goes out; what is in flight may still be acknowledged.
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
-      while (!aborted && !failure && gbn.canSend(steps.length)) {
+      while (!aborted && !failure && gbn.canSend(steps.length) && !(probing && gbn.inFlightCount > 0)) {
         let stepsAtMost = maxSteps;
         if (pacer) {
           const now = clock.now();
@@ -350,6 +368,7 @@ export async function* streamSpikes(
             continue;
           }
           const { result } = event;
+          probing = false;
           if (result.ok) {
             // A repeat is answered with the board's next step, which may lie past the repeated frame.
             const step = result.reply.nextStep - base;
@@ -359,11 +378,12 @@ export async function* streamSpikes(
               );
             }
             gbn.advanceTo(step);
-            if (!frame.retry && step === frame.first + frame.count) {
+            if (step === frame.first + frame.count) {
               const ms = performance.now() - frame.sentAt;
-              latency.push(ms);
-              if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
-              options.onLatency?.(ms);
+              const kept = frame.retry ? resentLatency : latency;
+              kept.push(ms);
+              if (kept.length > LATENCY_SAMPLES_KEPT) kept.shift();
+              if (!frame.retry) options.onLatency?.(ms);
             }
             gbn.acked(frame);
             // A repeat that reaches past where the board stands runs nothing (docs/protocol.md): the

@@ -1,14 +1,16 @@
 /*
  * board.c: the board-support interface (hs_board.h) on the MPS2 AN386: SysTick microsecond
- * clock, model storage in a RAM region that behaves like the NOR flash of a real part (QEMU keeps
- * no flash between runs: each run starts with zeroed slots, which the module reads as no model),
+ * clock, model storage in a file QEMU keeps (the machine has no flash of its own: the slots are a
+ * NOR image in MPS2_SLOTS_FILE, over semihosting, so a committed model survives a killed QEMU),
  * the log on UART1, WFI when idle, and no microphone (QEMU emulates none: audio reaches this board
  * as the serial protocol's AUDIO stream).
  */
 #include "mps2_an386.h"
 
 #include "hetsyn/hs_board.h"
+#include "hetsyn/hs_log.h"
 #include "hetsyn/hs_storage.h"
+#include "../semihosting/hs_semihost_flash.h"
 
 const hs_board_profile_t hs_board_profile = {
     .name = "mps2-an386",
@@ -27,9 +29,7 @@ static const hs_storage_layout_t s_layout = {
     .write_bytes = 4,
 };
 
-/* Neither loaded nor zeroed by the startup code (see mps2-an386.ld), like flash. */
-static uint8_t s_slots[2 * MPS2_SLOT_BYTES] __attribute__((section(".bss.model_slots"), aligned(4096)));
-static hs_ram_flash_t s_flash = {s_slots, sizeof s_slots, 0, 0};
+static hs_semihost_flash_t s_flash;
 static hs_storage_t s_storage;
 
 #define TICKS_PER_MS (MPS2_SYSCLK_HZ / 1000u)
@@ -48,7 +48,14 @@ void hs_board_init(void)
     SYST_RVR = TICKS_PER_MS - 1u;
     SYST_CVR = 0;
     SYST_CSR = 7u; /* processor clock, interrupt, enable */
-    (void)hs_storage_init(&s_storage, &s_layout, &hs_ram_flash_ops, &s_flash);
+    /* Without the file every storage call fails, which the module reports as STORAGE errors. */
+    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, 2u * MPS2_SLOT_BYTES) != 0) {
+        hs_line_t line;
+        hs_line_start(&line, "board: cannot open the slot file ");
+        hs_line_str(&line, MPS2_SLOTS_FILE);
+        hs_line_send(&line);
+    }
+    (void)hs_storage_init(&s_storage, &s_layout, &hs_semihost_flash_ops, &s_flash);
 }
 
 uint32_t hs_board_clock_us(void)

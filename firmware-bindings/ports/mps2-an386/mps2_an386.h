@@ -3,7 +3,6 @@
  * `-M mps2-an386` models it: the addresses, interrupts and clock this port uses.
  *
  *     0x00000000  ZBT SSRAM1, 4 MiB: code and read-only data ("flash" on this board)
- *     0x00200000    model slots, 2 x 128 KiB, emulated NOR (see mps2-an386.ld)
  *     0x20000000  ZBT SSRAM2/3, 4 MiB: data, WAMR pool, stacks
  *     0x40004000  UART0 (CMSDK APB): the protocol   (QEMU: first -serial)
  *     0x40005000  UART1 (CMSDK APB): the debug log  (QEMU: second -serial)
@@ -62,6 +61,11 @@ typedef struct cmsdk_uart {
 #define MPS2_UART_RX_BYTES 2048u
 #define MPS2_UART_TX_BYTES 2048u
 #define MPS2_SLOT_BYTES (128u * 1024u)
+/* The slots' NOR image on the machine running QEMU, relative to its working directory (board.c);
+ * make PORT_DEFS='-DMPS2_SLOTS_FILE=\"other.bin\"' names another. */
+#ifndef MPS2_SLOTS_FILE
+#define MPS2_SLOTS_FILE "hetsyn-slots.bin"
+#endif
 
 /* Interrupt handlers (in the vector table of startup.c). */
 void mps2_uart0_rx_irq(void);

@@ -64,7 +64,10 @@ function startQemu(elf: string, dir: string): Promise<Qemu> {
 
 function killed(qemu: Qemu): Promise<void> {
   return new Promise((resolve) => {
-    if (qemu.process.exitCode !== null || qemu.process.signalCode !== null) return resolve();
+    if (qemu.process.exitCode !== null || qemu.process.signalCode !== null) {
+      resolve();
+      return;
+    }
     qemu.process.once('exit', () => resolve());
     qemu.process.kill('SIGKILL');
   });
@@ -88,7 +91,10 @@ describe('MPS2 firmware under QEMU: a power cut during a flash', () => {
       return;
     }
     const skip = requireTools(QEMU);
-    if (skip) return t.skip(skip);
+    if (skip) {
+      t.skip(skip);
+      return;
+    }
 
     const first = await startQemu(ELF, dir);
     running.push(first);

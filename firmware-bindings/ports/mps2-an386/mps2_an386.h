@@ -20,12 +20,7 @@
 #define MPS2_UART0_TX_IRQ 1
 
 /* Cortex-M system registers. */
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define SCB_ICSR_PENDSTSET (1u << 26)
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 #define SCB_AIRCR_SYSRESET 0x05FA0004u
 
@@ -70,7 +65,6 @@ typedef struct cmsdk_uart {
 /* Interrupt handlers (in the vector table of startup.c). */
 void mps2_uart0_rx_irq(void);
 void mps2_uart0_tx_irq(void);
-void mps2_systick(void);
 
 /* The CMSDK UART driver (uart_cmsdk.c). */
 void mps2_uart_init(void);

@@ -3,13 +3,17 @@
  * (64 -> recurrent 128 -> readout 12) and the paper's SHD shape (700 -> recurrent 128 -> recurrent 64
  * -> readout 20), K = 16, about 5% of inputs spiking per step:
  *   - the float per-synapse reference (TypeScript, host/float/reference.ts): the paper's form;
- *   - a native C build of the same integer algorithm (bench/native/engine.c, gcc -O2).
- * Ratios are what to read: speedup = baseline time / .wasm time. `--json` prints one JSON object.
+ *   - native C builds of the same integer algorithm (bench/native/engine.c, gcc -O2 and
+ *     gcc -O3 -march=native; the ratio is against the faster).
+ * Ratios are what to read: speedup = baseline time / .wasm time. Then the deterministic measure:
+ * wasm instructions per 10 ms hop (bench/instruction-count.ts) of the shipped gsc12 model on its
+ * sample clips, front-end, engine and detection apart. `--json` prints one JSON object.
  */
 
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_WASM_PATH, openEngine } from '../host/wasm/module.js';
 import { estimateCost } from '../host/model/cost.js';
 import { writeHsm } from '../host/model/hsm-writer.js';
@@ -18,11 +22,17 @@ import { FloatReference } from '../host/float/reference.js';
 import { quantize } from '../host/quantize/quantize.js';
 import { encodeSpikeBinary } from '../host/spikes/spike-file.js';
 import type { LayerKind } from '../host/model/hsm.js';
-import { timeNative } from './native.js';
+import { NATIVE_O2, NATIVE_O3_NATIVE, timeNative, type NativeTiming } from './native.js';
+import { batchMs, median, ROUNDS, timePasses, warmUp } from './timing.js';
 import { benchSerial, type SerialBench } from './serial.js';
 import { benchTraining, CLIP_STEPS } from './train.js';
 import { FNV_OFFSET, fnv1aScores } from './checksum.js';
 import { hex32 } from '../host/model/crc32.js';
+import { measureHopCost } from './instruction-count.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const HOP_MODEL = 'models/gsc12-kws.hsm';
+const HOP_SAMPLES = 'models/samples/gsc12';
 
 const STEPS = 1000;
 const INPUT_RATE = 0.05;
@@ -60,52 +70,16 @@ const SHAPES: Shape[] = [
   },
 ];
 
-const WARMUP_MS = 600;
-
-/** Batches each baseline and the .wasm are timed in; the best batch mean counts for each. */
-const BATCHES = 5;
-
-/**
- * Wall time of one pass: the mean over a batch of passes, best of BATCHES batches. The best batch
- * is the one least disturbed by other work on the machine; the native baseline is timed the same
- * way (timeNativeBest), so the ratios compare like with like.
- */
-function timePasses(pass: () => void, budgetMs: number, minPasses: number): number {
-  // V8 runs wasm in its baseline tier first and optimises hot functions later, in the background;
-  // time-based warm-up lets that finish so both shapes are measured in the optimised tier.
-  const warmupEnd = performance.now() + WARMUP_MS;
-  do pass();
-  while (performance.now() < warmupEnd);
-  let best = Infinity;
-  for (let batch = 0; batch < BATCHES; batch++) {
-    let passes = 0;
-    const start = performance.now();
-    while (passes < minPasses || performance.now() - start < budgetMs / BATCHES) {
-      pass();
-      passes++;
-    }
-    best = Math.min(best, (performance.now() - start) / passes);
-  }
-  return best;
-}
-
-function timeNativeBest(
-  modelPath: string,
-  spikesPath: string,
-  repeats: number,
-): { nsPerStep: number; checksum: string } {
-  let best = { nsPerStep: Infinity, checksum: '' };
-  for (let batch = 0; batch < BATCHES; batch++) {
-    const run = timeNative(modelPath, spikesPath, Math.max(1, Math.ceil(repeats / BATCHES)));
-    if (run.nsPerStep < best.nsPerStep) best = run;
-  }
-  return best;
-}
+/** CPU time each contender gets per round of the interleaved measurement (bench/timing.ts). */
+const ROUND_MS = 200;
 
 interface ShapeResult {
   shape: Shape;
   wasmNsPerStep: number;
   floatNsPerStep: number;
+  nativeO2NsPerStep: number;
+  nativeO3NsPerStep: number;
+  /** The faster native build's time: the baseline the .wasm is compared against. */
   nativeNsPerStep: number;
   nativeMatchesWasm: boolean;
   stateBytesBucketed: number;
@@ -148,14 +122,10 @@ function benchShape(shape: Shape, dir: string): ShapeResult {
   const hiddenRates = info.layers.flatMap((layer, l) =>
     layer.kind === 'readout' ? [] : [(spikeTotals[l] ?? 0) / (STEPS * layer.neuronCount)],
   );
-  const wasmMs = timePasses(
-    () => {
-      engine.reset();
-      for (const channels of train.steps) engine.step(channels);
-    },
-    1500,
-    5,
-  );
+  const stepping = (): void => {
+    engine.reset();
+    for (const channels of train.steps) engine.step(channels);
+  };
 
   const reference = new FloatReference(float);
   const floatMs = timePasses(
@@ -171,15 +141,29 @@ function benchShape(shape: Shape, dir: string): ShapeResult {
   const spikesPath = join(dir, `${shape.key}.spk`);
   writeFileSync(modelPath, bytes);
   writeFileSync(spikesPath, encodeSpikeBinary(train, shape.inputCount));
-  const repeats = Math.max(3, Math.ceil((1500 * 1e6) / Math.max(1, wasmMs * 1e6)));
-  const native = timeNativeBest(modelPath, spikesPath, repeats);
+  // The .wasm and both native builds take turns, round after round, so a change of load on the
+  // machine meets all three alike; each one's figure is the median of its rounds.
+  warmUp(stepping);
+  const repeats = Math.max(3, Math.ceil(ROUND_MS / batchMs(stepping, ROUND_MS, 3)));
+  const wasm: number[] = [];
+  const o2: NativeTiming[] = [];
+  const o3: NativeTiming[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    wasm.push(batchMs(stepping, ROUND_MS, 3));
+    o2.push(timeNative(modelPath, spikesPath, repeats, NATIVE_O2));
+    o3.push(timeNative(modelPath, spikesPath, repeats, NATIVE_O3_NATIVE));
+  }
+  const nativeO2NsPerStep = median(o2.map((t) => t.nsPerStep));
+  const nativeO3NsPerStep = median(o3.map((t) => t.nsPerStep));
 
   return {
     shape,
-    wasmNsPerStep: (wasmMs * 1e6) / STEPS,
+    wasmNsPerStep: (median(wasm) * 1e6) / STEPS,
     floatNsPerStep: (floatMs * 1e6) / STEPS,
-    nativeNsPerStep: native.nsPerStep,
-    nativeMatchesWasm: native.checksum === wasmChecksum,
+    nativeO2NsPerStep,
+    nativeO3NsPerStep,
+    nativeNsPerStep: Math.min(nativeO2NsPerStep, nativeO3NsPerStep),
+    nativeMatchesWasm: [...o2, ...o3].every((t) => t.checksum === wasmChecksum),
     stateBytesBucketed: cost.dynamicStateBytes,
     stateBytesPerSynapse: cost.perSynapseStateBytes,
     hiddenRates,
@@ -214,6 +198,8 @@ async function main(): Promise<void> {
       process.stderr.write(`bench: ${shape.title} ...\n`);
       return benchShape(shape, dir);
     });
+    process.stderr.write('bench: wasm instructions per hop ...\n');
+    const hopCost = measureHopCost(readFileSync(join(REPO_ROOT, HOP_MODEL)), join(REPO_ROOT, HOP_SAMPLES));
     process.stderr.write('bench: training step (BPTT) ...\n');
     const training = benchTraining(timePasses, INPUT_RATE);
     process.stderr.write('bench: serial path (hetsyn board on a pty) ...\n');
@@ -228,8 +214,24 @@ async function main(): Promise<void> {
       shd_steps_per_s: round(1e9 / shd.wasmNsPerStep, 0),
       speedup_vs_float_ref: round(shd.floatNsPerStep / shd.wasmNsPerStep, 2),
       speedup_vs_native_c: round(shd.nativeNsPerStep / shd.wasmNsPerStep, 3),
+      speedup_vs_native_c_o2: round(shd.nativeO2NsPerStep / shd.wasmNsPerStep, 3),
       kws_speedup_vs_float_ref: round(kws.floatNsPerStep / kws.wasmNsPerStep, 2),
       kws_speedup_vs_native_c: round(kws.nativeNsPerStep / kws.wasmNsPerStep, 3),
+      kws_speedup_vs_native_c_o2: round(kws.nativeO2NsPerStep / kws.wasmNsPerStep, 3),
+      shd_us_per_step: {
+        wasm: round(shd.wasmNsPerStep / 1000, 2),
+        native_o2: round(shd.nativeO2NsPerStep / 1000, 2),
+        native_o3_march_native: round(shd.nativeO3NsPerStep / 1000, 2),
+      },
+      kws_us_per_step: {
+        wasm: round(kws.wasmNsPerStep / 1000, 2),
+        native_o2: round(kws.nativeO2NsPerStep / 1000, 2),
+        native_o3_march_native: round(kws.nativeO3NsPerStep / 1000, 2),
+      },
+      wasm_instr_per_hop_frontend: round(hopCost.frontendMean, 0),
+      wasm_instr_per_hop_engine: round(hopCost.engineMean, 0),
+      wasm_instr_per_hop_engine_p99: hopCost.engineP99,
+      wasm_instr_per_hop_detect: round(hopCost.detectMean, 0),
       shd_state_bytes_bucketed: shd.stateBytesBucketed,
       shd_state_bytes_per_synapse: shd.stateBytesPerSynapse,
       shd_state_ratio: round(shd.stateBytesPerSynapse / shd.stateBytesBucketed, 1),
@@ -253,14 +255,16 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify(summary) + '\n');
       return;
     }
+    const us = (ns: number): string => `${(ns / 1000).toFixed(2)} us`.padStart(11);
     const line = (r: ShapeResult): string =>
       [
         r.shape.title.padEnd(36),
-        `${(r.wasmNsPerStep / 1000).toFixed(2)} us`.padStart(11),
-        `${(r.floatNsPerStep / 1000).toFixed(2)} us`.padStart(11),
-        `${(r.nativeNsPerStep / 1000).toFixed(2)} us`.padStart(11),
+        us(r.wasmNsPerStep),
+        us(r.floatNsPerStep),
+        us(r.nativeO2NsPerStep).padStart(12),
+        us(r.nativeO3NsPerStep).padStart(19),
         `${(r.floatNsPerStep / r.wasmNsPerStep).toFixed(1)}x`.padStart(9),
-        (r.nativeNsPerStep / r.wasmNsPerStep).toFixed(2).padStart(9),
+        (r.nativeNsPerStep / r.wasmNsPerStep).toFixed(2).padStart(10),
         r.hiddenRates
           .map((x) => (x * 100).toFixed(1) + '%')
           .join('/')
@@ -269,13 +273,18 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `hetsyn.wasm ${summary.wasm_bytes} bytes; ${STEPS} steps at ${INPUT_RATE * 100}% input activity, K = ${LEVELS}`,
+        `CPU time per step, median of ${ROUNDS} interleaved rounds; "vs native" against the faster native build`,
         '',
-        'network                              .wasm/step  float/step  native/step  vs float  vs native  hidden rate',
+        'network                              .wasm/step  float/step  native -O2  -O3 -march=native  vs float  vs native  hidden rate',
         line(kws),
         line(shd),
         '',
         `SHD state: ${shd.stateBytesBucketed} B bucketed vs ${shd.stateBytesPerSynapse} B per-synapse f32 (${summary.shd_state_ratio}x smaller)`,
         `native C and .wasm outputs identical: ${summary.native_c_matches_wasm ? 'yes' : 'NO'}`,
+        '',
+        `wasm instructions per 10 ms hop (${HOP_MODEL}, ${hopCost.clips} clips of ${HOP_SAMPLES}, ${hopCost.hops} hops):`,
+        `  front-end ${summary.wasm_instr_per_hop_frontend} mean; engine ${summary.wasm_instr_per_hop_engine} mean, ` +
+          `${summary.wasm_instr_per_hop_engine_p99} p99; detection ${summary.wasm_instr_per_hop_detect} mean`,
         '',
         `training (KWS shape, rho per synapse, one ${CLIP_STEPS}-step clip): BPTT ${summary.train_bptt_ms_per_clip} ms per clip, ` +
           `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,

@@ -47,6 +47,8 @@ export type { Transport } from './transport/transport.js';
 export { BoardClient, type DeviceResult } from './protocol/client.js';
 export { flashModel, type FlashOutcome, type UploadProgress } from './protocol/upload.js';
 export { runStream, streamSpikes, type StreamOptions, type StreamStep } from './protocol/stream.js';
+export { streamAudio } from './protocol/audio-sender.js';
+export { openPcmInput, type PcmInput } from './audio/pcm-input.js';
 export type { HelloInfo } from './protocol/messages.js';
 export { formatDeviceError, type DeviceError } from './protocol/device-errors.js';
 export { startVirtualBoard, type VirtualBoardOptions } from './board/virtual-board.js';

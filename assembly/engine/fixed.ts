@@ -24,5 +24,12 @@ export function sat32(x: i64): i32 {
  */
 @inline
 export function decay(x: i32, alphaQ16: u32): i32 {
-  return <i32>((<i64>x * <i64>alphaQ16 + 0x8000 - <i64>(x >>> 31)) >> 16);
+  return decayWide(<i64>x, <i64>alphaQ16);
+}
+
+/** decay() of an x and an alpha already widened (x sign-, alpha zero-extended): the unrolled
+ *  output pass widens each alpha once per layer and each x once for its sum and its decay. */
+@inline
+export function decayWide(x: i64, alphaQ16: i64): i32 {
+  return <i32>((x * alphaQ16 + 0x8000 + (x >> 63)) >> 16);
 }

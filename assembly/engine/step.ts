@@ -19,7 +19,7 @@
 
 import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from '../model/network';
 import { State } from './state';
-import { I32_MAX, addSat, decay, sat32 } from './fixed';
+import { I32_MAX, addSat, decay, decayWide, sat32 } from './fixed';
 
 /** Runs one step on the `inputCount` channels in State.inputList (validated by the caller). */
 export function stepNetwork(inputCount: u32): void {
@@ -39,10 +39,8 @@ export function stepNetwork(inputCount: u32): void {
       saturatingRows(L, L.spikeList, recurrent, L.inputCount);
       L.absBound = <u64>I32_MAX + 1;
     }
-    if (L.kind == KIND_READOUT) {
-      writeScores(L);
-    } else {
-      fire(L);
+    outputs(L);
+    if (L.kind != KIND_READOUT) {
       list = L.spikeList;
       count = L.spikeCount;
     }
@@ -62,58 +60,72 @@ function measureAbsMax(L: Layer): u64 {
   return max;
 }
 
-/** Adds the weights of every synapse in the listed rows (row = list entry + rowOffset), with plain
- *  additions: the caller's L.absBound proves none can overflow. */
+/**
+ * Adds the weights of every synapse in the listed rows (row = list entry + rowOffset), with plain
+ * additions: the caller's L.absBound proves none can overflow. One loop per layout, chosen once
+ * per call; the layout's literals specialise each @inline loop below.
+ */
 function exactRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
-  addRows(L, list, count, rowOffset, true);
-}
-
-/** exactRows with saturating additions, for when L.absBound cannot rule out an overflow. */
-function saturatingRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
-  addRows(L, list, count, rowOffset, false);
-}
-
-// One function per mode: the literal `exact` and the layout's literals specialise each @inline loop
-// below. (Inlined twice into one function, this dispatcher's copies get folded back into one with
-// the mode tested per synapse.)
-@inline
-function addRows(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
   if (count == 0) return;
   const bits = L.bucketBits;
   if (L.sparse) {
-    if (bits == 0) sparseRows(L, list, count, rowOffset, 0, exact);
-    else if (bits == 4) sparseRows(L, list, count, rowOffset, 4, exact);
-    else sparseRows(L, list, count, rowOffset, 8, exact);
+    if (bits == 0) sparseRows(L, list, count, rowOffset, 0);
+    else if (bits == 4) sparseRows(L, list, count, rowOffset, 4);
+    else sparseRows(L, list, count, rowOffset, 8);
   } else {
-    if (bits == 0) denseRowsOneSlot(L, list, count, rowOffset, exact);
-    else if (bits == 4) denseRowsNibbles(L, list, count, rowOffset, exact);
-    else denseRowsBytes(L, list, count, rowOffset, exact);
+    if (bits == 0) denseRowsOneSlot(L, list, count, rowOffset);
+    else if (bits == 4) denseRowsNibbles(L, list, count, rowOffset);
+    else denseRowsBytes(L, list, count, rowOffset);
+  }
+}
+
+/**
+ * exactRows with saturating additions, for when L.absBound cannot rule out an overflow: only a
+ * state really near 2^31 takes it, so it is one compact loop for every layout (the layout tested
+ * per synapse; a copy of exactRows' specialised loops cost the module ~1.2 KB). Each slot gets at
+ * most one addition per row and rows go in list order, so the saturations happen as in the spec.
+ */
+function saturatingRows(L: Layer, list: usize, count: u32, rowOffset: u32): void {
+  const n = <usize>L.neuronCount;
+  const bits = L.bucketBits;
+  const stride = (<usize>L.stateWidth) << 2;
+  for (let e: u32 = 0; e < count; e++) {
+    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
+    const first = L.sparse ? <usize>load<u32>(L.rowStart + (row << 2)) : row * n;
+    const end = L.sparse ? <usize>load<u32>(L.rowStart + ((row + 1) << 2)) : first + n;
+    for (let s = first; s < end; s++) {
+      const j = L.sparse ? <usize>load<u16>(L.column + (s << 1)) : s - first;
+      let level: usize = 0;
+      if (bits == 4) level = ((<usize>load<u8>(L.synapseLevel + (s >> 1))) >> ((s & 1) << 2)) & 15;
+      else if (bits == 8) level = <usize>load<u8>(L.synapseLevel + s);
+      const slot = L.sums + j * stride + (level << 2);
+      store<i32>(slot, addSat(load<i32>(slot), (<i32>load<i8>(L.weight + s)) << L.weightShift));
+    }
   }
 }
 
 
 @inline
-function addWeight(slot: usize, weight: usize, shift: u32, exact: bool): void {
-  const w = (<i32>load<i8>(weight)) << shift;
-  store<i32>(slot, exact ? load<i32>(slot) + w : addSat(load<i32>(slot), w));
+function addWeight(slot: usize, weight: usize, shift: u32): void {
+  store<i32>(slot, load<i32>(slot) + ((<i32>load<i8>(weight)) << shift));
 }
 
 
 @inline
-function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const sums = L.sums;
   for (let e: u32 = 0; e < count; e++) {
     const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const weights = L.weight + row * n;
-    for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift, exact);
+    for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift);
   }
 }
 
 
 @inline
-function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
@@ -123,18 +135,23 @@ function denseRowsBytes(L: Layer, list: usize, count: u32, rowOffset: u32, exact
     const levels = L.synapseLevel + row * n;
     let slot = L.sums;
     for (let j: usize = 0; j < n; j++) {
-      addWeight(slot + ((<usize>load<u8>(levels + j)) << 2), weights + j, shift, exact);
+      addWeight(slot + ((<usize>load<u8>(levels + j)) << 2), weights + j, shift);
       slot += stride;
     }
   }
 }
 
-/** Two synapses per level byte: low nibble for the even synapse index, high for the odd one. */
+/**
+ * Two synapses per level byte: low nibble for the even synapse index, high for the odd one. With
+ * K = 16 (a 64-byte stride, the shipped models' K), runs of 8 synapses are unrolled: one load for
+ * their 8 levels and constant offsets for their slots.
+ */
 @inline
-function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exact: bool): void {
+function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
+  const by8 = stride == 64;
   for (let e: u32 = 0; e < count; e++) {
     const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
     const first = row * n;
@@ -143,27 +160,56 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32, exa
     let slot = L.sums;
     let j: usize = 0;
     if ((first & 1) != 0) {
-      addWeight(slot + (((<usize>load<u8>(levels)) >> 4) << 2), weights, shift, exact);
+      addWeight(slot + (((<usize>load<u8>(levels)) >> 4) << 2), weights, shift);
       levels++;
       weights++;
       slot += stride;
       j = 1;
     }
+    if (by8) {
+      for (; j + 8 <= n; j += 8) {
+        addEight(slot, weights, <usize>load<u32>(levels), shift);
+        levels += 4;
+        weights += 8;
+        slot += 512;
+      }
+    }
     for (; j + 1 < n; j += 2) {
       const pair = <usize>load<u8>(levels);
-      addWeight(slot + ((pair & 15) << 2), weights, shift, exact);
-      addWeight(slot + stride + ((pair >> 4) << 2), weights + 1, shift, exact);
+      addWeight(slot + ((pair & 15) << 2), weights, shift);
+      addWeight(slot + stride + ((pair >> 4) << 2), weights + 1, shift);
       levels++;
       weights += 2;
       slot += stride << 1;
     }
-    if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift, exact);
+    if (j < n) addWeight(slot + (((<usize>load<u8>(levels)) & 15) << 2), weights, shift);
   }
+}
+
+/** Plain additions of 8 weights into the slots their 8 nibble levels `v` pick, 64 bytes apart. */
+@inline
+function addEight(slot: usize, weights: usize, v: usize, shift: u32): void {
+  let a = slot + ((v << 2) & 60);
+  store<i32>(a, load<i32>(a) + ((<i32>load<i8>(weights)) << shift));
+  a = slot + ((v >> 2) & 60);
+  store<i32>(a, load<i32>(a, 64) + ((<i32>load<i8>(weights, 1)) << shift), 64);
+  a = slot + ((v >> 6) & 60);
+  store<i32>(a, load<i32>(a, 128) + ((<i32>load<i8>(weights, 2)) << shift), 128);
+  a = slot + ((v >> 10) & 60);
+  store<i32>(a, load<i32>(a, 192) + ((<i32>load<i8>(weights, 3)) << shift), 192);
+  a = slot + ((v >> 14) & 60);
+  store<i32>(a, load<i32>(a, 256) + ((<i32>load<i8>(weights, 4)) << shift), 256);
+  a = slot + ((v >> 18) & 60);
+  store<i32>(a, load<i32>(a, 320) + ((<i32>load<i8>(weights, 5)) << shift), 320);
+  a = slot + ((v >> 22) & 60);
+  store<i32>(a, load<i32>(a, 384) + ((<i32>load<i8>(weights, 6)) << shift), 384);
+  a = slot + ((v >> 26) & 60);
+  store<i32>(a, load<i32>(a, 448) + ((<i32>load<i8>(weights, 7)) << shift), 448);
 }
 
 
 @inline
-function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32, exact: bool): void {
+function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32): void {
   const shift = L.weightShift;
   const stride = (<usize>L.stateWidth) << 2;
   for (let e: u32 = 0; e < count; e++) {
@@ -174,16 +220,15 @@ function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32
       if (bits == 4) level = ((<usize>load<u8>(L.synapseLevel + (s >> 1))) >> ((s & 1) << 2)) & 15;
       else if (bits == 8) level = <usize>load<u8>(L.synapseLevel + s);
       const j = <usize>load<u16>(L.column + (s << 1));
-      addWeight(L.sums + j * stride + (level << 2), L.weight + s, shift, exact);
+      addWeight(L.sums + j * stride + (level << 2), L.weight + s, shift);
     }
   }
 }
 
 /**
- * sum_k S[j][k] in 64 bits, then each S[j][k] decayed for the next step (spec step 1, early).
- * `oneSlot` is L.bucketBits == 0 (one slot per neuron, decayed by the neuron's level), read by
- * the caller once per layer. What stays per neuron is a test of that local: a neuron loop
- * specialised per layout, like the row loops, would cost the module ~270 bytes.
+ * sum_k S[j][k] in 64 bits, then each S[j][k] decayed for the next step (spec step 1, early): the
+ * reference loop, for any width. `oneSlot` is L.bucketBits == 0 (one slot per neuron, decayed by
+ * the neuron's level), read by the caller once per layer.
  */
 @inline
 function sumThenDecay(L: Layer, j: u32, oneSlot: bool): i64 {
@@ -206,35 +251,148 @@ function sumThenDecay(L: Layer, j: u32, oneSlot: bool): i64 {
   return sum;
 }
 
-/** Spec steps 2 and 4 of a spiking layer: R from z[t-1], v, the new spikes and spike list. */
-function fire(L: Layer): void {
+/** sumThenDecay for K = 16, unrolled: constant offsets, the alphas widened in the caller's locals. */
+@inline
+function sumThenDecay16(
+  s: usize,
+  a0: i64,
+  a1: i64,
+  a2: i64,
+  a3: i64,
+  a4: i64,
+  a5: i64,
+  a6: i64,
+  a7: i64,
+  a8: i64,
+  a9: i64,
+  a10: i64,
+  a11: i64,
+  a12: i64,
+  a13: i64,
+  a14: i64,
+  a15: i64,
+): i64 {
+  const x0 = <i64>load<i32>(s, 0);
+  store<i32>(s, decayWide(x0, a0), 0);
+  const x1 = <i64>load<i32>(s, 4);
+  store<i32>(s, decayWide(x1, a1), 4);
+  const x2 = <i64>load<i32>(s, 8);
+  store<i32>(s, decayWide(x2, a2), 8);
+  const x3 = <i64>load<i32>(s, 12);
+  store<i32>(s, decayWide(x3, a3), 12);
+  const x4 = <i64>load<i32>(s, 16);
+  store<i32>(s, decayWide(x4, a4), 16);
+  const x5 = <i64>load<i32>(s, 20);
+  store<i32>(s, decayWide(x5, a5), 20);
+  const x6 = <i64>load<i32>(s, 24);
+  store<i32>(s, decayWide(x6, a6), 24);
+  const x7 = <i64>load<i32>(s, 28);
+  store<i32>(s, decayWide(x7, a7), 28);
+  const x8 = <i64>load<i32>(s, 32);
+  store<i32>(s, decayWide(x8, a8), 32);
+  const x9 = <i64>load<i32>(s, 36);
+  store<i32>(s, decayWide(x9, a9), 36);
+  const x10 = <i64>load<i32>(s, 40);
+  store<i32>(s, decayWide(x10, a10), 40);
+  const x11 = <i64>load<i32>(s, 44);
+  store<i32>(s, decayWide(x11, a11), 44);
+  const x12 = <i64>load<i32>(s, 48);
+  store<i32>(s, decayWide(x12, a12), 48);
+  const x13 = <i64>load<i32>(s, 52);
+  store<i32>(s, decayWide(x13, a13), 52);
+  const x14 = <i64>load<i32>(s, 56);
+  store<i32>(s, decayWide(x14, a14), 56);
+  const x15 = <i64>load<i32>(s, 60);
+  store<i32>(s, decayWide(x15, a15), 60);
+  return x0 + x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11 + x12 + x13 + x14 + x15;
+}
+
+/** Level k's alpha, widened, when the layer takes the unrolled pass (0 otherwise: unused). */
+@inline
+function alphaWide(L: Layer, k: usize, unrolled: bool): i64 {
+  return unrolled ? <i64>load<u32>(L.levelDecayQ16 + (k << 2)) : 0;
+}
+
+/**
+ * Spec steps 2 and 4, and step 1 of the next step, for every neuron: the sum of its slots (each
+ * decayed in place), then for a spiking layer R from z[t-1], v, the new spikes and spike list, for
+ * the readout its score. One neuron loop for both kinds (a loop-invariant test per neuron): a
+ * second copy of the unrolled sum would cost the module ~600 bytes.
+ */
+function outputs(L: Layer): void {
   const n = L.neuronCount;
-  const resetDecay = L.resetDecayQ16;
+  const readout = L.kind == KIND_READOUT;
+  const resetDecay = <i64>L.resetDecayQ16;
   const oneSlot = L.bucketBits == 0;
+  const unrolled = L.stateWidth == 16;
+  const a0 = alphaWide(L, 0, unrolled);
+  const a1 = alphaWide(L, 1, unrolled);
+  const a2 = alphaWide(L, 2, unrolled);
+  const a3 = alphaWide(L, 3, unrolled);
+  const a4 = alphaWide(L, 4, unrolled);
+  const a5 = alphaWide(L, 5, unrolled);
+  const a6 = alphaWide(L, 6, unrolled);
+  const a7 = alphaWide(L, 7, unrolled);
+  const a8 = alphaWide(L, 8, unrolled);
+  const a9 = alphaWide(L, 9, unrolled);
+  const a10 = alphaWide(L, 10, unrolled);
+  const a11 = alphaWide(L, 11, unrolled);
+  const a12 = alphaWide(L, 12, unrolled);
+  const a13 = alphaWide(L, 13, unrolled);
+  const a14 = alphaWide(L, 14, unrolled);
+  const a15 = alphaWide(L, 15, unrolled);
+  // The layer's arrays in locals: a store may alias any field of L, which would be reloaded.
+  const sums = L.sums;
+  const drive = L.drive;
+  const threshold = L.threshold;
+  const reset = L.reset;
+  const potentials = L.potentials;
+  const spikes = L.spikes;
+  const spikeList = L.spikeList;
+  const scores = State.scores;
   let count: u32 = 0;
   for (let j: u32 = 0; j < n; j++) {
     const at = (<usize>j) << 2;
-    const theta = load<i32>(L.threshold + at);
-    const r = addSat(decay(load<i32>(L.reset + at), resetDecay), load<u8>(L.spikes + j) != 0 ? theta : 0);
-    store<i32>(L.reset + at, r);
-    const v = sat32(sumThenDecay(L, j, oneSlot) + <i64>load<i32>(L.drive + at) - <i64>r);
-    store<i32>(L.potentials + at, v);
+    const sum = unrolled
+      ? sumThenDecay16(
+          sums + ((<usize>j) << 6),
+          a0,
+          a1,
+          a2,
+          a3,
+          a4,
+          a5,
+          a6,
+          a7,
+          a8,
+          a9,
+          a10,
+          a11,
+          a12,
+          a13,
+          a14,
+          a15,
+        )
+      : sumThenDecay(L, j, oneSlot);
+    if (readout) {
+      store<i32>(scores + at, sat32(sum + <i64>load<i32>(drive + at)));
+      continue;
+    }
+    const theta = load<i32>(threshold + at);
+    // addSat as sat32 of the 64-bit sum (the same value), on the widened reset decay.
+    const kick: i64 = load<u8>(spikes + j) != 0 ? <i64>theta : 0;
+    const r = sat32(<i64>decayWide(<i64>load<i32>(reset + at), resetDecay) + kick);
+    store<i32>(reset + at, r);
+    const v = sat32(sum + <i64>load<i32>(drive + at) - <i64>r);
+    store<i32>(potentials + at, v);
     const spike = v >= theta;
-    store<u8>(L.spikes + j, <u8>spike);
+    store<u8>(spikes + j, <u8>spike);
     if (spike) {
-      store<u16>(L.spikeList + ((<usize>count) << 1), <u16>j);
+      store<u16>(spikeList + ((<usize>count) << 1), <u16>j);
       count++;
     }
   }
-  L.spikeCount = count;
-}
-
-function writeScores(L: Layer): void {
-  const oneSlot = L.bucketBits == 0;
-  for (let j: u32 = 0; j < L.neuronCount; j++) {
-    const at = (<usize>j) << 2;
-    store<i32>(State.scores + at, sat32(sumThenDecay(L, j, oneSlot) + <i64>load<i32>(L.drive + at)));
-  }
+  if (!readout) L.spikeCount = count;
 }
 
 function accumulateDecision(): void {

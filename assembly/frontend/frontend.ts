@@ -83,8 +83,7 @@ function cos512(a: u32): i32 {
 /** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
 @inline
 function sin512(a: u32): i32 {
-  const i: u32 = a <= 128 ? a : 256 - a;
-  return <i32>load<i16>(SIN_Q15 + (i << 1));
+  return <i32>load<i16>(SIN_Q15 + ((a <= 128 ? a : 256 - a) << 1));
 }
 
 /** log2(x) in Q16 for x >= 1 (0 for x = 0): exponent from clz, mantissa from LOG2_Q16. */
@@ -97,12 +96,6 @@ export function log2Q16(x: u64): u32 {
   const lo = load<u32>(LOG2_Q16 + (i << 2));
   const hi = load<u32>(LOG2_Q16 + ((i + 1) << 2));
   return ((63 - z) << 16) + lo + <u32>((<u64>(hi - lo) * f + 0x8000) >> 16);
-}
-
-/** (p + 2^(s-1)) >> s with the half rounded away from zero. */
-@inline
-function roundShift(p: i64, s: i64): i64 {
-  return (p + ((<i64>1) << (s - 1)) - <i64>(p < 0)) >> s;
 }
 
 /**
@@ -141,6 +134,9 @@ export function configure(sampleRateHz: u32, bands: u32, windowMs: u32, hopMs: u
     const q: i32 = (((<i32>32767) << 8) - c + 256) >> 9; // (1 - cos) / 2 in Q15, rounded
     store<u16>(WINDOW + (i << 1), <u16>q);
   }
+  // Zero weights past the window, so the FFT's input needs no test there (the samples those
+  // weights meet, if any, are stale).
+  for (let i: u32 = w; i < n; i++) store<u16>(WINDOW + (i << 1), 0);
 
   // The filterbank: bin k at frequency k * rate / n has u_k = log2(700 n + k rate) - log2(700 n);
   // the band edges split [0, u(rate / 2)] into bands + 1 equal segments. Bin k lies in segment
@@ -195,12 +191,14 @@ export function nextStep(): i32 {
   spectrum();
   melEnergies();
   encode();
-  // Drop one hop of samples.
+  // Drop one hop of samples: moved forwards 4 at a time (a hop is at least 8 samples, so no
+  // 8-byte move reads what an earlier one wrote), the last 0-3 one by one.
   const hop = Frontend.hop;
   const keep = Frontend.have - hop;
-  for (let i: u32 = 0; i < keep; i++) {
-    store<i16>(SAMPLES + (i << 1), load<i16>(SAMPLES + ((i + hop) << 1)));
-  }
+  const from = SAMPLES + (hop << 1);
+  let i: usize = 0;
+  for (; i + 8 <= keep << 1; i += 8) store<u64>(SAMPLES + i, load<u64>(from + i));
+  for (; i < keep << 1; i += 2) store<i16>(SAMPLES + i, load<i16>(from + i));
   Frontend.have = keep;
   return <i32>Frontend.spikeCount;
 }
@@ -213,70 +211,199 @@ export function spikeCount(): u32 {
   return Frontend.spikeCount;
 }
 
+/** rhaz(q, 1) for an i32 q: floor for q < 0, (q + 1) >> 1 otherwise (each stage's halving). */
+@inline
+function half(q: i32): i32 {
+  return (q + <i32>(q >= 0)) >> 1;
+}
+
+/** rhaz(p, 15) of a 64-bit product sum, as i32: a twiddled value at the input's scale. */
+@inline
+function q15(p: i64): i32 {
+  return <i32>((p + 0x4000 + (p >> 63)) >> 15);
+}
+
+/** The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0). */
+@inline
+function windowed(i: u32): i32 {
+  const p = <i32>load<i16>(i << 1, SAMPLES) * <i32>load<u16>(i << 1, WINDOW);
+  return (p + (1 << (14 - INPUT_SHIFT)) - <i32>(p < 0)) >> (15 - INPUT_SHIFT);
+}
+
 /**
  * Windowed frame -> RE/IM = DFT(x << INPUT_SHIFT) / n: samples enter in bit-reversed order, and
  * each of the log2(n) decimation-in-time stages halves its outputs (rounded half away from zero),
- * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits.
+ * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits. The sums of
+ * a butterfly stay below 2^23, so only its products are 64-bit.
+ *
+ * Stages 1 and 2 are fused with the reordering: samples i, i + n/2, i + n/4, i + 3n/4 land at
+ * j = rev(i) .. j + 3, and their four butterflies have the twiddles 0 and n/4 (cos and sin 32767 or
+ * 0) on inputs whose IM is 0, so each reduces to one product. Later stages go two at a time and
+ * take one twiddle per k for every block (the results do not depend on the order butterflies run
+ * in, as long as each reads what the stage before wrote).
  */
 function spectrum(): void {
   const bits = Frontend.fftBits;
   const n: u32 = 1 << bits;
-  const w = Frontend.window;
-  for (let i: u32 = 0; i < n; i++) {
-    let x: i32 = 0;
-    if (i < w) {
-      const p = <i32>load<i16>(SAMPLES + (i << 1)) * <i32>load<u16>(WINDOW + (i << 1));
-      x = <i32>roundShift(<i64>p, 15 - INPUT_SHIFT);
+  const quarter = n >> 2;
+  let j: u32 = 0; // rev(i), stepped by adding one at the top bit and carrying downwards
+  for (let i: u32 = 0; i < quarter; i++) {
+    const x0 = windowed(i);
+    const x2 = windowed(i + quarter);
+    const t1 = q15(<i64>windowed(i + (quarter << 1)) * 32767);
+    const t3 = q15(<i64>windowed(i + quarter * 3) * 32767);
+    // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
+    const p0 = half(x0 + t1);
+    const p1 = half(x0 - t1);
+    const p2 = half(x2 + t3);
+    const p3 = half(x2 - t3);
+    // Stage 2: (p0, p2) with twiddle 1, (p1, p3) with -i.
+    const u = q15(<i64>p2 * 32767);
+    const v = q15(-(<i64>p3) * 32767);
+    const at = j << 2;
+    store<i32>(at, half(p0 + u), RE);
+    store<i32>(at, half(p1), RE + 4);
+    store<i32>(at, half(p0 - u), RE + 8);
+    store<i32>(at, half(p1), RE + 12);
+    store<i32>(at, 0, IM);
+    store<i32>(at, half(v), IM + 4);
+    store<i32>(at, 0, IM + 8);
+    store<i32>(at, half(-v), IM + 12);
+    let bit = n >> 1;
+    while ((j & bit) != 0) {
+      j ^= bit;
+      bit >>= 1;
     }
-    let j: u32 = 0;
-    for (let b: u32 = 0; b < bits; b++) j = (j << 1) | ((i >> b) & 1);
-    store<i32>(RE + (j << 2), x);
-    store<i32>(IM + (j << 2), 0);
+    j |= bit;
   }
-  for (let size: u32 = 2; size <= n; size <<= 1) {
-    const halfSize = size >> 1;
-    const step = MAX_N / size; // twiddle j is angle index j * step of 512
-    for (let start: u32 = 0; start < n; start += size) {
-      for (let j: u32 = 0; j < halfSize; j++) {
-        const c = <i64>cos512(j * step);
-        const s = <i64>sin512(j * step);
-        const a = (start + j) << 2;
-        const b = a + (halfSize << 2);
-        const br = <i64>load<i32>(RE + b);
-        const bi = <i64>load<i32>(IM + b);
-        // t = b * e^(-i 2 pi j / size), rounded to the input's scale.
-        const tr = roundShift(br * c + bi * s, 15);
-        const ti = roundShift(bi * c - br * s, 15);
-        const ar = <i64>load<i32>(RE + a);
-        const ai = <i64>load<i32>(IM + a);
-        store<i32>(RE + a, <i32>roundShift(ar + tr, 1));
-        store<i32>(IM + a, <i32>roundShift(ai + ti, 1));
-        store<i32>(RE + b, <i32>roundShift(ar - tr, 1));
-        store<i32>(IM + b, <i32>roundShift(ai - ti, 1));
-      }
+  // Stages 3, 4, ... in pairs (each element loaded and stored once for two stages); of the 7 stages
+  // left at n = 512 the last goes alone.
+  let size: u32 = 8;
+  for (; size << 1 <= n; size <<= 2) twoStages(size, n);
+  if (size == n) lastStage(n);
+}
+
+/** The last stage alone (n = 2^9: stages 3-8 went in pairs): one block, one butterfly per k. */
+function lastStage(n: u32): void {
+  const half4 = (n >> 1) << 2;
+  const step = MAX_N / n;
+  for (let top: u32 = 0; top < half4; top += 4) {
+    const k = top >> 2;
+    const c = <i64>cos512(k * step);
+    const s = <i64>sin512(k * step);
+    const bottom = top + half4;
+    const br = <i64>load<i32>(bottom, RE);
+    const bi = <i64>load<i32>(bottom, IM);
+    // t = bottom * e^(-i 2 pi k / n), rounded to the input's scale.
+    const tr = q15(br * c + bi * s);
+    const ti = q15(bi * c - br * s);
+    const ar = load<i32>(top, RE);
+    const ai = load<i32>(top, IM);
+    store<i32>(top, half(ar + tr), RE);
+    store<i32>(top, half(ai + ti), IM);
+    store<i32>(bottom, half(ar - tr), RE);
+    store<i32>(bottom, half(ai - ti), IM);
+  }
+}
+
+/**
+ * The stages of blocks of `size` and 2 size together: for k < size/2, the elements e0 = g + k,
+ * e1 = e0 + size/2, e2 = e0 + size, e3 = e2 + size/2 of each block g of 2 size take the first
+ * stage's butterflies (e0, e1) and (e2, e3) at twiddle k, then the second's (e0, e2) at twiddle k
+ * of the larger block and (e1, e3) a quarter turn further: cos(a + 128) = -sin a and
+ * sin(a + 128) = cos a in the table's terms, for a < 128.
+ */
+function twoStages(size: u32, n: u32): void {
+  const half4 = (size >> 1) << 2;
+  const size4 = size << 2;
+  const block4 = size << 3;
+  const step = MAX_N / size;
+  const end = n << 2;
+  for (let k: u32 = 0; k < size >> 1; k++) {
+    const c = <i64>cos512(k * step);
+    const s = <i64>sin512(k * step);
+    const c2 = <i64>cos512((k * step) >> 1);
+    const s2 = <i64>sin512((k * step) >> 1);
+    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
+      const e1 = e0 + half4;
+      const e2 = e0 + size4;
+      const e3 = e2 + half4;
+      const r0 = load<i32>(e0, RE);
+      const i0 = load<i32>(e0, IM);
+      const r1 = <i64>load<i32>(e1, RE);
+      const i1 = <i64>load<i32>(e1, IM);
+      const r2 = load<i32>(e2, RE);
+      const i2 = load<i32>(e2, IM);
+      const r3 = <i64>load<i32>(e3, RE);
+      const i3 = <i64>load<i32>(e3, IM);
+      let tr = q15(r1 * c + i1 * s);
+      let ti = q15(i1 * c - r1 * s);
+      const a0r = half(r0 + tr);
+      const a0i = half(i0 + ti);
+      const a1r = half(r0 - tr);
+      const a1i = half(i0 - ti);
+      tr = q15(r3 * c + i3 * s);
+      ti = q15(i3 * c - r3 * s);
+      const a2r = half(r2 + tr);
+      const a2i = half(i2 + ti);
+      const a3r = <i64>half(r2 - tr);
+      const a3i = <i64>half(i2 - ti);
+      tr = q15(<i64>a2r * c2 + <i64>a2i * s2);
+      ti = q15(<i64>a2i * c2 - <i64>a2r * s2);
+      store<i32>(e0, half(a0r + tr), RE);
+      store<i32>(e0, half(a0i + ti), IM);
+      store<i32>(e2, half(a0r - tr), RE);
+      store<i32>(e2, half(a0i - ti), IM);
+      tr = q15(a3i * c2 - a3r * s2);
+      ti = q15(-a3i * s2 - a3r * c2);
+      store<i32>(e1, half(a1r + tr), RE);
+      store<i32>(e1, half(a1i + ti), IM);
+      store<i32>(e3, half(a1r - tr), RE);
+      store<i32>(e3, half(a1i - ti), IM);
     }
   }
 }
 
-/** ENERGY[b] = sum over bins of weight (Q15) * (re^2 + im^2); at most 2^57. */
+/**
+ * ENERGY[b] = sum over bins of weight (Q15) * (re^2 + im^2); at most 2^57. Bins come in segment
+ * order (u_k grows with k), and segment s's bins rise in band s with weight r and fall in band s - 1
+ * with 32768 - r, so per segment two sums do: R = sum r * P and T = sum P, whose falling part is
+ * 32768 T - R (u64 arithmetic is exact modulo 2^64 in any order, so these are the spec's sums).
+ */
 function melEnergies(): void {
   const bands = Frontend.bands;
   for (let b: u32 = 0; b < bands; b++) store<u64>(ENERGY + (b << 3), 0);
   const half = ((<u32>1) << Frontend.fftBits) >> 1;
+  let segment: u32 = 0;
+  let rising: u64 = 0;
+  let total: u64 = 0;
   for (let k: u32 = 0; k <= half; k++) {
-    const re = <i64>load<i32>(RE + (k << 2));
-    const im = <i64>load<i32>(IM + (k << 2));
+    const s = <u32>load<u8>(k, BIN_SEG);
+    if (s != segment) {
+      addSegment(segment, rising, total, bands);
+      segment = s;
+      rising = 0;
+      total = 0;
+    }
+    const re = <i64>load<i32>(k << 2, RE);
+    const im = <i64>load<i32>(k << 2, IM);
     const power = <u64>(re * re + im * im);
-    const s = <u32>load<u8>(BIN_SEG + k);
-    const rise = <u64>load<u16>(BIN_RISE + (k << 1));
-    if (s < bands) {
-      const at = ENERGY + (s << 3);
-      store<u64>(at, load<u64>(at) + rise * power);
-    }
-    if (s >= 1 && s <= bands) {
-      const at = ENERGY + ((s - 1) << 3);
-      store<u64>(at, load<u64>(at) + (32768 - rise) * power);
-    }
+    rising += <u64>load<u16>(k << 1, BIN_RISE) * power;
+    total += power;
+  }
+  addSegment(segment, rising, total, bands);
+}
+
+/** A segment's sums into the bands it rises in (s) and falls in (s - 1), where those exist. */
+@inline
+function addSegment(s: u32, rising: u64, total: u64, bands: u32): void {
+  if (s < bands) {
+    const at = ENERGY + (s << 3);
+    store<u64>(at, load<u64>(at) + rising);
+  }
+  if (s >= 1 && s <= bands) {
+    const at = ENERGY + ((s - 1) << 3);
+    store<u64>(at, load<u64>(at) + (total << 15) - rising);
   }
 }
 

@@ -43,26 +43,72 @@ export function looksLikeWav(bytes: Uint8Array): boolean {
   return fourCC(view, 0) === 'RIFF' && fourCC(view, 8) === 'WAVE';
 }
 
-export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
+/** What a WAV header says, up to where the samples start. */
+export interface WavHeader {
+  sampleRateHz: number;
+  channels: number;
+  /** Bytes per frame (all channels of one sample). */
+  align: number;
+  /** Where the "data" chunk's samples start. */
+  dataStart: number;
+  /** The "data" chunk's declared bytes; undefined for a streamed WAV that declares none (0 or 0xFFFFFFFF). */
+  dataBytes: number | undefined;
+}
+
+/** The most bytes a streamed WAV may put before its samples (a header, and chunks such as LIST). */
+export const MAX_STREAMED_HEADER_BYTES = 65536;
+
+/**
+ * The header of a WAV file (`complete`: all its bytes are here; a short file is truncated) or of
+ * the start of a WAV stream (null: more bytes are needed; a RIFF or "data" length may be 0 or
+ * 0xFFFFFFFF, as a writer that does not know the length puts, and the samples run to the end).
+ */
+export function parseWavHeader(bytes: Uint8Array, source: string, complete: true): WavHeader;
+export function parseWavHeader(bytes: Uint8Array, source: string, complete: false): WavHeader | null;
+export function parseWavHeader(bytes: Uint8Array, source: string, complete: boolean): WavHeader | null {
   const fail = (problem: string): never => {
     throw new WavError(source, problem);
   };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 12) fail(`${bytes.length} bytes is too short for a RIFF/WAVE header`);
+  if (bytes.length < 12) {
+    if (!complete) return null;
+    fail(`${bytes.length} bytes is too short for a RIFF/WAVE header`);
+  }
   if (fourCC(view, 0) !== 'RIFF' || fourCC(view, 8) !== 'WAVE') fail('not a WAV file (no RIFF/WAVE header)');
-  const riffEnd = 8 + view.getUint32(4, true);
-  if (riffEnd > bytes.length)
+  // A stream's RIFF length says nothing reliable: its chunks are read as they come.
+  const riffEnd = complete ? 8 + view.getUint32(4, true) : Infinity;
+  if (complete && riffEnd > bytes.length)
     fail(`truncated: the RIFF header declares ${riffEnd} bytes, the file has ${bytes.length}`);
+  if (!complete && bytes.length > MAX_STREAMED_HEADER_BYTES)
+    fail(`no "data" chunk in the first ${MAX_STREAMED_HEADER_BYTES} bytes of the stream`);
 
   let format: { tag: number; channels: number; rate: number; bits: number; align: number } | undefined;
-  let data: Uint8Array | undefined;
-  for (let at = 12; at < riffEnd && !data;) {
-    if (at + 8 > riffEnd) fail(`truncated chunk header at byte ${at}`);
+  for (let at = 12; at < riffEnd;) {
+    if (at + 8 > bytes.length) {
+      if (!complete) return null;
+      fail(`truncated chunk header at byte ${at}`);
+    }
     const id = fourCC(view, at);
     const size = view.getUint32(at + 4, true);
     const body = at + 8;
-    if (body + size > riffEnd)
+    if (id === 'data') {
+      if (!format) return fail('"data" chunk before the "fmt " chunk');
+      const streamed = !complete && (size === 0 || size === 0xffffffff);
+      if (complete && body + size > riffEnd)
+        fail(`truncated: chunk ${quoted(id)} at byte ${at} runs past the end of the file`);
+      checkPcmFormat(format, fail);
+      return {
+        sampleRateHz: format.rate,
+        channels: format.channels,
+        align: format.align,
+        dataStart: body,
+        dataBytes: streamed ? undefined : size,
+      };
+    }
+    if (body + size > Math.min(riffEnd, bytes.length)) {
+      if (!complete) return null;
       fail(`truncated: chunk ${quoted(id)} at byte ${at} runs past the end of the file`);
+    }
     if (id === 'fmt ') {
       if (size < 16) fail(`"fmt " chunk of ${size} bytes (at least 16 needed)`);
       let tag = view.getUint16(body, true);
@@ -77,14 +123,17 @@ export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
         align: view.getUint16(body + 12, true),
         bits: view.getUint16(body + 14, true),
       };
-    } else if (id === 'data') {
-      if (!format) fail('"data" chunk before the "fmt " chunk');
-      data = bytes.subarray(body, body + size);
     }
     at = body + size + (size & 1); // chunks are padded to an even size
   }
   if (!format) return fail('no "fmt " chunk');
-  if (!data) return fail('no "data" chunk');
+  return fail('no "data" chunk');
+}
+
+function checkPcmFormat(
+  format: { tag: number; channels: number; rate: number; bits: number; align: number },
+  fail: (problem: string) => never,
+): void {
   if (format.tag !== FORMAT_PCM) {
     fail(
       `format tag ${format.tag}${format.tag === 3 ? ' (IEEE float)' : ''} is not PCM (1); only 16-bit PCM is read`,
@@ -100,19 +149,29 @@ export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
   }
   if (format.align !== 2 * format.channels)
     fail(`block align ${format.align} does not match 16-bit ${format.channels}-channel samples`);
-  if (data.length % format.align !== 0)
-    fail(`"data" chunk of ${data.length} bytes is not a whole number of ${format.align}-byte frames`);
+}
 
-  const frames = data.length / format.align;
+/** Little-endian 16-bit frames of 1 or 2 channels as mono samples (stereo: (l + r) >> 1). */
+export function decodePcmFrames(data: Uint8Array, channels: number): Int16Array {
+  const frames = Math.floor(data.length / (2 * channels));
   const samples = new Int16Array(frames);
   const d = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let i = 0; i < frames; i++) {
     samples[i] =
-      format.channels === 1
-        ? d.getInt16(2 * i, true)
-        : (d.getInt16(4 * i, true) + d.getInt16(4 * i + 2, true)) >> 1;
+      channels === 1 ? d.getInt16(2 * i, true) : (d.getInt16(4 * i, true) + d.getInt16(4 * i + 2, true)) >> 1;
   }
-  return { sampleRateHz: format.rate, channels: format.channels, samples };
+  return samples;
+}
+
+export function parseWav(bytes: Uint8Array, source = 'WAV data'): WavAudio {
+  const { dataStart, dataBytes = 0, align, channels, sampleRateHz } = parseWavHeader(bytes, source, true);
+  if (dataBytes % align !== 0)
+    throw new WavError(
+      source,
+      `"data" chunk of ${dataBytes} bytes is not a whole number of ${align}-byte frames`,
+    );
+  const data = bytes.subarray(dataStart, dataStart + dataBytes);
+  return { sampleRateHz, channels, samples: decodePcmFrames(data, channels) };
 }
 
 /** A 16-bit PCM mono WAV of these samples (for tests and for `hetsyn encode`'s users). */

@@ -39,7 +39,7 @@ export function traceOption(): Option {
 }
 
 export function windowOption(): Option {
-  return new Option('--window <n>', 'SPIKES frames in flight at most')
+  return new Option('--window <n>', 'SPIKES or AUDIO frames in flight at most')
     .argParser(parseIntInRange(1, 64))
     .default(DEFAULT_WINDOW);
 }
@@ -50,6 +50,14 @@ export function rateOption(byDefault: string): Option {
     '--rate <steps/s>',
     `send each step at its time, this many steps per second (0: as fast as the link goes; default: ${byDefault})`,
   ).argParser(parseIntInRange(0, 1_000_000));
+}
+
+/** --host-encode: audio encoded into spikes on the host (SPIKES frames) instead of by the board (AUDIO). */
+export function hostEncodeOption(): Option {
+  return new Option(
+    '--host-encode',
+    "audio input: encode it into spikes here, with the same .wasm front-end, and send SPIKES frames (default: send the PCM in AUDIO frames for the board's own front-end)",
+  );
 }
 
 export function spikeLayerOption(what: string): Option {

@@ -3,11 +3,18 @@
 export function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
+  return cells.map((r) => tableRow(r, widths)).join('\n');
+}
+
+/**
+ * One row of a table laid out as `table` does, at given column widths (for rows printed as they
+ * come, before the widest cell is known): the first column left-aligned, the others right-aligned.
+ */
+export function tableRow(cells: (string | number)[], widths: readonly number[]): string {
   return cells
-    .map((r) =>
-      r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  '),
-    )
-    .join('\n');
+    .map(String)
+    .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+    .join('  ');
 }
 
 export function bytes(n: number): string {

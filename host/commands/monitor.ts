@@ -1,11 +1,12 @@
 /**
- * `hetsyn monitor INPUT --port P`: streams a spike file through a board and shows what
- * happens, live: a spike raster of the reported layer, class-score bars, the board's detections
+ * `hetsyn monitor INPUT --port P`: streams a spike file, or audio (a WAV file, or `-` for stdin:
+ * PCM in AUDIO frames for the board's own front-end, or with --host-encode spikes encoded here),
+ * through a board and shows what happens, live: a spike raster of the reported layer, class-score bars, the board's detections
  * with their time, its step time, link and board counters. On a terminal the view is redrawn in
  * place, fitted to the terminal (ANSI escapes, at most REDRAW_HZ times a second, whole after a
  * resize); otherwise, or with --plain, it prints a status line per second and a line per
  * detection. When the port goes away it reconnects with growing pauses and continues with the rest
- * of the input (STREAM_START resets the network state). Ctrl-C stops cleanly: the board gets
+ * of the input (STREAM_START resets the network state; stdin goes on where it is). Ctrl-C stops cleanly: the board gets
  * STREAM_STOP.
  */
 
@@ -15,6 +16,7 @@ import { Command } from 'commander';
 import {
   baudOption,
   forceOption,
+  hostEncodeOption,
   portOption,
   rateOption,
   spikeLayerOption,
@@ -27,7 +29,9 @@ import type { HelloInfo } from '../protocol/messages.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
 import { realTimeStepsPerSecond } from '../model/model-info.js';
-import { readInputTrain } from '../cli/read-input.js';
+import { openInput } from '../cli/read-input.js';
+import { boardInput } from '../cli/board-input.js';
+import { STDIN_PATH } from '../audio/pcm-input.js';
 import { summaryLine } from '../monitor/draw.js';
 import { runMonitor, type MonitorEnd } from '../monitor/run.js';
 import { plainView, SHOW_CURSOR, terminalView } from '../monitor/views.js';
@@ -44,40 +48,51 @@ interface MonitorOpts {
   force?: boolean;
   baud: number;
   trace?: boolean;
+  hostEncode?: boolean;
 }
 
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description(
-      "stream a spike file through a board with a live view: spike raster, scores, the board's detections and step time, link health",
+      "stream a spike file or audio through a board with a live view: spike raster, scores, the board's detections and step time, link health",
     )
-    .argument('<input>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
+    .argument(
+      '<input>',
+      "spike file to stream (docs/spike-format.md), or with --model a .wav or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), e.g. arecord -f S16_LE -r 16000 -c 1 | hetsyn monitor - --model M",
+    )
     .addOption(portOption('serial port of the board'))
     .option('--log <file.jsonl>', 'write one JSON line per step: {t, step, scores, spikes?, decision}')
     .option('--plain', 'status lines instead of the live view (the default when stdout is not a terminal)')
     .addOption(spikeLayerOption('show the spikes of this spiking layer as a raster'))
-    .option('--loop', 'stream the input again and again until Ctrl-C')
+    .option('--loop', 'stream the input (a file) again and again until Ctrl-C')
     .addOption(windowOption())
     .addOption(
-      rateOption("real time, 1e6 / the model's timestep in us (100 for a 10 ms step), with --model; else 0"),
+      rateOption(
+        "real time, 1e6 / the model's timestep in us (100 for a 10 ms step), with --model; else, and for stdin (live already), 0",
+      ),
     )
     .option(
       '--model <file>',
-      'the .hsm the board runs: class labels, layer size, its front-end for a .wav input; a board that runs another model is an error',
+      'the .hsm the board runs: class labels, layer size, its front-end for audio input; a board that runs another model is an error',
     )
+    .addOption(hostEncodeOption())
     .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (inputPath: string, opts: MonitorOpts) => {
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
-      const input = readInputTrain(inputPath, model);
+      const stdin = inputPath === STDIN_PATH;
+      if (stdin && opts.loop) {
+        throw new CliError('--loop streams a file again; stdin (-) cannot be read twice', ExitCode.usage);
+      }
+      const input = boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
       const readout = model?.info.layers[model.info.layers.length - 1];
       // A live view shows the input as it happens: real time when the model says how long a step is.
-      const rate = opts.rate ?? (model ? realTimeStepsPerSecond(model.info) : 0);
+      const rate = opts.rate ?? (model && !stdin ? realTimeStepsPerSecond(model.info) : 0);
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.

@@ -8,9 +8,13 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
-import { readInputTrain } from '../cli/read-input.js';
-import { printJson, table } from '../cli/format.js';
-import { simulate, type StepRecord } from '../sim/simulate.js';
+import { openInput, type Input } from '../cli/read-input.js';
+import { printJson, table, tableRow } from '../cli/format.js';
+import { simulate, Simulation, type StepRecord } from '../sim/simulate.js';
+import { encodeSampleChunks } from '../audio/encode.js';
+import { STDIN_PATH } from '../audio/pcm-input.js';
+import type { Engine } from '../wasm/engine.js';
+import type { ModelInfo } from '../model/model-info.js';
 import { GSC12_LABELS, openDataset, SPLITS, type Split } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../data/evaluate.js';
 import { decisionText } from '../cli/step-format.js';
@@ -38,45 +42,119 @@ function argmax(values: number[]): number {
   return values.reduce((best, v, i) => (v > (values[best] ?? -Infinity) ? i : best), 0);
 }
 
-function stepTable(records: StepRecord[], labels: string[], withSpikes: boolean): string {
-  const header = ['step', 'top', ...labels.map(printable), ...(withSpikes ? ['spikes per layer'] : [])];
-  const rows = records.map((r) => [
+function stepHeader(labels: string[], withSpikes: boolean): string[] {
+  return ['step', 'top', ...labels.map(printable), ...(withSpikes ? ['spikes per layer'] : [])];
+}
+
+function stepCells(r: StepRecord, labels: string[], withSpikes: boolean): (string | number)[] {
+  return [
     r.t,
     printable(labels[argmax(r.scores)] ?? '?'),
     ...r.scores,
     ...(withSpikes ? [(r.spikes ?? []).map((l) => l.length).join('/')] : []),
-  ]);
-  return table(header, rows);
+  ];
 }
 
-function runInput(modelPath: string, inputPath: string, opts: SimOptions): void {
-  const { engine, info } = loadModel(modelPath);
-  const train = readInputTrain(inputPath, { path: modelPath, info, engine });
-  const records = simulate(engine, train, { spikes: opts.spikes === true });
-  const decision = engine.decision();
-  const label = info.labels[decision] ?? null;
-  const detections = records.flatMap((r) => (r.detection ? [r.detection] : []));
-  if (opts.json) {
-    printJson({ model: info.name, input: inputPath, steps: records, decision, label, detections });
+/** Score columns of a live table are at least this wide: its rows go out before the widest score is known. */
+const LIVE_COLUMN_WIDTH = 8;
+
+/**
+ * Where the steps go. A file's steps are gathered for one table or JSON document, as wide as its
+ * cells need; live input (stdin) prints each step as it is made: a table row at fixed widths and a
+ * line per detection as it happens (also with -q), or with --json one JSON line per step, then a
+ * last line with the decision and the detections.
+ */
+function stepOutput(
+  info: ModelInfo,
+  inputPath: string,
+  opts: SimOptions,
+): { step: (record: StepRecord) => void; end: (decision: number) => void } {
+  const withSpikes = opts.spikes === true;
+  const records: StepRecord[] = [];
+  const detections: Detection[] = [];
+  const live = inputPath === STDIN_PATH;
+  const header = stepHeader(info.labels, withSpikes);
+  const widths = header.map((cell, c) =>
+    c === 1
+      ? Math.max(3, ...info.labels.map((l) => printable(l).length))
+      : Math.max(cell.length, LIVE_COLUMN_WIDTH),
+  );
+  if (live && !opts.json && !opts.quiet) process.stdout.write(tableRow(header, widths) + '\n');
+  const label = (decision: number): string | null => info.labels[decision] ?? null;
+  let steps = 0;
+  return {
+    step(record) {
+      steps++;
+      if (record.detection) detections.push(record.detection);
+      if (!live) records.push(record);
+      else if (opts.json) process.stdout.write(JSON.stringify(record) + '\n');
+      else {
+        if (!opts.quiet) {
+          process.stdout.write(tableRow(stepCells(record, info.labels, withSpikes), widths) + '\n');
+        }
+        if (record.detection) {
+          process.stdout.write(
+            `detection: ${detectionText(record.detection, info.labels, info.timestepUs)}\n`,
+          );
+        }
+      }
+    },
+    end(decision) {
+      const summary = { model: info.name, input: inputPath };
+      if (opts.json) {
+        if (live) {
+          const end = { ...summary, stepCount: steps, decision, label: label(decision), detections };
+          process.stdout.write(JSON.stringify(end) + '\n');
+        } else {
+          printJson({ ...summary, steps: records, decision, label: label(decision), detections });
+        }
+        return;
+      }
+      if (!opts.quiet) {
+        if (!live) {
+          const rows = records.map((r) => stepCells(r, info.labels, withSpikes));
+          process.stdout.write(table(header, rows) + '\n');
+        }
+        process.stdout.write('\n' + detectionLines(detections, info.labels, info.timestepUs));
+      }
+      process.stdout.write(
+        decision < 0
+          ? `decision: none (the ${steps} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
+          : `decision: ${printable(label(decision) ?? '?')} (class ${decision}, summed over steps ${info.decisionSkipSteps}..${steps - 1})\n`,
+      );
+    },
+  };
+}
+
+/** Each step's record, as soon as its input is there: a spike file's steps, or audio's as it arrives. */
+async function* runSteps(engine: Engine, input: Input, spikes: boolean): AsyncGenerator<StepRecord> {
+  if (input.kind === 'spikes') {
+    yield* simulate(engine, input.train, { spikes });
     return;
   }
-  if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
-  if (!opts.quiet) process.stdout.write(detectionLines(detections, info.labels, info.timestepUs));
-  const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
-  process.stdout.write(
-    decision < 0
-      ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
-      : `decision: ${printable(label ?? '?')} (class ${decision}, summed over ${window})\n`,
-  );
+  const simulation = new Simulation(engine, { spikes });
+  for await (const steps of encodeSampleChunks(input.audio.chunks, input.frontend, engine)) {
+    for (const channels of steps) yield simulation.step(channels);
+  }
 }
 
-/** "detections: none", or a line per detection: the class, its step and time, its margin. */
+async function runInput(modelPath: string, inputPath: string, opts: SimOptions): Promise<void> {
+  const { engine, info } = loadModel(modelPath);
+  const input = await openInput(inputPath, { path: modelPath, info, engine });
+  const output = stepOutput(info, inputPath, opts);
+  for await (const record of runSteps(engine, input, opts.spikes === true)) output.step(record);
+  output.end(engine.decision());
+}
+
+/** A detection for people: the class, its step and time, its margin. */
+function detectionText(d: Detection, labels: string[], timestepUs: number): string {
+  return `${decisionText(d.label, labels)} at step ${d.step} (${((d.step * timestepUs) / 1e6).toFixed(2)} s), margin ${d.score}`;
+}
+
+/** "detections: none", or a line per detection. */
 function detectionLines(detections: Detection[], labels: string[], timestepUs: number): string {
   if (detections.length === 0) return 'detections: none\n';
-  const lines = detections.map(
-    (d) =>
-      `  ${decisionText(d.label, labels)} at step ${d.step} (${((d.step * timestepUs) / 1e6).toFixed(2)} s), margin ${d.score}`,
-  );
+  const lines = detections.map((d) => `  ${detectionText(d, labels, timestepUs)}`);
   return `detections: ${detections.length}\n${lines.join('\n')}\n`;
 }
 
@@ -227,7 +305,7 @@ export function simCommand(): Command {
     .argument('<model>', '.hsm model file')
     .argument(
       '[input]',
-      "spike file (text .spikes or binary .spk, docs/spike-format.md), or a .wav encoded with the model's front-end",
+      "spike file (text .spikes or binary .spk, docs/spike-format.md), a .wav encoded with the model's front-end, or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the front-end's rate), run as it arrives",
     )
     .option(
       '--data <dir>',
@@ -259,11 +337,14 @@ export function simCommand(): Command {
         `with --stream: how long after its word a detection still counts (default ${STREAM_EVAL_DEFAULTS.toleranceMs})`,
       ).argParser(parseNonNegative),
     )
-    .option('--json', 'one JSON object on stdout: every step, the decision and its label (--data: below)')
+    .option(
+      '--json',
+      'one JSON object on stdout: every step, the decision, its label and the detections (with -: one JSON line per step as it is made, then {model, input, stepCount, decision, label}; --data: below)',
+    )
     .option('--spikes', "include each spiking layer's spikes per step")
     .option('-q, --quiet', 'print only the decision (with --data: only the accuracy)')
     .addHelpText('after', DATA_HELP)
-    .action((modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
+    .action(async (modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
       const streamOnly = (['hours', 'seed', 'snr', 'toleranceMs'] as const).filter(
         (k) => opts[k] !== undefined,
       );
@@ -292,7 +373,7 @@ export function simCommand(): Command {
           ExitCode.usage,
         );
       } else {
-        runInput(modelPath, inputPath, opts);
+        await runInput(modelPath, inputPath, opts);
       }
     });
 }

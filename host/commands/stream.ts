@@ -1,7 +1,9 @@
 /**
- * `hetsyn stream INPUT --port P`: a spike file through the model on a board. Per-step results go
- * to stdout as they arrive (`--json`: one JSON line per step), the summary (decision, steps, lost
- * results, retries, round-trip latency) to stderr.
+ * `hetsyn stream INPUT --port P`: a spike file, or audio (a WAV file, or `-` for stdin), through the
+ * model on a board. Audio goes as PCM in AUDIO frames for the board's own front-end, or with
+ * --host-encode as spikes encoded here. Per-step results go to stdout as they arrive (`--json`: one
+ * JSON line per step), the summary (decision, steps, lost results, retries, round-trip latency) to
+ * stderr.
  */
 
 import { Command } from 'commander';
@@ -10,6 +12,7 @@ import { asCliError, refusedError } from '../cli/board-errors.js';
 import {
   baudOption,
   forceOption,
+  hostEncodeOption,
   portOption,
   rateOption,
   spikeLayerOption,
@@ -21,9 +24,9 @@ import { boardStateNote } from '../cli/board-state.js';
 import { formatMs } from '../cli/format.js';
 import { loadModel } from '../wasm/load-model.js';
 import type { BoardClient } from '../protocol/client.js';
-import { streamSpikes, type StreamOptions, type StreamStep, type StreamSummary } from '../protocol/stream.js';
-import type { SpikeTrain } from '../spikes/spike-file.js';
-import { readInputTrain } from '../cli/read-input.js';
+import type { StreamOptions, StreamStep, StreamSummary } from '../protocol/stream.js';
+import { openInput } from '../cli/read-input.js';
+import { boardInput, type BoardInput } from '../cli/board-input.js';
 import { decisionText, detectionText, stepJson } from '../cli/step-format.js';
 
 function stepLine(step: StreamStep, labels: readonly string[] | undefined): string {
@@ -38,13 +41,14 @@ function stepLine(step: StreamStep, labels: readonly string[] | undefined): stri
 
 export function summaryText(
   summary: Extract<StreamSummary, { ok: true }>,
+  frames: BoardInput['frames'],
   labels?: readonly string[],
 ): string {
   const s = summary.stats;
   return [
     `decision: ${decisionText(summary.stopped.decision, labels)} after ${summary.stopped.steps} steps` +
       (summary.aborted ? ' (stopped early)' : ''),
-    `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} frames sent (${s.framesRetried} retried, ` +
+    `${s.steps} steps, ${s.resultsLost} results lost, ${s.framesSent} ${frames} frames sent (${s.framesRetried} retried, ` +
       `${s.timeouts} timeouts), latency p50 ${formatMs(s.latencyMs.p50)}, p99 ${formatMs(s.latencyMs.p99)}`,
     `${s.detections} detections` +
       (s.detectionsLost > 0 ? ` (${s.detectionsLost} known only by their count)` : ''),
@@ -55,16 +59,16 @@ export function summaryText(
 }
 
 /**
- * The command's core: streams `train` on a connected board, calling onStep per step in order.
+ * The command's core: streams `input` on a connected board, calling onStep per step in order.
  * Device refusals come back in the summary; link failures throw.
  */
 export async function streamToBoard(
   client: BoardClient,
-  train: SpikeTrain,
+  input: BoardInput,
   options: StreamOptions,
   onStep: (step: StreamStep) => void,
 ): Promise<StreamSummary> {
-  const stream = streamSpikes(client, train, options);
+  const stream = input.stream(client, 0, options);
   for (;;) {
     const item = await stream.next();
     if (item.done) return item.value;
@@ -83,18 +87,22 @@ interface StreamOpts {
   force?: boolean;
   baud: number;
   trace?: boolean;
+  hostEncode?: boolean;
 }
 
 export function streamCommand(): Command {
   return new Command('stream')
     .description(
-      'stream a spike file (or a .wav, with --model) through the model on a board; per-step results on stdout, summary on stderr',
+      'stream a spike file, or audio (a .wav or - for stdin, with --model), through the model on a board; per-step results on stdout, summary on stderr',
     )
-    .argument('<input>', 'spike file: text .spikes or binary .spk (docs/spike-format.md)')
+    .argument(
+      '<input>',
+      "spike file (text .spikes or binary .spk, docs/spike-format.md), a .wav, or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), sent as it arrives",
+    )
     .addOption(portOption('serial port of the board'))
     .option(
       '--json',
-      "one JSON line per step: {t, scores?, spikes?, decision, stepUs, detection?} (stepUs: the board's own step time in us; detection {step, label, score} on the step that brought a new one; {t, lost: true} for a lost result)",
+      "one JSON line per step: {t, scores?, spikes?, decision, stepUs, detection?} (stepUs: the board's own step time in us; detection {step, label, score} on the step that brought a new one; {t, lost: true} for a lost result; a last {detection, reportedAtStop: true} for a detection only the stop reported)",
     )
     .option('--scores', "report each step's readout scores")
     .addOption(spikeLayerOption('report the spikes of this spiking layer'))
@@ -102,15 +110,16 @@ export function streamCommand(): Command {
     .addOption(rateOption('0'))
     .option(
       '--model <file>',
-      'the .hsm the board runs: class labels, its front-end for a .wav input; a board that runs another model is an error',
+      'the .hsm the board runs: class labels, its front-end for audio input; a board that runs another model is an error',
     )
+    .addOption(hostEncodeOption())
     .addOption(forceOption())
     .addOption(baudOption())
     .addOption(traceOption())
     .action(async (inputPath: string, opts: StreamOpts) => {
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
-      const train = readInputTrain(inputPath, model);
+      const input = boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {
         if (model) {
@@ -121,7 +130,7 @@ export function streamCommand(): Command {
         const labels = model?.info.labels;
         const summary = await streamToBoard(
           client,
-          train,
+          input,
           {
             window: opts.window,
             scores: opts.scores === true,
@@ -141,7 +150,13 @@ export function streamCommand(): Command {
             (hint ? `${hint}\n` : '') + (await boardStateNote(client)),
           );
         }
-        process.stderr.write(summaryText(summary, labels) + '\n');
+        // The one detection only STOPPED brought has no step line of its own: a last JSON line.
+        if (opts.json && summary.lateDetection) {
+          process.stdout.write(
+            JSON.stringify({ detection: summary.lateDetection, reportedAtStop: true }) + '\n',
+          );
+        }
+        process.stderr.write(summaryText(summary, input.frames, labels) + '\n');
       } catch (error) {
         throw asCliError(`stream ${inputPath} on ${opts.port}`, error);
       } finally {

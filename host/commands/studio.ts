@@ -34,7 +34,6 @@ export function studioCommand(): Command {
         throw new CliError(`cannot listen on 127.0.0.1:${opts.httpPort}: ${why}`, ExitCode.usage);
       }
       const { server, url } = started;
-      process.stdout.write(`hetsyn studio: ${url}\n(Ctrl-C stops)\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
@@ -44,6 +43,8 @@ export function studioCommand(): Command {
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
+        // Only now: a Ctrl-C the moment the URL is out must already stop the server cleanly.
+        process.stdout.write(`hetsyn studio: ${url}\n(Ctrl-C stops)\n`);
       });
     });
 }

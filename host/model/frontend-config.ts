@@ -23,3 +23,13 @@ export function thresholdQ8FromDb(db: number): number {
 export function defaultFrontend(sampleRateHz: number): FrontendConfig {
   return { sampleRateHz, bands: 32, windowMs: 25, hopMs: 10, thresholdQ8: thresholdQ8FromDb(9) };
 }
+
+/** The front-end's window in samples (the engine's: windowMs x samples per ms). */
+export function frontendWindowSamples(config: FrontendConfig): number {
+  return config.windowMs * (config.sampleRateHz / 1000);
+}
+
+/** The front-end's hop in samples: one step per hop once the first window is full. */
+export function frontendHopSamples(config: FrontendConfig): number {
+  return config.hopMs * (config.sampleRateHz / 1000);
+}

@@ -12,8 +12,8 @@ import type { BoardClient } from '../protocol/client.js';
 import { describeLinkError } from '../protocol/errors.js';
 import { formatDeviceError, type DeviceError } from '../protocol/device-errors.js';
 import type { HelloInfo } from '../protocol/messages.js';
-import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/stream.js';
-import type { SpikeTrain } from '../spikes/spike-file.js';
+import type { StreamStats, StreamSummary } from '../protocol/stream.js';
+import type { BoardInput } from '../cli/board-input.js';
 import {
   newState,
   recordDetection,
@@ -33,7 +33,7 @@ const INFO_INTERVAL_MS = 2000;
 
 export interface MonitorOptions {
   port: string;
-  input: SpikeTrain;
+  input: BoardInput;
   baud?: number;
   trace?: boolean;
   window?: number;
@@ -85,10 +85,8 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
       state.board = info?.counters;
       if (retry > 0) {
         state.reconnects++;
-        view.event(
-          state,
-          `reconnected to ${options.port}; continuing at input step ${pos} (network state reset)`,
-        );
+        const where = options.input.repeatable ? `at input step ${pos}` : 'with the live input';
+        view.event(state, `reconnected to ${options.port}; continuing ${where} (network state reset)`);
       }
       connected();
       state.status = 'streaming';
@@ -101,9 +99,8 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
       }, INFO_INTERVAL_MS);
 
       for (;;) {
-        const rest = { steps: options.input.steps.slice(pos) };
         state.streamStart = pos;
-        const stream = streamSpikes(client, rest, {
+        const stream = options.input.stream(client, pos, {
           window: options.window,
           scores: true,
           ...(options.spikeLayer === undefined ? {} : { spikeLayer: options.spikeLayer }),

@@ -58,6 +58,8 @@ export const Report = {
   scores: 1 << 0,
   /** bit 2: the spikes of layer spikeLayer. */
   spikes: 1 << 2,
+  /** bit 3 (SOURCE_AUDIO): an audio stream, AUDIO frames encoded by the board's own front-end. */
+  audio: 1 << 3,
 } as const;
 
 /** RESULT flag bit 4: the frame ends with the stream's latest detection (repeated until the next). */
@@ -209,6 +211,15 @@ export function encodeSpikes(firstStep: number, steps: readonly (readonly number
     w.u8(channels.length);
     for (const channel of channels) w.u16(channel);
   }
+  return w.done();
+}
+
+/** The AUDIO payload bytes before the samples: firstSample u32. */
+export const AUDIO_HEADER_BYTES = 4;
+
+export function encodeAudio(firstSample: number, samples: Int16Array): Uint8Array {
+  const w = new Writer(AUDIO_HEADER_BYTES + 2 * samples.length).u32(firstSample);
+  for (const sample of samples) w.u16(sample & 0xffff);
   return w.done();
 }
 
@@ -377,7 +388,7 @@ export const REQUESTS: { readonly [N in RequestName]: RequestSpec<ReplyOf[N]> } 
   STREAM_START: { type: 0x20, replyType: 0xa0, decode: decodeStreaming, timing: QUICK_REPLY },
   SPIKES: { type: 0x21, replyType: 0xa1, decode: decodeSpikesAck, timing: STEP_REPLY },
   STREAM_STOP: { type: 0x22, replyType: 0xa2, decode: decodeStopped, timing: QUICK_REPLY },
-  AUDIO: { type: 0x23, replyType: 0xa3, decode: decodeAudioAck, timing: QUICK_REPLY },
+  AUDIO: { type: 0x23, replyType: 0xa3, decode: decodeAudioAck, timing: STEP_REPLY },
 };
 
 /** Whether a frame of `type` answers request `name` (ERROR frames aside): the table's reply type. */

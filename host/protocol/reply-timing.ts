@@ -22,7 +22,7 @@ export const QUICK_REPLY: ReplyTiming = {
   firstRetransmitMs: 100,
 };
 /**
- * SPIKES: before the board's pace is measured its first reply gets the whole timeout, since a step
+ * SPIKES and AUDIO: before the board's pace is measured the first reply gets the whole timeout, since a step
  * under an interpreter may take tens of ms (the stream's first frame is a one-step probe, stream.ts).
  */
 export const STEP_REPLY: ReplyTiming = {

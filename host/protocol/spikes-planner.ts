@@ -7,7 +7,9 @@
 
 import { cobsMaxEncodedBytes } from './cobs.js';
 import { FRAME_OVERHEAD_BYTES } from './frame.js';
+import type { FrameKind } from './frame-kind.js';
 import {
+  encodeSpikes,
   MAX_SPIKES_PER_STEP,
   MAX_STEPS_PER_FRAME,
   Report,
@@ -16,6 +18,8 @@ import {
   SPIKES_HEADER_BYTES,
   spikesStepBytes,
   type ResultLayout,
+  type SpikesAck,
+  type Streaming,
 } from './messages.js';
 
 /** A spike train that cannot be streamed as it is (the user's input, not the link). */
@@ -46,9 +50,10 @@ export function stepsPerFrameCap(maxStepsPerFrame: number = MAX_STEPS_PER_FRAME)
  * Throws StreamInputError for the first step that cannot travel at all: more than 255 spikes, or
  * alone too big for one frame at this maxFrame.
  */
-export function checkStepsFit(steps: readonly (readonly number[])[], maxFrame: number): void {
+export function checkStepsFit(steps: readonly (readonly number[])[], maxFrame: number, first = 0): void {
   const budget = stepBudgetBytes(maxFrame);
-  steps.forEach((channels, t) => {
+  steps.forEach((channels, i) => {
+    const t = first + i;
     if (channels.length > MAX_SPIKES_PER_STEP) {
       throw new StreamInputError(
         `step ${t} has ${channels.length} spikes; a SPIKES frame carries at most ${MAX_SPIKES_PER_STEP} per step`,
@@ -78,6 +83,65 @@ export function nextFrame(
     count++;
   }
   return { first, count };
+}
+
+/** Spike steps in SPIKES frames: a unit is a step. The train is kept whole (a step is a few bytes). */
+export class SpikesKind implements FrameKind<readonly (readonly number[])[], 'SPIKES'> {
+  readonly request = 'SPIKES';
+  readonly unitName = 'step';
+  readonly reportBits = 0;
+  readonly unitsPerStep = 1;
+  readonly maxUnitsPerFrame = MAX_STEPS_PER_FRAME;
+  private readonly steps: (readonly number[])[] = [];
+
+  get available(): number {
+    return this.steps.length;
+  }
+
+  budgetBytes(maxFrame: number): number {
+    return stepBudgetBytes(maxFrame);
+  }
+
+  append(chunk: readonly (readonly number[])[], maxFrame: number, inputs: number): void {
+    const first = this.steps.length;
+    checkStepsFit(chunk, maxFrame, first);
+    const bad = chunk.findIndex((channels) => channels.some((c) => c >= inputs));
+    if (bad >= 0) {
+      const channel = chunk[bad]?.find((c) => c >= inputs);
+      throw new StreamInputError(
+        `step ${first + bad}: channel ${channel} is not below the board model's ${inputs} inputs`,
+      );
+    }
+    for (const channels of chunk) this.steps.push(channels);
+  }
+
+  drop(): void {
+    // Kept: a resend never reaches below the board's step, and the steps are small.
+  }
+
+  plan(first: number, budgetBytes: number, maxUnits: number): PlannedFrame {
+    return nextFrame(this.steps, first, budgetBytes, maxUnits);
+  }
+
+  encode(boardFirst: number, frame: PlannedFrame): Uint8Array {
+    return encodeSpikes(boardFirst, this.steps.slice(frame.first, frame.first + frame.count));
+  }
+
+  ackedUnit(reply: SpikesAck): number {
+    return reply.nextStep;
+  }
+
+  unitBase(start: Streaming): number {
+    return start.nextStep;
+  }
+
+  stepsAfter(units: number): number {
+    return units;
+  }
+
+  unitsFor(steps: number): number {
+    return steps;
+  }
 }
 
 /** All frames of a stream at full size, as a link without losses carries it. */

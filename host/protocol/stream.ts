@@ -14,39 +14,36 @@
  * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
  * RESULT never came is reported as lost.
  *
- * The board's pace: each SPIKES frame's reply wait scales with the steps queued at the board up to
- * its end (client.ts, round-trip.ts), so a slow but healthy board is waited for. While the client
- * has measured no SPIKES round trip yet, the first frame is a probe: one step, alone in flight.
+ * The board's pace: each frame's reply wait scales with the steps the board must run before it can
+ * answer, up to the frame's end (client.ts, round-trip.ts), so a slow but healthy board is waited
+ * for. While the client has measured no round trip of the kind's request yet, the first frame is a
+ * probe: one step's units, alone in flight.
  *
  * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
  * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
  * frame gathers the steps of a tick at high rates and carries a single step at low ones.
+ *
+ * Audio travels the same way (streamFrames, with audio-sender.ts's kind): AUDIO(firstSample,
+ * samples) frames, AUDIO_ACK(nextSample), STEP_GAP naming the next sample; the loop counts in the
+ * kind's units (frame-kind.ts) and files RESULTs by step either way.
  */
 
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError, ProtocolError } from './errors.js';
 import type { Frame } from './frame.js';
 import { GoBackNWindow, type SentFrame } from './go-back-n.js';
+import type { FrameKind, StreamRequest } from './frame-kind.js';
 import {
   decodeResult,
-  encodeSpikes,
   Report,
+  type ReplyOf,
   type ResultLayout,
-  type SpikesAck,
   type StepResult,
   type Detection,
   type Stopped,
 } from './messages.js';
 import type { DeviceError } from './device-errors.js';
-import {
-  checkStepsFit,
-  nextFrame,
-  resultWireBytes,
-  stepBudgetBytes,
-  stepsPerFrameCap,
-  StepPacer,
-  StreamInputError,
-} from './spikes-planner.js';
+import { resultWireBytes, SpikesKind, stepsPerFrameCap, StepPacer } from './spikes-planner.js';
 import { latencyStats, type LatencyStats } from '../util/percentile.js';
 
 export const DEFAULT_WINDOW = 4;
@@ -69,13 +66,13 @@ const REAL_CLOCK: PacingClock = {
 };
 
 export interface StreamOptions {
-  /** SPIKES frames unacknowledged at most (undefined: DEFAULT_WINDOW). */
+  /** SPIKES or AUDIO frames unacknowledged at most (undefined: DEFAULT_WINDOW). */
   window?: number | undefined;
   /** Report each step's readout scores. */
   scores?: boolean;
   /** Report the spikes of this layer (a spiking layer's index). */
   spikeLayer?: number;
-  /** Cap on steps per SPIKES frame (default: as many as fit the board's maxFrame, at most 255). */
+  /** Cap on steps per frame, for AUDIO the samples of as many hops (default: as many as fit the board's maxFrame, at most 255 steps). */
   maxStepsPerFrame?: number;
   /** Send no step before its time at this many steps per second (default: as fast as the link goes). */
   stepsPerSecond?: number;
@@ -117,9 +114,9 @@ export interface StreamStats {
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
   /**
-   * Round trip of a SPIKES frame, send to its ack, in ms: of frames sent for the first time, or,
-   * when no such frame was acknowledged, of the resent ones (each send has its own seq, so its ack
-   * is unambiguous, but a resent frame's steps may have run already).
+   * Round trip of a frame, send to its ack, in ms: of frames sent for the first time, or, when no
+   * such frame was acknowledged, of the resent ones (each send has its own seq, so its ack is
+   * unambiguous, but a resent frame's steps may have run already).
    */
   latencyMs: LatencyStats;
 }
@@ -139,19 +136,12 @@ export type StreamSummary =
     }
   | { ok: false; action: string; error: DeviceError; stats: StreamStats };
 
-type Event =
-  | { kind: 'reply'; frame: SentFrame; result: DeviceResult<SpikesAck> }
+type Event<R extends StreamRequest> =
+  | { kind: 'reply'; frame: SentFrame; result: DeviceResult<ReplyOf[R]> }
   | { kind: 'timeout'; frame: SentFrame; error: LinkTimeoutError }
   | { kind: 'link'; error: unknown }
   | { kind: 'tick' };
 
-/**
- * Streams `train` (its steps' active channels) through the board, yielding each step in order.
- * Device errors end it with `{ ok: false }` (after STREAM_STOP where it makes sense); link
- * failures throw. Before a throw it yields every step the board is known to have run: those it
- * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
- * board runs them in order), even when the acknowledgement itself came too late or not at all.
- */
 /**
  * The detection a RESULT or STOPPED brings if the host has not seen it: every RESULT repeats the
  * stream's latest detection with the running count, so only detections overtaken by a later one
@@ -168,17 +158,43 @@ export function newDetection(
   return latest;
 }
 
-export async function* streamSpikes(
+/** Units buffered ahead of the board (in steps) before live input is read further. */
+const READ_AHEAD_STEPS = 4096;
+
+/**
+ * Streams `train` (its steps' active channels) through the board, yielding each step in order.
+ * Device errors end it with `{ ok: false }` (after STREAM_STOP where it makes sense); link
+ * failures throw. Before a throw it yields every step the board is known to have run: those it
+ * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
+ * board runs them in order), even when the acknowledgement itself came too late or not at all.
+ */
+export function streamSpikes(
   client: BoardClient,
   train: { steps: readonly (readonly number[])[] },
   options: StreamOptions = {},
 ): AsyncGenerator<StreamStep, StreamSummary> {
+  return streamFrames(client, new SpikesKind(), [train.steps], options);
+}
+
+/**
+ * The stream of either kind (frame-kind.ts): `input`'s chunks are taken as they arrive (read ahead
+ * of the board by at most READ_AHEAD_STEPS steps), and the stream ends once the board has every
+ * unit of an ended input. Input that cannot travel (StreamInputError) or an input that fails
+ * (a malformed end) ends the input there: what came before it is streamed, then STREAM_STOP, then
+ * that error is thrown.
+ */
+export async function* streamFrames<Chunk, R extends StreamRequest>(
+  client: BoardClient,
+  kind: FrameKind<Chunk, R>,
+  input: Iterable<Chunk> | AsyncIterable<Chunk>,
+  options: StreamOptions = {},
+): AsyncGenerator<StreamStep, StreamSummary> {
   const info = client.info ?? (await client.hello());
-  const steps = train.steps;
-  checkStepsFit(steps, info.maxFrame);
-  const maxSteps = stepsPerFrameCap(options.maxStepsPerFrame);
+  const unit = kind.unitName;
   const report =
-    (options.scores ? Report.scores : 0) | (options.spikeLayer !== undefined ? Report.spikes : 0);
+    kind.reportBits |
+    (options.scores ? Report.scores : 0) |
+    (options.spikeLayer !== undefined ? Report.spikes : 0);
   const latency: number[] = [];
   const resentLatency: number[] = [];
   const stats: StreamStats = {
@@ -203,8 +219,9 @@ export async function* streamSpikes(
 
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
   let layout: ResultLayout | undefined;
-  let base = 0; // the board's step number of train step 0
-  let emitted = 0; // train steps handed out so far
+  let stepBase = 0; // the board's step number of the stream's step 0
+  let emitted = 0; // steps handed out so far
+  let sentEnd = 0; // the end of the furthest frame sent, in units
   // Past the newest RESULT: the board runs steps in order, so it passed every step before it.
   let ranTo = 0;
   const results = new Map<number, StepResult>();
@@ -217,8 +234,8 @@ export async function* streamSpikes(
       stats.badResults++;
       return;
     }
-    const t = result.step - base;
-    if (t < emitted || t >= steps.length || results.has(t)) {
+    const t = result.step - stepBase;
+    if (t < emitted || t >= kind.stepsAfter(sentEnd) || results.has(t)) {
       stats.duplicateResults++;
       return;
     }
@@ -226,45 +243,71 @@ export async function* streamSpikes(
     ranTo = Math.max(ranTo, t + 1);
   });
 
-  const events: Event[] = [];
+  const events: Event<R>[] = [];
   let wake: (() => void) | undefined;
-  const push = (event: Event): void => {
+  const push = (event: Event<R>): void => {
     events.push(event);
     wake?.();
   };
   const onAbort = (): void => push({ kind: 'tick' });
   options.signal?.addEventListener('abort', onAbort);
   let cancelPacing: (() => void) | undefined;
+  const chunks = Symbol.asyncIterator in input ? input[Symbol.asyncIterator]() : input[Symbol.iterator]();
+  let inputEnded = false;
+  let inputFailure: { error: unknown } | undefined;
+  let readMore: (() => void) | undefined;
+  let closed = false;
 
   try {
     const start = await client.streamStart(report, options.spikeLayer ?? 0);
     if (!start.ok) return { ok: false, action: 'start the stream', error: start.error, stats: finish() };
     const { classes, inputs } = start.reply;
-    base = start.reply.nextStep;
+    stepBase = start.reply.nextStep;
+    const unitBase = kind.unitBase(start.reply);
     layout = { report, classes };
-    const badStep = steps.findIndex((channels) => channels.some((c) => c >= inputs));
-    if (badStep >= 0) {
-      await client.streamStop().catch(() => undefined);
-      const channel = steps[badStep].find((c) => c >= inputs);
-      throw new StreamInputError(
-        `step ${badStep}: channel ${channel} is not below the board model's ${inputs} inputs`,
-      );
-    }
 
     const resultBytes = resultWireBytes(info.maxFrame, layout);
     const clock = options.clock ?? REAL_CLOCK;
-    const pacer = options.stepsPerSecond ? new StepPacer(options.stepsPerSecond, clock.now()) : undefined;
+    const pacer = options.stepsPerSecond
+      ? new StepPacer(options.stepsPerSecond * kind.unitsPerStep, clock.now())
+      : undefined;
     let lastPacedAt: number | undefined;
+    const maxUnits = Math.min(
+      kind.maxUnitsPerFrame,
+      stepsPerFrameCap(options.maxStepsPerFrame) * kind.unitsPerStep,
+    );
     const gbn = new GoBackNWindow(
       Math.max(1, options.window ?? DEFAULT_WINDOW),
-      stepBudgetBytes(info.maxFrame),
+      kind.budgetBytes(info.maxFrame),
     );
+
+    // The input, read as it comes and at most READ_AHEAD_STEPS ahead of the board.
+    void (async () => {
+      try {
+        for (;;) {
+          while (!closed && kind.available - gbn.boardNext > READ_AHEAD_STEPS * kind.unitsPerStep) {
+            await new Promise<void>((resolve) => (readMore = resolve));
+          }
+          if (closed) return;
+          const next = await chunks.next();
+          if (next.done || closed) return;
+          kind.append(next.value, info.maxFrame, inputs);
+          push({ kind: 'tick' });
+        }
+      } catch (error) {
+        inputFailure = { error };
+      } finally {
+        inputEnded = true;
+        push({ kind: 'tick' });
+      }
+    })();
+
     let aborted = false;
     // A link or protocol failure, thrown once the steps the board ran have been handed out.
     let failure: { error: unknown } | undefined;
-    // The link counts as dead when the board's step has not moved for client.deadLinkMs('SPIKES')
-    // (the docs' 1 + 4 tries of 500 ms, after the steps outstanding at the measured pace) while
-    // frames were outstanding: silence, or go-back-N that never gets anywhere.
+    // The link counts as dead when the board's unit has not moved for client.deadLinkMs (the docs'
+    // 1 + 4 tries of 500 ms, after the steps outstanding at the measured pace) while frames were
+    // outstanding: silence, or go-back-N that never gets anywhere.
     let progressAt = performance.now(); // when gbn.boardNext last moved
     let progressMark = 0;
     let timeoutsSinceProgress = 0;
@@ -276,27 +319,30 @@ export async function* streamSpikes(
         return;
       }
       const silentMs = performance.now() - progressAt;
-      if (silentMs >= client.deadLinkMs('SPIKES', gbn.sentEnd - gbn.boardNext)) {
-        throw new LinkTimeoutError('SPIKES', timeoutsSinceProgress, silentMs);
+      const outstanding = kind.stepsAfter(gbn.sentEnd) - kind.stepsAfter(gbn.boardNext);
+      if (silentMs >= client.deadLinkMs(kind.request, outstanding)) {
+        throw new LinkTimeoutError(kind.request, timeoutsSinceProgress, silentMs);
       }
     };
     const goBack = (): void => {
       checkAlive();
       gbn.goBack();
     };
-    let probing = client.timingOf('SPIKES').adaptive && !client.measured('SPIKES');
-    const send = (stepsAtMost: number): void => {
-      const frame = gbn.sent(
-        nextFrame(steps, gbn.nextStep, gbn.budget, probing ? 1 : stepsAtMost),
-        performance.now(),
-      );
-      const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
+    let probing = client.timingOf(kind.request).adaptive && !client.measured(kind.request);
+    const send = (unitsAtMost: number): void => {
+      // A probe carries the units that complete one more step.
+      const probe = kind.unitsFor(kind.stepsAfter(gbn.nextStep) + 1) - gbn.nextStep;
+      const units = probing ? Math.min(unitsAtMost, probe) : unitsAtMost;
+      const frame = gbn.sent(kind.plan(gbn.nextStep, gbn.budget, units), performance.now());
+      sentEnd = gbn.sentEnd;
+      const payload = kind.encode(unitBase + frame.first, frame);
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
       stats.maxInFlight = Math.max(stats.maxInFlight, gbn.inFlightCount);
+      const steps = kind.stepsAfter(frame.first + frame.count) - kind.stepsAfter(frame.first);
       // The board answers once it has run every step up to this frame's end.
-      const work = frame.first + frame.count - gbn.boardNext;
-      client.send('SPIKES', payload, { extraReplyBytes: frame.count * resultBytes, work }).then(
+      const work = kind.stepsAfter(frame.first + frame.count) - kind.stepsAfter(gbn.boardNext);
+      client.send(kind.request, payload, { extraReplyBytes: steps * resultBytes, work }).then(
         (result) => push({ kind: 'reply', frame, result }),
         (error: unknown) =>
           push(
@@ -309,11 +355,11 @@ export async function* streamSpikes(
       // Once aborted nothing more goes out; what is in flight may still be acknowledged.
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
-      while (!aborted && !failure && gbn.canSend(steps.length) && !(probing && gbn.inFlightCount > 0)) {
-        let stepsAtMost = maxSteps;
+      while (!aborted && !failure && gbn.canSend(kind.available) && !(probing && gbn.inFlightCount > 0)) {
+        let unitsAtMost = maxUnits;
         if (pacer) {
           const now = clock.now();
-          // A resend goes at once (its steps are overdue); a new frame when its first step is due,
+          // A resend goes at once (its units are overdue); a new frame when its first unit is due,
           // a tick after the last, whatever event (an ack, say) woke the loop before that.
           const resend = gbn.nextStep < gbn.sentEnd;
           const sendAt = resend ? now : pacer.sendAt(gbn.nextStep, lastPacedAt);
@@ -324,13 +370,14 @@ export async function* streamSpikes(
             });
             break;
           }
-          stepsAtMost = Math.min(maxSteps, pacer.dueBy(now) - gbn.nextStep);
+          unitsAtMost = Math.min(maxUnits, pacer.dueBy(now) - gbn.nextStep);
           lastPacedAt = now;
         }
-        send(stepsAtMost);
+        send(unitsAtMost);
       }
       // Hand out every step the board has passed, in order; then a failure seen meanwhile ends it.
-      while (emitted < gbn.boardNext) {
+      const passed = kind.stepsAfter(gbn.boardNext);
+      while (emitted < passed) {
         const t = emitted++;
         const result = results.get(t);
         results.delete(t);
@@ -344,16 +391,16 @@ export async function* streamSpikes(
           yield { t, lost: true };
         }
       }
-      stats.steps = gbn.boardNext;
+      stats.steps = passed;
       options.onStats?.(stats);
       if (failure) throw failure.error;
-      if (gbn.boardNext >= steps.length) break;
+      if (inputEnded && gbn.boardNext >= kind.available) break;
       if (aborted && gbn.inFlightCount === 0) break;
 
       if (events.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
       // What the RESULTs say the board ran is a fact whatever these events say, so it counts first.
-      gbn.advanceTo(ranTo);
+      gbn.advanceTo(kind.unitsFor(ranTo));
       try {
         for (const event of events.splice(0)) {
           if (event.kind === 'link') throw event.error;
@@ -370,15 +417,15 @@ export async function* streamSpikes(
           const { result } = event;
           probing = false;
           if (result.ok) {
-            // A repeat is answered with the board's next step, which may lie past the repeated frame.
-            const step = result.reply.nextStep - base;
-            if (step < 0 || step > gbn.sentEnd) {
+            // A repeat is answered with the board's next unit, which may lie past the repeated frame.
+            const next = kind.ackedUnit(result.reply) - unitBase;
+            if (next < 0 || next > gbn.sentEnd) {
               throw new ProtocolError(
-                `SPIKES_ACK names step ${result.reply.nextStep}, beyond the steps sent (up to ${base + gbn.sentEnd})`,
+                `${kind.request}_ACK names ${unit} ${next + unitBase}, beyond the ${unit}s sent (up to ${unitBase + gbn.sentEnd})`,
               );
             }
-            gbn.advanceTo(step);
-            if (step === frame.first + frame.count) {
+            gbn.advanceTo(next);
+            if (next === frame.first + frame.count) {
               const ms = performance.now() - frame.sentAt;
               const kept = frame.retry ? resentLatency : latency;
               kept.push(ms);
@@ -388,24 +435,26 @@ export async function* streamSpikes(
             gbn.acked(frame);
             // A repeat that reaches past where the board stands runs nothing (docs/protocol.md): the
             // board stopped inside this frame, so the rest goes again, or nothing would ever send it.
-            if (current && step < frame.first + frame.count) goBack();
+            if (current && next < frame.first + frame.count) goBack();
             continue;
           }
           if (result.error.name === 'STEP_GAP') {
             // A frame before this one was lost: the board names where it stands.
             stats.stepGaps++;
-            const boardStep = result.error.detail - base;
-            if (boardStep < 0 || boardStep > gbn.sentEnd) {
-              throw new ProtocolError(`STEP_GAP names step ${result.error.detail}, outside the steps sent`);
+            const boardNext = result.error.detail - unitBase;
+            if (boardNext < 0 || boardNext > gbn.sentEnd) {
+              throw new ProtocolError(
+                `STEP_GAP names ${unit} ${result.error.detail}, outside the ${unit}s sent`,
+              );
             }
-            gbn.advanceTo(boardStep);
+            gbn.advanceTo(boardNext);
             if (current) goBack();
             continue;
           }
           await client.streamStop().catch(() => undefined);
           return {
             ok: false,
-            action: `stream steps ${frame.first}..${frame.first + frame.count - 1}`,
+            action: `stream ${unit}s ${frame.first}..${frame.first + frame.count - 1}`,
             error: result.error,
             stats: finish(),
           };
@@ -413,9 +462,12 @@ export async function* streamSpikes(
       } catch (error) {
         failure = { error };
       }
+      kind.drop(gbn.boardNext);
+      readMore?.();
     }
 
     const stop = await client.streamStop();
+    if (inputFailure) throw inputFailure.error;
     if (!stop.ok) return { ok: false, action: 'stop the stream', error: stop.error, stats: finish() };
     const late = newDetection(stats, stop.reply.detections, stop.reply.lastDetection);
     return {
@@ -428,9 +480,12 @@ export async function* streamSpikes(
       ...(late ? { lateDetection: late } : {}),
     };
   } finally {
+    closed = true;
+    readMore?.();
     stopListening();
     options.signal?.removeEventListener('abort', onAbort);
     cancelPacing?.();
+    void chunks.return?.();
   }
 }
 

@@ -45,24 +45,50 @@ export function detectAfterStep(engine: Engine): Detection | undefined {
   return latest && { step: latest.step, label: latest.label, score: latest.score };
 }
 
+/**
+ * The engine run a step at a time, for input that arrives as it goes (live audio): each step's
+ * record as it is made. Starts from a reset network.
+ */
+export class Simulation {
+  private readonly spikingLayers: number[];
+  private t = 0;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: { spikes?: boolean } = {},
+  ) {
+    this.spikingLayers = engine
+      .info()
+      .layers.flatMap((layer, index) => (layer.kind === 'readout' ? [] : [index]));
+    engine.reset();
+  }
+
+  /** Runs one step with these input channels spiking (checked by the engine: EngineError). */
+  step(channels: readonly number[]): StepRecord {
+    const { engine } = this;
+    engine.step(channels);
+    const record: StepRecord = {
+      t: this.t++,
+      scores: Array.from(engine.scores()),
+      decision: engine.decision(),
+    };
+    const detection = detectAfterStep(engine);
+    if (detection) record.detection = detection;
+    if (this.options.spikes) record.spikes = this.spikingLayers.map((l) => Array.from(engine.spikeList(l)));
+    return record;
+  }
+}
+
 export function simulate(
   engine: Engine,
   train: SpikeTrain,
   options: { spikes?: boolean; onStep?: (record: StepRecord) => void } = {},
 ): StepRecord[] {
-  const info = engine.info();
-  checkTrainFits(train, info.inputCount);
-  const spikingLayers = info.layers.flatMap((layer, index) => (layer.kind === 'readout' ? [] : [index]));
-  engine.reset();
-  const records: StepRecord[] = [];
-  train.steps.forEach((channels, t) => {
-    engine.step(channels);
-    const record: StepRecord = { t, scores: Array.from(engine.scores()), decision: engine.decision() };
-    const detection = detectAfterStep(engine);
-    if (detection) record.detection = detection;
-    if (options.spikes) record.spikes = spikingLayers.map((l) => Array.from(engine.spikeList(l)));
+  checkTrainFits(train, engine.info().inputCount);
+  const simulation = new Simulation(engine, options);
+  return train.steps.map((channels) => {
+    const record = simulation.step(channels);
     options.onStep?.(record);
-    records.push(record);
+    return record;
   });
-  return records;
 }

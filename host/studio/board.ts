@@ -1,8 +1,8 @@
 /**
  * The studio's board side, over Web Serial: connect (HELLO), flash a model with progress, and
- * monitor it by streaming spikes through it, with the CLI's own protocol code (BoardClient,
- * flashModel, streamSpikes) on a WebSerialTransport. No DOM here: a test drives it in Node
- * through a SerialPort-like object wired to the real device.
+ * monitor it by streaming spikes through it (its scores and its own detections), with the CLI's
+ * own protocol code (BoardClient, flashModel, streamSpikes) on a WebSerialTransport. No DOM here:
+ * a test drives it in Node through a SerialPort-like object wired to the real device.
  */
 
 import { BoardClient } from '../protocol/client.js';
@@ -13,6 +13,7 @@ import { streamSpikes } from '../protocol/stream.js';
 import { flashModel, type UploadProgress } from '../protocol/upload.js';
 import { hex32 } from '../model/crc32.js';
 import { LinkError } from '../transport/errors.js';
+import type { Detection } from '../model/detection.js';
 import type { StudioStep } from './run.js';
 import { WebSerialTransport, type SerialPortLike } from './web-serial-transport.js';
 
@@ -71,13 +72,14 @@ export class BoardSession {
 
   /**
    * Streams `steps` through the board (STREAM_START resets its network), reporting each step with
-   * its scores as the board computed them; returns the board's final word on the stream.
+   * its scores and its detection as the board computed them; returns the board's final word on the
+   * stream, with the latest detection if only STOPPED brought it (every RESULT after it was lost).
    */
   async monitor(
     steps: readonly (readonly number[])[],
     onSteps: (steps: StudioStep[]) => void,
     options: { signal?: AbortSignal; stepsPerSecond?: number } = {},
-  ): Promise<{ ok: boolean; text: string; decision: number; lost: number }> {
+  ): Promise<{ ok: boolean; text: string; decision: number; lost: number; lateDetection?: Detection }> {
     let decision = -1;
     let lost = 0;
     const stream = streamSpikes(this.client, { steps }, { scores: true, ...options });
@@ -89,8 +91,17 @@ export class BoardSession {
           const text = formatDeviceError(`${summary.action} on ${this.transport.description}`, summary.error);
           return { ok: false, text, decision, lost };
         }
-        const text = `${summary.stopped.steps} steps on the board${summary.aborted ? ' (stopped)' : ''}, ${lost} results lost`;
-        return { ok: true, text, decision: summary.stopped.decision, lost };
+        const { stopped, stats, lateDetection } = summary;
+        const missed =
+          stats.detectionsLost > 0 ? `, ${stats.detectionsLost} detections known only by their count` : '';
+        const text = `${stopped.steps} steps on the board${summary.aborted ? ' (stopped)' : ''}, ${stats.detections} detection${stats.detections === 1 ? '' : 's'}, ${lost} results lost${missed}`;
+        return {
+          ok: true,
+          text,
+          decision: stopped.decision,
+          lost,
+          ...(lateDetection ? { lateDetection } : {}),
+        };
       }
       const step = item.value;
       const input = steps[step.t] ?? [];
@@ -99,7 +110,15 @@ export class BoardSession {
         onSteps([{ t: step.t, input, decision }]);
       } else {
         decision = step.decision;
-        onSteps([{ t: step.t, input, decision, ...(step.scores ? { scores: step.scores } : {}) }]);
+        onSteps([
+          {
+            t: step.t,
+            input,
+            decision,
+            ...(step.scores ? { scores: step.scores } : {}),
+            ...(step.detection ? { detection: step.detection } : {}),
+          },
+        ]);
       }
     }
   }

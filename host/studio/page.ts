@@ -9,7 +9,7 @@ import type { ModelInfo } from '../model/model-info.js';
 import { EngineError } from '../model/errors.js';
 import { parseWav } from '../audio/wav.js';
 import { frontendOf, MicRun, runClip, type StudioStep } from './run.js';
-import { detectionSource, type Detection } from './detections.js';
+import type { Detection } from '../model/detection.js';
 import { startMicrophone, type Microphone } from './mic.js';
 import { StudioView } from './view.js';
 import { BoardSession, describeBoard, describeFailure } from './board.js';
@@ -73,7 +73,6 @@ const view = new StudioView(
   element('decision', HTMLElement),
   element('detections', HTMLOListElement),
 );
-const detector = detectionSource();
 
 function say(text: string, isError = false): void {
   ui.status.textContent = text;
@@ -93,21 +92,19 @@ function begin(source: StudioState['source']): void {
   studio.steps = [];
   studio.decision = -1;
   studio.detections = [];
-  detector.reset();
   view.clear();
+}
+
+function addDetection(detection: Detection): void {
+  studio.detections.push(detection);
+  view.addDetection(detection);
 }
 
 /** Steps of the current input, as they come. */
 function feed(steps: StudioStep[]): void {
   if (steps.length === 0) return;
   view.addSteps(steps);
-  for (const step of steps) {
-    const detection = detector.next(step);
-    if (detection) {
-      studio.detections.push(detection);
-      view.addDetection(detection);
-    }
-  }
+  for (const { detection } of steps) if (detection) addDetection(detection);
   studio.steps.push(...steps);
   if (studio.steps.length > STEPS_KEPT) studio.steps.splice(0, studio.steps.length - STEPS_KEPT);
   studio.decision = steps[steps.length - 1]?.decision ?? studio.decision;
@@ -176,15 +173,13 @@ async function toggleMicrophone(): Promise<void> {
     return;
   }
   try {
-    const { bytes, info } = loaded;
-    const engines = [Engine.instantiate(wasm), Engine.instantiate(wasm)];
-    for (const e of engines) e.loadOrThrow(bytes);
-    const run = new MicRun(engines, info);
+    const { engine, info } = loaded;
+    const run = new MicRun(engine, info);
     const rate = frontendOf(info).sampleRateHz;
     begin('mic');
     microphone = await startMicrophone(rate, (samples) => feed(run.push(samples)));
     ui.mic.textContent = 'Stop microphone';
-    ui.inputInfo.textContent = `microphone: ${microphone.inputRateHz} Hz resampled to ${rate} Hz; decisions over ${run.windowSteps}-step windows, two staggered by half a window`;
+    ui.inputInfo.textContent = `microphone: ${microphone.inputRateHz} Hz resampled to ${rate} Hz; one engine, never reset, the detector after every step (the decision is the latest detection)`;
     say('listening');
   } catch (error) {
     say(`microphone: ${(error as Error).message}`, true);
@@ -263,6 +258,7 @@ async function monitorBoard(): Promise<void> {
     const stepsPerSecond = loaded ? 1e6 / loaded.info.timestepUs : 100;
     const end = await board.monitor(clip.steps, feed, { signal: streaming.signal, stepsPerSecond });
     studio.decision = end.decision;
+    if (end.lateDetection) addDetection(end.lateDetection);
     ui.boardInfo.textContent = `${clip.name} through the board: ${end.text}`;
   } catch (error) {
     ui.boardInfo.textContent = describeFailure('stream to the board', error);

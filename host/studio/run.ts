@@ -1,16 +1,17 @@
 /**
  * What the studio page runs on the .wasm engine: a whole clip exactly as `hetsyn sim` runs it, or
- * a live microphone stream. Both give StudioSteps, which the view draws and the detection source
- * (detections.ts) reads. No DOM here: the tests run it in Node too.
+ * a live microphone stream as a board listens to its own. Both give StudioSteps, with the .wasm
+ * detector's detections on them, which the view draws. No DOM here: the tests run it in Node too.
  */
 
 import type { Engine } from '../wasm/engine.js';
 import { encodeWavAudio } from '../audio/encode.js';
 import type { ModelInfo } from '../model/model-info.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
-import { simulate } from '../sim/simulate.js';
+import { detectAfterStep, simulate } from '../sim/simulate.js';
 import { InputError } from '../util/input-error.js';
 import type { WavAudio } from '../audio/wav.js';
+import type { Detection } from '../model/detection.js';
 
 export interface StudioStep {
   /** Step since the start of the input. */
@@ -19,8 +20,10 @@ export interface StudioStep {
   input: readonly number[];
   /** Readout scores (state LSB); absent when a board's RESULT did not carry them or was lost. */
   scores?: readonly number[];
-  /** The decision after this step (-1: none yet); for the microphone, the last window's. */
+  /** The decision after this step (-1: none yet); for the microphone, the latest detection's class. */
   decision: number;
+  /** The .wasm detector's detection that this step brought (docs/detection.md), as a board reports it. */
+  detection?: Detection;
 }
 
 /** The model's front-end, or why the page cannot feed it audio. */
@@ -36,7 +39,7 @@ export function frontendOf(info: ModelInfo): FrontendConfig {
 /**
  * A WAV clip as `hetsyn sim MODEL CLIP.wav` runs it: the same rate check, the model's front-end
  * from silence over all of the samples, then simulate() from a reset. Same engine, same code, so
- * the same scores bit for bit.
+ * the same scores and detections bit for bit.
  */
 export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source: string): StudioStep[] {
   const train = encodeWavAudio(audio, frontendOf(info), source, engine);
@@ -46,58 +49,41 @@ export function runClip(engine: Engine, info: ModelInfo, audio: WavAudio, source
     input: steps[r.t] ?? [],
     scores: r.scores,
     decision: r.decision,
+    ...(r.detection ? { detection: r.detection } : {}),
   }));
 }
 
-/** A decision window of the microphone path: one second of 10 ms steps, about a training clip. */
-const MIC_WINDOW_STEPS = 100;
-
 /**
- * The microphone, step by step. The engine decides over a window from its last reset (the sum of
- * scores), so a live stream is cut into windows of MIC_WINDOW_STEPS; a second engine runs the
- * same spikes half a window later, so every word shorter than half a window falls whole into some
- * window. Each window's decision is taken at its end and held until the next window ends.
+ * The microphone, hop by hop, as a board listens to its own: one engine, reset once at the start
+ * and never again, the .wasm front-end on each hop of samples, then a step, then the detector. The
+ * decision shown is the latest detection's class (the engine's window decision would sum the
+ * scores since the start, which on an endless stream means nothing).
  */
 export class MicRun {
   private t = 0;
   private decision = -1;
 
-  /** `engines[0]` encodes (its front-end is set up here) and is the one whose scores are shown. */
   constructor(
-    private readonly engines: readonly Engine[],
+    private readonly engine: Engine,
     info: ModelInfo,
-    readonly windowSteps = MIC_WINDOW_STEPS,
   ) {
-    const first = engines[0];
-    if (!first) throw new Error('MicRun needs an engine');
-    first.frontendConfigure(frontendOf(info));
-    for (const engine of engines) engine.reset();
-  }
-
-  /** Step offset of engine k's windows. */
-  private offset(k: number): number {
-    return Math.floor((k * this.windowSteps) / this.engines.length);
+    engine.frontendConfigure(frontendOf(info));
+    engine.reset();
   }
 
   /** The next samples at the front-end's rate; returns the steps they complete. */
   push(samples: Int16Array): StudioStep[] {
-    const [first] = this.engines;
-    if (!first) return [];
-    return first.encodeAudio(samples).map((input) => {
-      const t = this.t++;
-      this.engines.forEach((engine, k) => {
-        engine.step(input);
-        // Steps engine k has run since its first window began (that starts at its offset).
-        const phase = t + 1 - this.offset(k);
-        if (phase === 0) {
-          engine.reset();
-        } else if (phase > 0 && phase % this.windowSteps === 0) {
-          // Engine k's window ends at this step: its decision counts, and it starts afresh.
-          this.decision = engine.decision();
-          engine.reset();
-        }
-      });
-      return { t, input, scores: Array.from(first.scores()), decision: this.decision };
+    return this.engine.encodeAudio(samples).map((input) => {
+      this.engine.step(input);
+      const detection = detectAfterStep(this.engine);
+      if (detection) this.decision = detection.label;
+      const step: StudioStep = {
+        t: this.t++,
+        input,
+        scores: Array.from(this.engine.scores()),
+        decision: this.decision,
+      };
+      return detection ? { ...step, detection } : step;
     });
   }
 }

@@ -4,7 +4,7 @@
  * last step's readout scores with the current decision marked, and the list of detections.
  */
 
-import type { Detection } from './detections.js';
+import type { Detection } from '../model/detection.js';
 import type { StudioStep } from './run.js';
 
 /** Steps the raster keeps on screen (3 s at 10 ms). */
@@ -84,10 +84,14 @@ export class StudioView {
     this.showDecision(last.decision);
   }
 
+  /** A detection: its class, its time in the input and its margin (state LSB, as `hetsyn sim` prints it). */
   addDetection(detection: Detection): void {
     const item = document.createElement('li');
     const label = this.labelOf(detection.label);
-    item.textContent = `${label} at ${((detection.t * this.stepMs) / 1000).toFixed(2)} s (step ${detection.t})`;
+    const seconds = ((detection.step * this.stepMs) / 1000).toFixed(2);
+    const name = document.createElement('strong');
+    name.textContent = label;
+    item.append(name, ` at ${seconds} s (step ${detection.step}), margin ${detection.score}`);
     item.dataset.label = label;
     this.detectionsList.prepend(item);
     while (this.detectionsList.children.length > DETECTIONS_SHOWN)

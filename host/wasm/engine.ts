@@ -93,12 +93,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 export class Engine {
   private readonly x: EngineExports;
+  private readonly instanceExports: WebAssembly.Exports;
   /** The engine's input list, viewed once per load (memory grows only while loading). */
   private inputView: Uint16Array | undefined;
   private arenaStart = 0;
 
   private constructor(instance: WebAssembly.Instance) {
+    this.instanceExports = instance.exports;
     this.x = instance.exports as unknown as EngineExports;
+  }
+
+  /** Any export of the instance by name, for tools that instrument the module (bench/instruction-count.ts). */
+  exported(name: string): unknown {
+    return this.instanceExports[name];
   }
 
   /** A fresh engine instance with its own memory, of a compiled hetsyn.wasm (which may be shared). */

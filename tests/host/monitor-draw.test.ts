@@ -28,6 +28,7 @@ import {
 import { CLEAR_SCREEN, terminalView } from '../../host/monitor/views.js';
 import type { Detection } from '../../host/protocol/messages.js';
 import type { StreamStep } from '../../host/protocol/stream.js';
+import { GSC12_LABELS } from '../../host/data/dataset.js';
 
 const step = (
   t: number,
@@ -76,21 +77,6 @@ function seenState(): MonitorState {
   return state;
 }
 
-const GSC_LABELS = [
-  'yes',
-  'no',
-  'up',
-  'down',
-  'left',
-  'right',
-  'on',
-  'off',
-  'stop',
-  'go',
-  '_silence_',
-  '_unknown_',
-];
-
 /**
  * A busy monitor of a 12-class model with a 128-neuron raster and five detections, the last one
  * 0.5 s before `AT` (fresh), the others long ago.
@@ -98,7 +84,7 @@ const GSC_LABELS = [
 function busyState(): MonitorState {
   const state = newState({
     port: '/dev/pts/7',
-    labels: GSC_LABELS,
+    labels: GSC12_LABELS,
     spikeLayer: 0,
     layerNeurons: 128,
     timestepUs: 10_000,
@@ -108,7 +94,7 @@ function busyState(): MonitorState {
   state.modelName = 'gsc12-kws';
   state.status = 'streaming';
   for (let t = 0; t < 300; t++) {
-    const scores = GSC_LABELS.map((_, c) => ((c * 37 + t) % 12) * 40 - 300);
+    const scores = GSC12_LABELS.map((_, c) => ((c * 37 + t) % 12) * 40 - 300);
     const detection = t % 60 === 59 ? { step: t, label: (t / 60) | 0, score: 700 + t } : undefined;
     recordStep(
       state,
@@ -240,7 +226,7 @@ describe('monitor drawing', () => {
     const state = busyState();
     const lines = renderScreen(state, { columns: 100 }, { now: AT });
     const scores = state.lastScores ?? [];
-    const rows = GSC_LABELS.map((label) =>
+    const rows = GSC12_LABELS.map((label) =>
       lines.find((l) => l.startsWith(`  ${label.padEnd(9)} `) || l.startsWith(`> ${label.padEnd(9)} `)),
     );
     assert.ok(

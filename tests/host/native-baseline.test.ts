@@ -28,7 +28,7 @@ import { encodeSpikeBinary } from '../../host/spikes/spike-file.js';
 import { simulate } from '../../host/sim/simulate.js';
 import { encodeWavAudio } from '../../host/audio/encode.js';
 import { readWav } from '../../host/audio/read-wav.js';
-import { buildNative, dumpNative, formatDumpLine } from '../../bench/native.js';
+import { buildNative, dumpNative, formatDumpLine, NATIVE_O2, NATIVE_O3_NATIVE } from '../../bench/native.js';
 import { FILE_FIELD, poke, REPO_ROOT, resealCrc, sectionAt, statusName } from './fixtures.js';
 import { GCC, withTools } from './tools.js';
 
@@ -47,9 +47,14 @@ function assertSameDumpOfFile(name: string, bytes: Uint8Array, steps: number[][]
   const info = engine.loadOrThrow(bytes);
   writeFileSync(spikesPath, encodeSpikeBinary({ steps }, info.inputCount));
   const wasm = simulate(engine, { steps }, { spikes: true }).map(formatDumpLine);
-  const native = dumpNative(modelPath, spikesPath);
-  assert.equal(native.length, wasm.length);
-  for (let t = 0; t < wasm.length; t++) assert.equal(native[t], wasm[t], `${name}: step ${t} differs`);
+  // Both builds the bench times: -O3 -march=native must not change a number either.
+  for (const build of [NATIVE_O2, NATIVE_O3_NATIVE]) {
+    const native = dumpNative(modelPath, spikesPath, build);
+    assert.equal(native.length, wasm.length);
+    for (let t = 0; t < wasm.length; t++) {
+      assert.equal(native[t], wasm[t], `${name} (${build.label}): step ${t} differs`);
+    }
+  }
 }
 
 const LAYOUTS: [string, RandomNetworkOptions, SparseMode, number][] = [
@@ -122,6 +127,40 @@ for (const [name, options, sparse, levels] of LAYOUTS) {
       const { hsm } = quantize(randomNetwork(options), { levels, sparse });
       const steps = randomSpikeTrain(options.seed, options.inputCount, 200, 0.08);
       assertSameDump(name, hsm, steps);
+    }),
+  );
+}
+
+// Every layout through the saturating path: no decay and the largest weight scale drive the sums
+// to both limits within a few hundred steps (the .wasm's saturating path is one loop for all of them).
+for (const [name, options, sparse, levels] of LAYOUTS) {
+  test(
+    `native C baseline equals the .wasm bit for bit on saturating sums: ${name}`,
+    withTools([GCC], () => {
+      const { hsm } = quantize(randomNetwork(options), { levels, sparse });
+      const saturating: HsmModel = {
+        ...hsm,
+        layers: hsm.layers.map((layer) => ({
+          ...layer,
+          weightShift: 16,
+          levelDecayQ16: layer.levelDecayQ16.map(() => 65536),
+        })),
+      };
+      const steps = randomSpikeTrain(options.seed + 1, options.inputCount, 400, 0.3);
+      assertSameDump(`${name}-saturating`, saturating, steps);
+      const engine = openEngine();
+      const info = engine.loadOrThrow(writeHsm(saturating));
+      let extremes = 0;
+      for (const channels of steps) {
+        engine.step(channels);
+        info.layers.forEach((layer, l) => {
+          for (let j = 0; j < layer.neuronCount; j++) {
+            const v = engine.membrane(l, j);
+            if (v === 2_147_483_647 || v === -2_147_483_648) extremes++;
+          }
+        });
+      }
+      assert.ok(extremes > 0, `${name}: no membrane or score reached an i32 limit`);
     }),
   );
 }

@@ -14,6 +14,7 @@ import {
   decodeResult,
   decodeStopped,
   decodeUploadStatus,
+  encodeAudio,
   encodeSpikes,
   encodeStreamStart,
   encodeUploadBegin,
@@ -81,9 +82,16 @@ describe('docs/protocol.md and the code', () => {
   });
 
   it('has the docs timeouts', () => {
-    assert.match(doc, /\| a reply to HELLO, a chunk, SPIKES \| 500 ms, 4 retries \|/);
+    assert.match(doc, /\| a reply to HELLO, a chunk, SPIKES, AUDIO \| 500 ms, 4 retries \|/);
     assert.deepEqual([REQUESTS.HELLO.timing.timeoutMs, REQUESTS.HELLO.timing.retries], [500, 4]);
-    assert.deepEqual([REQUESTS.UPLOAD_CHUNK.timing.timeoutMs, REQUESTS.SPIKES.timing.timeoutMs], [500, 500]);
+    assert.deepEqual(
+      [
+        REQUESTS.UPLOAD_CHUNK.timing.timeoutMs,
+        REQUESTS.SPIKES.timing.timeoutMs,
+        REQUESTS.AUDIO.timing.timeoutMs,
+      ],
+      [500, 500, 500],
+    );
     assert.match(doc, /\| UPLOAD_BEGIN .*, UPLOAD_END .*, COMMIT .* \| 5 s, 2 retries \|/);
     for (const name of ['UPLOAD_BEGIN', 'UPLOAD_END', 'COMMIT'] as const) {
       assert.deepEqual([REQUESTS[name].timing.timeoutMs, REQUESTS[name].timing.retries], [5000, 2]);
@@ -100,6 +108,12 @@ describe('messages', () => {
     assert.deepEqual(Array.from(encodeUploadChunk(258, Uint8Array.of(9, 8))), [2, 1, 0, 0, 9, 8]);
     assert.deepEqual(Array.from(encodeStreamStart(Report.scores | Report.spikes, 1)), [5, 1]);
     assert.deepEqual(Array.from(encodeSpikes(7, [[1, 300], []])), [7, 0, 0, 0, 2, 2, 1, 0, 0x2c, 1, 0]);
+    // AUDIO: firstSample u32, then i16 samples (two's complement, little-endian); SOURCE_AUDIO is bit 3.
+    assert.deepEqual(
+      Array.from(encodeAudio(258, Int16Array.of(1, -2, 0x1234))),
+      [2, 1, 0, 0, 1, 0, 0xfe, 0xff, 0x34, 0x12],
+    );
+    assert.equal(Report.audio, 8);
   });
 
   it('decodes INFO as the device sends it', async () => {

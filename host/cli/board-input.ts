@@ -1,0 +1,88 @@
+/**
+ * What `stream` and `monitor` send a board: a spike file in SPIKES frames; audio (a WAV file or
+ * stdin) in AUDIO frames, for the board's own front-end to encode, or with `hostEncode` encoded
+ * here by the same front-end in the .wasm and sent as SPIKES. A file can be streamed again from any
+ * step (a reconnect continues there, --loop starts over); stdin goes on where it is.
+ */
+
+import { encodeWavAudio, encodeSampleChunks } from '../audio/encode.js';
+import { streamAudio } from '../protocol/audio-sender.js';
+import {
+  streamFrames,
+  streamSpikes,
+  type StreamOptions,
+  type StreamStep,
+  type StreamSummary,
+} from '../protocol/stream.js';
+import { SpikesKind } from '../protocol/spikes-planner.js';
+import type { BoardClient } from '../protocol/client.js';
+import { frontendHopSamples } from '../model/frontend-config.js';
+import type { Engine } from '../wasm/engine.js';
+import { openEngine } from '../wasm/module.js';
+import type { Input } from './read-input.js';
+
+export interface BoardInput {
+  /** The frames it travels in. */
+  frames: 'SPIKES' | 'AUDIO';
+  /** Whether it can be streamed again (a file), or goes on where it is (stdin). */
+  repeatable: boolean;
+  /** Streams the input from its step `from` on (for stdin: from wherever it is). */
+  stream(
+    client: BoardClient,
+    from: number,
+    options: StreamOptions,
+  ): AsyncGenerator<StreamStep, StreamSummary>;
+}
+
+/** A live chunk source that survives a stream ending: the next stream (after a reconnect) reads on. */
+function shared<T>(chunks: AsyncIterable<T>): AsyncIterable<T> {
+  const iterator = chunks[Symbol.asyncIterator]();
+  return { [Symbol.asyncIterator]: () => ({ next: () => iterator.next() }) };
+}
+
+export function boardInput(input: Input, options: { hostEncode: boolean; engine?: Engine }): BoardInput {
+  if (input.kind === 'spikes') return spikesInput(input.train.steps);
+  const { frontend, clip } = input;
+  if (clip) {
+    if (options.hostEncode) {
+      const train = encodeWavAudio(
+        { sampleRateHz: frontend.sampleRateHz, channels: 1, samples: clip },
+        frontend,
+        input.audio.source,
+        options.engine ?? openEngine(),
+      );
+      return spikesInput(train.steps);
+    }
+    const hop = frontendHopSamples(frontend);
+    return {
+      frames: 'AUDIO',
+      repeatable: true,
+      // A step starts a hop of samples: from step k on, the samples from k hops in.
+      stream: (client, from, streamOptions) =>
+        streamAudio(client, [clip.subarray(from * hop)], frontend, streamOptions),
+    };
+  }
+  const live = shared(input.audio.chunks);
+  if (options.hostEncode) {
+    const engine = options.engine ?? openEngine();
+    return {
+      frames: 'SPIKES',
+      repeatable: false,
+      stream: (client, _from, streamOptions) =>
+        streamFrames(client, new SpikesKind(), encodeSampleChunks(live, frontend, engine), streamOptions),
+    };
+  }
+  return {
+    frames: 'AUDIO',
+    repeatable: false,
+    stream: (client, _from, streamOptions) => streamAudio(client, live, frontend, streamOptions),
+  };
+}
+
+function spikesInput(steps: readonly (readonly number[])[]): BoardInput {
+  return {
+    frames: 'SPIKES',
+    repeatable: true,
+    stream: (client, from, options) => streamSpikes(client, { steps: steps.slice(from) }, options),
+  };
+}

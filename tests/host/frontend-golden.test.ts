@@ -1,0 +1,42 @@
+/**
+ * The .wasm front-end's spikes on every shipped sample clip, hashed, against the hashes the module
+ * gave before its FFT was restructured for interpreters (issue 11: fused first stages, i32 sums).
+ * At the models' own thresholds and at the smallest one (Q8 = 1, where a level that moves by
+ * 1/256 of a log2 unit flips a spike). A change here is a change of docs/frontend.md's arithmetic:
+ * version it, then update the hashes.
+ */
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openEngine } from '../../host/wasm/module.js';
+import { openDataset } from '../../host/data/dataset.js';
+import { readWav } from '../../host/audio/read-wav.js';
+import { REPO_ROOT } from './fixtures.js';
+
+const GOLDEN = [
+  { model: 'gsc12-kws', samples: 'gsc12', thresholdQ8: 765, sha256: '5989097390f28d9a' },
+  { model: 'gsc12-kws', samples: 'gsc12', thresholdQ8: 1, sha256: '5ca265e56f798ac3' },
+  { model: 'fsdd-digits', samples: 'fsdd', thresholdQ8: 765, sha256: '8fee22ead1e94c1b' },
+  { model: 'fsdd-digits', samples: 'fsdd', thresholdQ8: 1, sha256: 'a7935403f291d7cd' },
+] as const;
+
+for (const { model, samples, thresholdQ8, sha256 } of GOLDEN) {
+  test(`front-end spikes of models/samples/${samples} with ${model}'s front-end at threshold Q8 ${thresholdQ8}`, () => {
+    const engine = openEngine();
+    const frontend = engine.loadOrThrow(readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`))).frontend;
+    assert.ok(frontend);
+    const hash = createHash('sha256');
+    let spikes = 0;
+    for (const clip of openDataset(join(REPO_ROOT, 'models/samples', samples)).clips('all')) {
+      engine.frontendConfigure({ ...frontend, thresholdQ8 });
+      const steps = engine.encodeAudio(readWav(clip.path).samples);
+      spikes += steps.reduce((sum, step) => sum + step.length, 0);
+      hash.update(JSON.stringify(steps) + '\n');
+    }
+    assert.ok(spikes > 100, `${spikes} spikes`);
+    assert.equal(hash.digest('hex').slice(0, 16), sha256);
+  });
+}

@@ -62,8 +62,8 @@ export interface SendOptions {
   /** One try only (see send()). */
   single?: boolean;
   /**
-   * Units of work the board does before it can answer (a SPIKES frame: the steps queued up to its
-   * end), default 1: the adaptive wait and the deadline scale with it (round-trip.ts).
+   * Units of work the board does before it can answer (a SPIKES or AUDIO frame: the steps queued
+   * up to its end), default 1: the adaptive wait and the deadline scale with it (round-trip.ts).
    */
   work?: number;
 }

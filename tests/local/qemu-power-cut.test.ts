@@ -3,9 +3,9 @@
  * step 4): the MPS2 firmware, and the STM32F4 port's QEMU build, keep their slots in a file
  * (semihosting); QEMU is killed in the middle of an upload, started again on the same file, and
  * the old model is still the board's, and flashing the new one then completes. It needs firmware
- * built against WAMR, which no registry provides, so each machine's check runs only when its
- * variable names an ELF (HETSYN_QEMU_MPS2_ELF, HETSYN_QEMU_STM32F4_ELF), and skips otherwise, also
- * under CI.
+ * built against WAMR, which no registry provides, so it is a local check (`npm run test:qemu`, not
+ * part of `npm test`): each machine's check runs only when its variable names an ELF
+ * (HETSYN_QEMU_MPS2_ELF, HETSYN_QEMU_STM32F4_ELF), and skips otherwise.
  */
 
 import { strict as assert } from 'node:assert';
@@ -17,8 +17,8 @@ import { after, describe, it } from 'node:test';
 import { BoardClient } from '../../host/protocol/client.js';
 import { flashModel } from '../../host/protocol/upload.js';
 import { SerialTransport } from '../../host/transport/serial.js';
-import { REPO_ROOT } from './fixtures.js';
-import { requireTools } from './tools.js';
+import { REPO_ROOT } from '../host/fixtures.js';
+import { requireTools } from '../host/tools.js';
 
 const QEMU = { name: 'qemu-system-arm', debianPackage: 'qemu-system-arm' };
 /** The QEMU machines, the variable naming each one's firmware. */

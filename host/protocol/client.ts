@@ -61,6 +61,11 @@ export interface SendOptions {
   extraReplyBytes?: number;
   /** One try only (see send()). */
   single?: boolean;
+  /**
+   * Units of work the board does before it can answer (a SPIKES or AUDIO frame: the steps queued
+   * up to its end), default 1: the adaptive wait and the deadline scale with it (round-trip.ts).
+   */
+  work?: number;
 }
 
 export interface ClientStats {
@@ -84,6 +89,7 @@ interface Pending {
   /** Tries at most (1 + retries); adaptive requests may fit more into the same deadline. */
   maxTries: number;
   adaptive: boolean;
+  work: number;
   tries: number;
   firstSentAt: number;
   sentAt: number;
@@ -173,30 +179,49 @@ export class BoardClient {
       retries: base.retries,
       adaptive: base.adaptive && this.options.adaptive !== false,
       firstRetransmitMs: base.firstRetransmitMs * scale,
+      atLeastTimeout: base.atLeastTimeout,
     };
   }
 
   /**
    * How long a request may go without any reply before the link counts as dead: the docs'
-   * (1 + retries) tries of timeoutMs. Callers that retry themselves (upload, stream) use it too.
+   * (1 + retries) tries of timeoutMs, after the time `work` units take at the measured pace.
+   * Callers that retry themselves (upload, stream) use it too.
    */
-  deadLinkMs(name: RequestName): number {
+  deadLinkMs(name: RequestName, work = 0): number {
     const timing = this.timingOf(name);
-    return (1 + timing.retries) * timing.timeoutMs;
+    return (1 + timing.retries) * timing.timeoutMs + this.expectedWorkMs(name, work);
+  }
+
+  /** The round trip `work` units of this request take at the pace measured so far (0 before). */
+  expectedWorkMs(name: RequestName, work: number): number {
+    return this.timingOf(name).adaptive ? this.roundTrip(name).expectedMs(work) : 0;
+  }
+
+  /** Whether a round trip of this request has been measured (a stream probes the pace first). */
+  measured(name: RequestName): boolean {
+    return this.roundTrip(name).measured;
   }
 
   /**
    * The wait before asking again after `silentTries` tries without a reply: the docs' timeout, or
-   * for adaptive requests the round-trip estimate's (round-trip.ts), at most the docs' timeout.
+   * for adaptive requests the round-trip estimate's for `work` units (round-trip.ts), at most the
+   * docs' timeout past the expected work (and at least the docs' timeout with atLeastTimeout).
    */
   retransmitMs(
     name: RequestName,
     timeoutMs: number = this.timingOf(name).timeoutMs,
     silentTries = 0,
+    work = 1,
   ): number {
     const timing = this.timingOf(name);
     if (!timing.adaptive) return timeoutMs;
-    return Math.min(timeoutMs, this.roundTrip(name).retransmitMs(timing.firstRetransmitMs, silentTries));
+    const rt = this.roundTrip(name);
+    const estimate = rt.retransmitMs(timing.firstRetransmitMs, silentTries, work);
+    return Math.min(
+      timeoutMs + rt.expectedMs(work),
+      timing.atLeastTimeout ? Math.max(timeoutMs, estimate) : estimate,
+    );
   }
 
   /**
@@ -219,11 +244,12 @@ export class BoardClient {
     const retries = options.retries ?? timing.retries;
     const adaptive = timing.adaptive && options.timeoutMs === undefined;
     const single = options.single === true;
+    const work = Math.max(1, options.work ?? 1);
     const now = performance.now();
     // One try (send): wait the adaptive retransmission time, the caller decides what comes next.
     const deadline = single
-      ? now + (adaptive ? this.retransmitMs(name, timeoutMs, 0) : timeoutMs)
-      : now + (1 + retries) * timeoutMs;
+      ? now + (adaptive ? this.retransmitMs(name, timeoutMs, 0, work) : timeoutMs)
+      : now + (1 + retries) * timeoutMs + (adaptive ? this.expectedWorkMs(name, work) : 0);
     return new Promise<DeviceResult<unknown>>((resolve, reject) => {
       const entry: Pending = {
         name,
@@ -233,6 +259,7 @@ export class BoardClient {
         deadline,
         maxTries: single ? 1 : adaptive ? MAX_ADAPTIVE_TRIES : 1 + retries,
         adaptive,
+        work,
         tries: 0,
         firstSentAt: now,
         sentAt: now,
@@ -345,7 +372,7 @@ export class BoardClient {
     const left = entry.deadline - entry.sentAt;
     const wait =
       entry.adaptive && entry.tries < entry.maxTries
-        ? Math.min(left, this.retransmitMs(entry.name, entry.timeoutMs, entry.tries - 1))
+        ? Math.min(left, this.retransmitMs(entry.name, entry.timeoutMs, entry.tries - 1, entry.work))
         : left;
     entry.timer = setTimeout(
       () => {
@@ -399,7 +426,7 @@ export class BoardClient {
     this.pending.delete(frame.seq);
     if (entry.timer) clearTimeout(entry.timer);
     // Karn: only a request sent once gives an unambiguous round trip.
-    if (entry.tries === 1) this.roundTrip(entry.name).sample(performance.now() - entry.sentAt);
+    if (entry.tries === 1) this.roundTrip(entry.name).sample(performance.now() - entry.sentAt, entry.work);
     else this.roundTrip(entry.name).answered();
     try {
       if (isError) entry.resolve({ ok: false, error: decodeError(frame.payload) });

@@ -9,7 +9,7 @@
 
 import { Reader, Writer } from './bytes.js';
 import { ProtocolError } from './errors.js';
-import { QUICK_REPLY, SLOW_REPLY, type ReplyTiming } from './reply-timing.js';
+import { QUICK_REPLY, SLOW_REPLY, STEP_REPLY, type ReplyTiming } from './reply-timing.js';
 import type { Detection } from '../model/detection.js';
 
 export type { Detection } from '../model/detection.js';
@@ -392,9 +392,9 @@ export const REQUESTS: { readonly [N in RequestName]: RequestSpec<ReplyOf[N]> } 
   // ROLLBACK loads the model left active: as slow as COMMIT.
   ROLLBACK: { type: 0x14, replyType: 0x93, decode: decodeCommitted, timing: SLOW_REPLY },
   STREAM_START: { type: 0x20, replyType: 0xa0, decode: decodeStreaming, timing: QUICK_REPLY },
-  SPIKES: { type: 0x21, replyType: 0xa1, decode: decodeSpikesAck, timing: QUICK_REPLY },
+  SPIKES: { type: 0x21, replyType: 0xa1, decode: decodeSpikesAck, timing: STEP_REPLY },
   STREAM_STOP: { type: 0x22, replyType: 0xa2, decode: decodeStopped, timing: QUICK_REPLY },
-  AUDIO: { type: 0x23, replyType: 0xa3, decode: decodeAudioAck, timing: QUICK_REPLY },
+  AUDIO: { type: 0x23, replyType: 0xa3, decode: decodeAudioAck, timing: STEP_REPLY },
 };
 
 /** Whether a frame of `type` answers request `name` (ERROR frames aside): the table's reply type. */

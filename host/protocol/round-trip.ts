@@ -1,7 +1,10 @@
 /**
- * The round-trip estimate of one request type (RFC 6298), for the adaptive retransmission wait:
- * smoothed RTT and its variation once a sample exists, and a backoff that counts the one-try sends
- * (client.send) that timed out in a row.
+ * The round-trip estimate of one request type (RFC 6298), for the adaptive retransmission wait.
+ * Two smoothed estimates run side by side: of the round trip as measured, and of the round trip
+ * per unit of the board's work (a SPIKES frame's work is the steps the board runs before it can
+ * answer, client.ts). The wait is the larger of the two, so a fixed link latency (a fast board) and
+ * a pace per step (a slow one) are both covered, and a frame with more work waits longer. A
+ * backoff counts the one-try sends (client.send) that timed out in a row.
  */
 
 /**
@@ -17,32 +20,61 @@ export const MIN_RETRANSMIT_MS = 10;
  */
 export const MAX_BACKOFF_DOUBLINGS = 2;
 
+/** SRTT and RTTVAR of one quantity (RFC 6298, gains 1/8 and 1/4). */
+class Smoothed {
+  srtt: number | undefined;
+  private rttvar = 0;
+
+  add(x: number): void {
+    if (this.srtt === undefined) {
+      this.srtt = x;
+      this.rttvar = x / 2;
+      return;
+    }
+    this.rttvar = 0.75 * this.rttvar + 0.25 * Math.abs(this.srtt - x);
+    this.srtt = 0.875 * this.srtt + 0.125 * x;
+  }
+
+  /** srtt + 4 rttvar, undefined before a sample. */
+  bound(): number | undefined {
+    return this.srtt === undefined ? undefined : this.srtt + 4 * this.rttvar;
+  }
+}
+
 export class RoundTripEstimate {
-  private srttMs: number | undefined;
-  private rttvarMs = 0;
+  private readonly whole = new Smoothed();
+  private readonly perWork = new Smoothed();
   private backoff = 0;
 
+  /** Whether a round trip has been measured. */
+  get measured(): boolean {
+    return this.whole.srtt !== undefined;
+  }
+
   /**
-   * The wait before asking again after `silentTries` tries without a reply: srtt + 4 rttvar
+   * The wait before asking again after `silentTries` tries without a reply, for a request with
+   * `work` units of work: the larger of srtt + 4 rttvar and work x (the same per unit of work)
    * (`firstRetransmitMs` before a sample; at least MIN_RETRANSMIT_MS), doubled per silent try and
    * per backoff, at most MAX_BACKOFF_DOUBLINGS times.
    */
-  retransmitMs(firstRetransmitMs: number, silentTries: number): number {
-    const base = this.srttMs === undefined ? firstRetransmitMs : this.srttMs + 4 * this.rttvarMs;
+  retransmitMs(firstRetransmitMs: number, silentTries: number, work = 1): number {
+    const whole = this.whole.bound();
+    const perWork = this.perWork.bound() ?? 0;
+    const base = whole === undefined ? firstRetransmitMs : Math.max(whole, perWork * work);
     const doublings = Math.min(silentTries + this.backoff, MAX_BACKOFF_DOUBLINGS);
     return Math.max(MIN_RETRANSMIT_MS, base) * 2 ** doublings;
   }
 
-  /** A round trip of a request sent once (Karn: a repeated one is ambiguous). */
-  sample(ms: number): void {
+  /** The round trip expected for `work` units: smoothed per-unit round trip x work (0 before a sample). */
+  expectedMs(work: number): number {
+    return (this.perWork.srtt ?? 0) * work;
+  }
+
+  /** A round trip of a request sent once (Karn: a repeated one is ambiguous), with its work. */
+  sample(ms: number, work = 1): void {
     this.backoff = 0;
-    if (this.srttMs === undefined) {
-      this.srttMs = ms;
-      this.rttvarMs = ms / 2;
-      return;
-    }
-    this.rttvarMs = 0.75 * this.rttvarMs + 0.25 * Math.abs(this.srttMs - ms);
-    this.srttMs = 0.875 * this.srttMs + 0.125 * ms;
+    this.whole.add(ms);
+    this.perWork.add(ms / Math.max(1, work));
   }
 
   /** A one-try send timed out: the next send of this type waits longer. */

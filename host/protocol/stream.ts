@@ -14,6 +14,11 @@
  * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
  * RESULT never came is reported as lost.
  *
+ * The board's pace: each frame's reply wait scales with the steps the board must run before it can
+ * answer, up to the frame's end (client.ts, round-trip.ts), so a slow but healthy board is waited
+ * for. While the client has measured no round trip of the kind's request yet, the first frame is a
+ * probe: one step's units, alone in flight.
+ *
  * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
  * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
  * frame gathers the steps of a tick at high rates and carries a single step at low ones.
@@ -110,7 +115,11 @@ export interface StreamStats {
   detectionsLost: number;
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
-  /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms. */
+  /**
+   * Round trip of a frame, send to its ack, in ms: of frames sent for the first time, or, when no
+   * such frame was acknowledged, of the resent ones (each send has its own seq, so its ack is
+   * unambiguous, but a resent frame's steps may have run already).
+   */
   latencyMs: LatencyStats;
 }
 
@@ -225,8 +234,12 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
     (options.scores ? Report.scores : 0) |
     (options.spikeLayer !== undefined ? Report.spikes : 0);
   const latency: number[] = [];
+  const resentLatency: number[] = [];
   const stats = newStreamStats();
-  const finish = (): StreamStats => ({ ...stats, latencyMs: latencyStats(latency) });
+  const finish = (): StreamStats => ({
+    ...stats,
+    latencyMs: latencyStats(latency.length > 0 ? latency : resentLatency),
+  });
 
   // RESULTs can arrive right after STREAM_START's reply: listen before asking.
   let layout: ResultLayout | undefined;
@@ -317,8 +330,8 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
     // A link or protocol failure, thrown once the steps the board ran have been handed out.
     let failure: { error: unknown } | undefined;
     // The link counts as dead when the board's unit has not moved for client.deadLinkMs (the docs'
-    // 1 + 4 tries of 500 ms) while frames were outstanding: silence, or go-back-N that never gets
-    // anywhere.
+    // 1 + 4 tries of 500 ms, after the steps outstanding at the measured pace) while frames were
+    // outstanding: silence, or go-back-N that never gets anywhere.
     let progressAt = performance.now(); // when gbn.boardNext last moved
     let progressMark = 0;
     let timeoutsSinceProgress = 0;
@@ -330,7 +343,8 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
         return;
       }
       const silentMs = performance.now() - progressAt;
-      if (silentMs >= client.deadLinkMs(kind.request)) {
+      const outstanding = kind.stepsAfter(gbn.sentEnd) - kind.stepsAfter(gbn.boardNext);
+      if (silentMs >= client.deadLinkMs(kind.request, outstanding)) {
         throw new LinkTimeoutError(kind.request, timeoutsSinceProgress, silentMs);
       }
     };
@@ -338,15 +352,21 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
       checkAlive();
       gbn.goBack();
     };
+    let probing = client.timingOf(kind.request).adaptive && !client.measured(kind.request);
     const send = (unitsAtMost: number): void => {
-      const frame = gbn.sent(kind.plan(gbn.nextStep, gbn.budget, unitsAtMost), performance.now());
+      // A probe carries the units that complete one more step.
+      const probe = kind.unitsFor(kind.stepsAfter(gbn.nextStep) + 1) - gbn.nextStep;
+      const units = probing ? Math.min(unitsAtMost, probe) : unitsAtMost;
+      const frame = gbn.sent(kind.plan(gbn.nextStep, gbn.budget, units), performance.now());
       sentEnd = gbn.sentEnd;
       const payload = kind.encode(unitBase + frame.first, frame);
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
       stats.maxInFlight = Math.max(stats.maxInFlight, gbn.inFlightCount);
       const steps = kind.stepsAfter(frame.first + frame.count) - kind.stepsAfter(frame.first);
-      client.send(kind.request, payload, { extraReplyBytes: steps * resultBytes }).then(
+      // The board answers once it has run every step up to this frame's end.
+      const work = kind.stepsAfter(frame.first + frame.count) - kind.stepsAfter(gbn.boardNext);
+      client.send(kind.request, payload, { extraReplyBytes: steps * resultBytes, work }).then(
         (result) => push({ kind: 'reply', frame, result }),
         (error: unknown) =>
           push(
@@ -359,7 +379,7 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
       // Once aborted nothing more goes out; what is in flight may still be acknowledged.
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
-      while (!aborted && !failure && gbn.canSend(kind.available)) {
+      while (!aborted && !failure && gbn.canSend(kind.available) && !(probing && gbn.inFlightCount > 0)) {
         let unitsAtMost = maxUnits;
         if (pacer) {
           const now = clock.now();
@@ -409,6 +429,7 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
             continue;
           }
           const { result } = event;
+          probing = false;
           if (result.ok) {
             // A repeat is answered with the board's next unit, which may lie past the repeated frame.
             const next = kind.ackedUnit(result.reply) - unitBase;
@@ -418,11 +439,12 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
               );
             }
             gbn.advanceTo(next);
-            if (!frame.retry && next === frame.first + frame.count) {
+            if (next === frame.first + frame.count) {
               const ms = performance.now() - frame.sentAt;
-              latency.push(ms);
-              if (latency.length > LATENCY_SAMPLES_KEPT) latency.shift();
-              options.onLatency?.(ms);
+              const kept = frame.retry ? resentLatency : latency;
+              kept.push(ms);
+              if (kept.length > LATENCY_SAMPLES_KEPT) kept.shift();
+              if (!frame.retry) options.onLatency?.(ms);
             }
             gbn.acked(frame);
             // A repeat that reaches past where the board stands runs nothing (docs/protocol.md): the

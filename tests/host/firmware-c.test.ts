@@ -18,8 +18,11 @@ import { REPO_ROOT } from './fixtures.js';
 import { ARM_GCC, GCC, MAKE, requireTools } from './tools.js';
 
 const FIRMWARE = join(REPO_ROOT, 'firmware-bindings');
-/** Flash budget of our C (text of the core library plus the MPS2 port), bytes; measured ~3.4 KB. */
-const MAX_TEXT_BYTES = 6144;
+/**
+ * Flash budget of our C (text of the core library plus the MPS2 and STM32F4 ports, whose shared
+ * SysTick and semihosting objects count twice), bytes; measured 6.5 KB.
+ */
+const MAX_TEXT_BYTES = 8192;
 
 function make(build: string, ...targets: string[]): string {
   const run = spawnSync('make', ['-C', FIRMWARE, `BUILD=${build}`, ...targets], { encoding: 'utf8' });

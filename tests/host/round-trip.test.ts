@@ -46,3 +46,17 @@ describe('round-trip estimate', () => {
     assert.equal(rt.retransmitMs(100, 0), 50 + 4 * 25);
   });
 });
+
+describe('round-trip estimate scaled by work', () => {
+  it('waits the larger of the whole round trip and the per-unit one times the work', () => {
+    const rt = new RoundTripEstimate();
+    assert.equal(rt.measured, false);
+    assert.equal(rt.expectedMs(40), 0);
+    rt.sample(400, 20);
+    assert.equal(rt.measured, true);
+    // whole: 400 + 4 * 200 = 1200; per step: 20 + 4 * 10 = 60, x 40 steps = 2400
+    assert.equal(rt.retransmitMs(100, 0, 40), 2400);
+    assert.equal(rt.retransmitMs(100, 0, 5), 1200, 'a small frame still waits the whole round trip');
+    assert.equal(rt.expectedMs(40), 800);
+  });
+});

@@ -94,8 +94,8 @@ int32_t hs_storage_read(hs_storage_t *io_storage, int32_t i_slot, uint32_t i_off
 int32_t hs_storage_flush(hs_storage_t *io_storage);
 
 /**
- * A flash device in RAM, for boards whose storage is emulated (QEMU keeps no flash between runs)
- * and for tests. It behaves like NOR: erase sets 0xFF, program ANDs (so a double program shows).
+ * A flash device in RAM, for the host tests (the emulated boards keep their slots in a file,
+ * ports/semihosting/). It behaves like NOR: erase sets 0xFF, program ANDs (so a double program shows).
  */
 typedef struct hs_ram_flash {
     uint8_t *bytes;

@@ -1,14 +1,17 @@
 /*
  * board.c: the board-support interface (hs_board.h) on the MPS2 AN386: SysTick microsecond
- * clock, model storage in a RAM region that behaves like the NOR flash of a real part (QEMU keeps
- * no flash between runs: each run starts with zeroed slots, which the module reads as no model),
+ * clock, model storage in a file QEMU keeps (the machine has no flash of its own: the slots are a
+ * NOR image in MPS2_SLOTS_FILE, over semihosting, so a committed model survives a killed QEMU),
  * the log on UART1, WFI when idle, and no microphone (QEMU emulates none: audio reaches this board
  * as the serial protocol's AUDIO stream).
  */
 #include "mps2_an386.h"
 
 #include "hetsyn/hs_board.h"
+#include "hetsyn/hs_log.h"
 #include "hetsyn/hs_storage.h"
+#include "../cortex-m/cm_systick.h"
+#include "../semihosting/hs_semihost_flash.h"
 
 const hs_board_profile_t hs_board_profile = {
     .name = "mps2-an386",
@@ -27,46 +30,26 @@ static const hs_storage_layout_t s_layout = {
     .write_bytes = 4,
 };
 
-/* Neither loaded nor zeroed by the startup code (see mps2-an386.ld), like flash. */
-static uint8_t s_slots[2 * MPS2_SLOT_BYTES] __attribute__((section(".bss.model_slots"), aligned(4096)));
-static hs_ram_flash_t s_flash = {s_slots, sizeof s_slots, 0, 0};
+static hs_semihost_flash_t s_flash;
 static hs_storage_t s_storage;
-
-#define TICKS_PER_MS (MPS2_SYSCLK_HZ / 1000u)
-#define TICKS_PER_US (MPS2_SYSCLK_HZ / 1000000u)
-
-static volatile uint32_t s_ms;
-
-void mps2_systick(void)
-{
-    s_ms++;
-}
 
 void hs_board_init(void)
 {
     mps2_uart_init();
-    SYST_RVR = TICKS_PER_MS - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 7u; /* processor clock, interrupt, enable */
-    (void)hs_storage_init(&s_storage, &s_layout, &hs_ram_flash_ops, &s_flash);
+    cm_systick_start(MPS2_SYSCLK_HZ);
+    /* Without the file every storage call fails, which the module reports as STORAGE errors. */
+    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, 2u * MPS2_SLOT_BYTES) != 0) {
+        hs_line_t line;
+        hs_line_start(&line, "board: cannot open the slot file ");
+        hs_line_str(&line, MPS2_SLOTS_FILE);
+        hs_line_send(&line);
+    }
+    (void)hs_storage_init(&s_storage, &s_layout, &hs_semihost_flash_ops, &s_flash);
 }
 
 uint32_t hs_board_clock_us(void)
 {
-    uint32_t ms, ticks, pending;
-    do {
-        ms = s_ms;
-        ticks = SYST_CVR;
-        pending = SCB_ICSR & SCB_ICSR_PENDSTSET;
-    } while (ms != s_ms);
-    /* The counter can reload before its interrupt has counted the millisecond (it is pending, or
-     * held off by a higher priority): a reading just after the reload then belongs to the next
-     * millisecond. Without this the clock stepped back by up to 1 ms, and a step's elapsed time
-     * wrapped to ~4.29e9 us (seen once in 1,188 steps under QEMU). */
-    if (pending != 0u && ticks > TICKS_PER_MS / 2u) {
-        ms++;
-    }
-    return ms * 1000u + (TICKS_PER_MS - 1u - ticks) / TICKS_PER_US;
+    return cm_systick_us();
 }
 
 void hs_board_log(const char *i_text, uint32_t i_len)

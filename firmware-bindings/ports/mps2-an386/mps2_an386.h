@@ -3,7 +3,6 @@
  * `-M mps2-an386` models it: the addresses, interrupts and clock this port uses.
  *
  *     0x00000000  ZBT SSRAM1, 4 MiB: code and read-only data ("flash" on this board)
- *     0x00200000    model slots, 2 x 128 KiB, emulated NOR (see mps2-an386.ld)
  *     0x20000000  ZBT SSRAM2/3, 4 MiB: data, WAMR pool, stacks
  *     0x40004000  UART0 (CMSDK APB): the protocol   (QEMU: first -serial)
  *     0x40005000  UART1 (CMSDK APB): the debug log  (QEMU: second -serial)
@@ -21,12 +20,7 @@
 #define MPS2_UART0_TX_IRQ 1
 
 /* Cortex-M system registers. */
-#define SYST_CSR (*(volatile uint32_t *)0xE000E010u)
-#define SYST_RVR (*(volatile uint32_t *)0xE000E014u)
-#define SYST_CVR (*(volatile uint32_t *)0xE000E018u)
 #define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
-#define SCB_ICSR (*(volatile uint32_t *)0xE000ED04u)
-#define SCB_ICSR_PENDSTSET (1u << 26)
 #define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
 #define SCB_AIRCR_SYSRESET 0x05FA0004u
 
@@ -62,11 +56,15 @@ typedef struct cmsdk_uart {
 #define MPS2_UART_RX_BYTES 2048u
 #define MPS2_UART_TX_BYTES 2048u
 #define MPS2_SLOT_BYTES (128u * 1024u)
+/* The slots' NOR image on the machine running QEMU, relative to its working directory (board.c);
+ * make PORT_DEFS='-DMPS2_SLOTS_FILE=\"other.bin\"' names another. */
+#ifndef MPS2_SLOTS_FILE
+#define MPS2_SLOTS_FILE "hetsyn-slots.bin"
+#endif
 
 /* Interrupt handlers (in the vector table of startup.c). */
 void mps2_uart0_rx_irq(void);
 void mps2_uart0_tx_irq(void);
-void mps2_systick(void);
 
 /* The CMSDK UART driver (uart_cmsdk.c). */
 void mps2_uart_init(void);

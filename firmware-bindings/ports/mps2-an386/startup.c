@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "mps2_an386.h"
+#include "../cortex-m/cm_systick.h"
 
 extern uint32_t __data_load[], __data_start[], __data_end[], __bss_start[], __bss_end[];
 extern uint32_t __stack_limit[], __stack_top[];
@@ -72,7 +73,7 @@ __attribute__((section(".vectors"), used)) const vector_t mps2_vectors[16 + 32] 
     Default_Handler, /* DebugMonitor */
     0,
     Default_Handler, /* PendSV */
-    mps2_systick,
+    cm_systick_irq,
     [16 + MPS2_UART0_RX_IRQ] = mps2_uart0_rx_irq,
     [16 + MPS2_UART0_TX_IRQ] = mps2_uart0_tx_irq,
     [16 + 2 ... 16 + 31] = Default_Handler,

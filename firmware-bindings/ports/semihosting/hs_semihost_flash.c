@@ -1,0 +1,123 @@
+/* hs_semihost_flash.c: a NOR flash image in a host file over Arm semihosting (see the header). */
+#include "hs_semihost_flash.h"
+
+#include <string.h>
+
+/* Semihosting operations (Arm's "Semihosting for AArch32 and AArch64", version 3). */
+#define SYS_OPEN 0x01u
+#define SYS_WRITE 0x05u
+#define SYS_READ 0x06u
+#define SYS_SEEK 0x0Au
+#define SYS_FLEN 0x0Cu
+/* SYS_OPEN modes: fopen's "r+b" (an existing file) and "w+b" (created, or truncated). */
+#define MODE_READ_WRITE 3u
+#define MODE_CREATE 7u
+
+/* Bytes moved per semihosting call: one trap to the emulator each, so not too few. */
+#define CHUNK 256u
+
+static uint8_t s_chunk[CHUNK];
+
+static int32_t semihost(uint32_t i_op, const void *i_args)
+{
+    register uint32_t r0 __asm__("r0") = i_op;
+    register const void *r1 __asm__("r1") = i_args;
+    __asm__ volatile("bkpt 0xAB" : "+r"(r0) : "r"(r1) : "memory");
+    return (int32_t)r0;
+}
+
+static int32_t sh_seek(int32_t i_handle, uint32_t i_position)
+{
+    const uint32_t args[2] = {(uint32_t)i_handle, i_position};
+    return semihost(SYS_SEEK, args) == 0 ? 0 : -1;
+}
+
+/* SYS_WRITE and SYS_READ answer the bytes they did not move: anything but 0 is a failure. */
+static int32_t sh_write(int32_t i_handle, const uint8_t *i_data, uint32_t i_bytes)
+{
+    const uint32_t args[3] = {(uint32_t)i_handle, (uint32_t)(uintptr_t)i_data, i_bytes};
+    return semihost(SYS_WRITE, args) == 0 ? 0 : -1;
+}
+
+static int32_t sh_read(int32_t i_handle, uint8_t *o_data, uint32_t i_bytes)
+{
+    const uint32_t args[3] = {(uint32_t)i_handle, (uint32_t)(uintptr_t)o_data, i_bytes};
+    return semihost(SYS_READ, args) == 0 ? 0 : -1;
+}
+
+static int32_t sh_open(const char *i_name, uint32_t i_mode)
+{
+    const uint32_t args[3] = {(uint32_t)(uintptr_t)i_name, i_mode, (uint32_t)strlen(i_name)};
+    return semihost(SYS_OPEN, args);
+}
+
+/* Fills [i_address, +i_bytes) of the image with 0xFF. */
+static int32_t fill_erased(const hs_semihost_flash_t *i_flash, uint32_t i_address, uint32_t i_bytes)
+{
+    if (sh_seek(i_flash->handle, i_address) != 0) return -1;
+    memset(s_chunk, 0xFF, sizeof s_chunk);
+    while (i_bytes > 0) {
+        const uint32_t n = i_bytes < CHUNK ? i_bytes : CHUNK;
+        if (sh_write(i_flash->handle, s_chunk, n) != 0) return -1;
+        i_bytes -= n;
+    }
+    return 0;
+}
+
+int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size)
+{
+    o_flash->size = i_size;
+    o_flash->handle = sh_open(i_name, MODE_READ_WRITE);
+    if (o_flash->handle < 0) o_flash->handle = sh_open(i_name, MODE_CREATE);
+    if (o_flash->handle < 0) return -1;
+    const int32_t length = semihost(SYS_FLEN, &o_flash->handle);
+    if (length < 0) {
+        o_flash->handle = -1;
+        return -1;
+    }
+    if ((uint32_t)length < i_size && fill_erased(o_flash, (uint32_t)length, i_size - (uint32_t)length) != 0) {
+        o_flash->handle = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static int32_t inside(const hs_semihost_flash_t *i_flash, uint32_t i_address, uint32_t i_bytes)
+{
+    return i_flash->handle >= 0 && i_address <= i_flash->size && i_bytes <= i_flash->size - i_address;
+}
+
+static int32_t image_erase(void *io_context, uint32_t i_address, uint32_t i_bytes)
+{
+    const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
+    if (!inside(flash, i_address, i_bytes)) return -1;
+    return fill_erased(flash, i_address, i_bytes);
+}
+
+static int32_t image_program(void *io_context, uint32_t i_address, const uint8_t *i_data, uint32_t i_bytes)
+{
+    const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
+    if (!inside(flash, i_address, i_bytes)) return -1;
+    while (i_bytes > 0) {
+        const uint32_t n = i_bytes < CHUNK ? i_bytes : CHUNK;
+        /* Programming only clears bits, as on NOR flash (a double program shows). */
+        if (sh_seek(flash->handle, i_address) != 0 || sh_read(flash->handle, s_chunk, n) != 0) return -1;
+        for (uint32_t i = 0; i < n; i++) s_chunk[i] &= i_data[i];
+        if (sh_seek(flash->handle, i_address) != 0 || sh_write(flash->handle, s_chunk, n) != 0) return -1;
+        i_address += n;
+        i_data += n;
+        i_bytes -= n;
+    }
+    return 0;
+}
+
+static int32_t image_read(void *io_context, uint32_t i_address, uint8_t *o_data, uint32_t i_bytes)
+{
+    const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
+    if (!inside(flash, i_address, i_bytes)) return -1;
+    if (i_bytes == 0) return 0;
+    if (sh_seek(flash->handle, i_address) != 0) return -1;
+    return sh_read(flash->handle, o_data, i_bytes);
+}
+
+const hs_flash_ops_t hs_semihost_flash_ops = {image_erase, image_program, image_read};

@@ -1,0 +1,35 @@
+/*
+ * hs_semihost_flash.h: model storage in a file on the machine that runs the emulator, through Arm
+ * semihosting (QEMU: -semihosting-config enable=on,target=native). For emulated boards whose
+ * machine has no flash QEMU keeps between runs (mps2-an386), or none it can program
+ * (netduinoplus2: the STM32's flash controller is not emulated). The file is the flash image:
+ * device address = file offset, erased bytes read 0xFF, programming only clears bits (NOR), so the
+ * A/B promise of hs_storage.h holds across a killed emulator: every write is one host write()
+ * that has finished, or not begun, when the emulator process dies.
+ *
+ * Semihosting traps with `bkpt 0xAB`: without semihosting enabled the emulator (or a real chip
+ * without a debugger) takes a fault instead, so only emulator builds use this file.
+ */
+#ifndef HS_SEMIHOST_FLASH_H
+#define HS_SEMIHOST_FLASH_H
+
+#include <stdint.h>
+
+#include "hetsyn/hs_storage.h"
+
+/** An open flash image: the semihosting handle and the image's size. */
+typedef struct hs_semihost_flash {
+    int32_t handle; /**< -1 when the file could not be opened (every operation then fails) */
+    uint32_t size;
+} hs_semihost_flash_t;
+
+/**
+ * Opens the image `i_name` (relative to the emulator's working directory) once, at boot: an
+ * existing file is kept, a missing one is created, and either is extended with 0xFF to
+ * `i_size` bytes. 0 on success, -1 when the host refused the file.
+ */
+int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size);
+
+extern const hs_flash_ops_t hs_semihost_flash_ops;
+
+#endif /* HS_SEMIHOST_FLASH_H */

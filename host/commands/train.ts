@@ -39,6 +39,7 @@ interface TrainOptions {
   workers: number;
   skipSteps: number;
   resetTau: number;
+  maxTau?: number;
   initGain: number;
   bands: number;
   thresholdDb: number;
@@ -245,6 +246,12 @@ export function trainCommand(): Command {
         .default(2)
         .argParser(parsePositive),
     )
+    .addOption(
+      new Option(
+        '--max-tau <steps>',
+        'cap every learned time constant at this many steps (none: "no decay" allowed); a capped model forgets, so it cannot latch on a stream',
+      ).argParser(parsePositive),
+    )
     .addOption(new Option('--init-gain <x>', 'initial weight scale').default(2).argParser(parsePositive))
     .addOption(
       new Option('--bands <B>', 'front-end mel bands (2B input channels)')
@@ -388,6 +395,7 @@ export function trainCommand(): Command {
         threshold: 1,
         resetRho: Math.exp(-1 / opts.resetTau),
         skipSteps: opts.skipSteps,
+        ...(opts.maxTau === undefined ? {} : { maxRho: Math.exp(-1 / opts.maxTau) }),
       };
       const settings: TrainSettings = {
         spec,

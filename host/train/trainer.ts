@@ -158,7 +158,7 @@ export async function train(
     events.note?.(`resumed from ${resumePath} at epoch ${nextEpoch + 1}`);
   } else {
     params.set(data.initParams ?? initParams(spec, settings.seed, settings.initGain));
-    clampParams(layout, params);
+    clampParams(layout, params, spec.maxRho);
   }
 
   const pool = await WorkerPool.start(workers, {
@@ -228,7 +228,7 @@ export async function train(
             ...ADAM_DEFAULTS,
             weightDecay: settings.weightDecay,
           });
-          clampParams(layout, params);
+          clampParams(layout, params, spec.maxRho);
         }
         loss += result.loss;
         counted += result.counted;

@@ -321,7 +321,17 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
   assert.deepEqual(readFileSync(again), readFileSync(tuned));
 
   // The recipe's options, with the test split never scored: the accuracies are the validation clips'.
-  const recipe = ['--continuous-mix', '0.5', '--word-window', 'whole', '--guard-steps', '2', '--no-test'];
+  const recipe = [
+    '--continuous-mix',
+    '0.5',
+    '--word-window',
+    'whole',
+    '--guard-steps',
+    '2',
+    '--max-tau',
+    '20',
+    '--no-test',
+  ];
   const mixed = train(join(TASK, 'mixed.hsm'), [...args, ...flags, ...recipe, '--json']);
   assert.equal(mixed.status, 0, mixed.stderr);
   const mixedReport = JSON.parse(mixed.stdout) as typeof report & {
@@ -336,6 +346,12 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
   assert.equal(mixedReport.settings.continuous.wordWindow, 'whole');
   assert.equal(mixedReport.settings.continuous.guardSteps, 2);
   assert.notDeepEqual(readFileSync(join(TASK, 'mixed.hsm')), readFileSync(tuned));
+  // --max-tau: the base model's "no decay" levels are gone; every level forgets within 20 steps.
+  const levels = (file: string): number[] =>
+    readHsm(new Uint8Array(readFileSync(file))).layers.flatMap((l) => l.levelDecayQ16);
+  const capQ16 = Math.round(65536 * Math.exp(-1 / 20));
+  assert.ok(Math.max(...levels(base)) > capQ16, 'the base model has slower levels');
+  assert.ok(Math.max(...levels(join(TASK, 'mixed.hsm'))) <= capQ16, `${levels(join(TASK, 'mixed.hsm'))}`);
   const untested = train(join(TASK, 'untested.hsm'), ['--no-test']);
   assert.equal(untested.status, 2);
   assert.match(untested.stderr, /--no-test needs --validate/);
@@ -355,6 +371,7 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
     '--word-window',
     '--guard-steps',
     '--continuous-mix',
+    '--max-tau',
     '--validate',
     '--no-test',
   ]) {

@@ -16,6 +16,14 @@ import { layerAt, Model, KIND_READOUT } from './model/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
 import { ENGINE_VERSION, loadModel, modelArena } from './engine/model-load';
+import {
+  Detect,
+  detectReset as resetDetector,
+  detectStep as runDetector,
+  detectThreshold,
+  setDetectThreshold,
+} from './engine/detect';
+import { MAX_SMOOTHING_SHIFT } from './model/detect-section';
 
 // The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
 // --max-frame option lower the frame limit with the third.
@@ -38,6 +46,7 @@ export function modelLoaded(): bool {
 export function reset(): i32 {
   if (!Model.loaded) return E.NO_MODEL;
   resetState();
+  resetDetector();
   return E.OK;
 }
 
@@ -54,6 +63,18 @@ export function step(count: u32): i32 {
     if (<u32>load<u16>(State.inputList + ((<usize>e) << 1)) >= Model.inputCount) return E.BAD_INPUT;
   }
   stepNetwork(count);
+  return E.OK;
+}
+
+/** Detection on the last step's scores (docs/detection.md): the class detected, or -1. */
+export function detectStep(): i32 {
+  return Model.loaded ? runDetector() : -1;
+}
+
+/** Forgets the running means and past detections (reset() does this too), keeping the parameters. */
+export function detectReset(): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  resetDetector();
   return E.OK;
 }
 
@@ -178,6 +199,55 @@ export function layerInfo(layer: i32, field: i32): u32 {
     default:
       return 0;
   }
+}
+
+// The detector's last detection and its parameters (docs/detection.md); field numbers in
+// model-info-fields.ts.
+export function detectInfo(field: i32): i32 {
+  if (!Model.loaded) return 0;
+  switch (field) {
+    case F.DETECT_INFO_COUNT:
+      return <i32>Detect.count;
+    case F.DETECT_INFO_STEP:
+      return <i32>Detect.lastStep;
+    case F.DETECT_INFO_CLASS:
+      return Detect.lastClass;
+    case F.DETECT_INFO_SCORE:
+      return Detect.lastScore;
+    default:
+      return 0;
+  }
+}
+
+@inline
+function thresholdClass(field: i32): i32 {
+  const j = field - F.DETECT_PARAM_THRESHOLD;
+  return j >= 0 && <u32>j < Model.labelCount ? j : -1;
+}
+
+export function detectParam(field: i32): i32 {
+  if (!Model.loaded) return 0;
+  if (field == F.DETECT_PARAM_SMOOTHING_SHIFT) return <i32>Detect.smoothingShift;
+  if (field == F.DETECT_PARAM_SUPPRESS_STEPS) return <i32>Detect.suppressSteps;
+  const j = thresholdClass(field);
+  return j >= 0 ? detectThreshold(<u32>j) : 0;
+}
+
+/** Overrides a detector parameter until the next load: OK, or BAD_DETECT when out of range. */
+export function detectSetParam(field: i32, value: i32): i32 {
+  if (!Model.loaded) return E.NO_MODEL;
+  if (field == F.DETECT_PARAM_SMOOTHING_SHIFT) {
+    if (<u32>value > MAX_SMOOTHING_SHIFT) return E.BAD_DETECT;
+    Detect.smoothingShift = <u32>value;
+  } else if (field == F.DETECT_PARAM_SUPPRESS_STEPS) {
+    if (<u32>value > 0xffff) return E.BAD_DETECT;
+    Detect.suppressSteps = <u32>value;
+  } else {
+    const j = thresholdClass(field);
+    if (j < 0) return E.BAD_DETECT;
+    setDetectThreshold(<u32>j, value);
+  }
+  return E.OK;
 }
 
 export function engineVersion(): u32 {

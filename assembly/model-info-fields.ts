@@ -36,3 +36,15 @@ export const LAYER_INFO_STATE_FRAC_BITS: i32 = 8;
 export const LAYER_INFO_RESET_DECAY_Q16: i32 = 9;
 export const LAYER_INFO_STATE_WIDTH: i32 = 10;
 export const LAYER_INFO_LEVEL_DECAY_PTR: i32 = 11;
+
+// detectInfo(field): the last detection since the detector's reset (docs/detection.md).
+export const DETECT_INFO_COUNT: i32 = 0;
+export const DETECT_INFO_STEP: i32 = 1;
+export const DETECT_INFO_CLASS: i32 = 2;
+export const DETECT_INFO_SCORE: i32 = 3;
+
+// detectParam(field) / detectSetParam(field, value): the detector's parameters; field
+// DETECT_PARAM_THRESHOLD + j is class j's threshold.
+export const DETECT_PARAM_SMOOTHING_SHIFT: i32 = 0;
+export const DETECT_PARAM_SUPPRESS_STEPS: i32 = 1;
+export const DETECT_PARAM_THRESHOLD: i32 = 2;

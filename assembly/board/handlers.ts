@@ -23,7 +23,7 @@ import {
 import { storageBytes } from '../abi/imports';
 import { ENGINE_VERSION } from '../engine/model-load';
 import * as S from './slots';
-import { Stream, audio, spikes, sendAck, streamStart, streaming } from './stream';
+import { Stream, audio, putDetection, spikes, sendAck, streamStart, streaming } from './stream';
 import { Model } from '../model/network';
 import { State } from '../engine/state';
 import { decide } from '../engine/step';
@@ -142,6 +142,7 @@ function reply(type: u32, seq: u32): void {
       beginFrame(type | P.REPLY, seq);
       putU32(State.stepCount);
       putU16(<u32>decide());
+      putDetection();
       break;
     default:
       return; // HELLO queued INFO; SPIKES acks after its steps

@@ -11,6 +11,7 @@ import { ModelLoads } from '../engine/model-load';
 import { Model, layerAt, KIND_READOUT } from '../model/network';
 import { State, resetState } from '../engine/state';
 import { stepNetwork, decide } from '../engine/step';
+import { Detect, detectReset, detectStep } from '../engine/detect';
 import * as E from '../model/errors';
 import * as F from '../frontend/frontend';
 import * as P from '../protocol/codes';
@@ -29,6 +30,8 @@ import {
 
 /** RESULT before its optional parts: step u32, decision i16, stepUs u32, flags u8. */
 const RESULT_FIXED_BYTES: u32 = 11;
+/** The latest detection: count u32, step u32, class u8, score i32 (RESULT and STOPPED). */
+const DETECTION_BYTES: u32 = 13;
 /** A RESULT (at most maxFrame) and the SPIKES_ACK after it, encoded. */
 const STEP_RESERVE: u32 = TX_RESERVE + 16;
 
@@ -59,7 +62,7 @@ export function streamStart(report: u32, layer: u32): i32 {
     if (status != E.OK) return P.fail(P.MODEL_REJECTED, status);
     F.reset();
   }
-  let bytes = P.FRAME_OVERHEAD + RESULT_FIXED_BYTES;
+  let bytes = P.FRAME_OVERHEAD + RESULT_FIXED_BYTES + DETECTION_BYTES;
   if ((report & P.REPORT_SCORES) != 0) bytes += Model.labelCount << 2;
   if ((report & P.REPORT_SPIKES) != 0) {
     if (layer >= <u32>Model.layerCount || layerAt(<i32>layer).kind == KIND_READOUT) return P.BAD_REQUEST;
@@ -68,6 +71,7 @@ export function streamStart(report: u32, layer: u32): i32 {
   // Every RESULT of this stream must fit a frame: refused here, with the bytes it would need.
   if (bytes > Link.maxFrame) return P.fail(P.BAD_REQUEST, <i32>bytes);
   resetState();
+  detectReset();
   Stream.active = true;
   Stream.loads = ModelLoads.count;
   Stream.report = report & ~P.SOURCE_AUDIO;
@@ -176,6 +180,7 @@ function runAudio(): bool {
       const count = <u32>F.nextStep();
       inputChannels(F.spikesAt(), count);
       stepNetwork(count);
+      detectStep();
       sendResult(clockUs() - started);
       ran = true;
     } else if (Stream.samplesLeft != 0) {
@@ -211,11 +216,13 @@ function runStep(): void {
   Stream.stepsLeft--;
   const started = clockUs();
   stepNetwork(count);
+  detectStep();
   sendResult(clockUs() - started);
 }
 
 function sendResult(stepUs: u32): void {
-  const report = Stream.report;
+  // Every RESULT after a detection repeats it, so a RESULT lost on the line does not lose it.
+  const report = Stream.report | (Detect.count != 0 ? P.RESULT_DETECTION : 0);
   beginFrame(P.T_RESULT, Stream.seq);
   putU32(State.stepCount - 1);
   putU16(<u32>decide());
@@ -229,8 +236,18 @@ function sendResult(stepUs: u32): void {
     putU16(L.spikeCount);
     for (let i: u32 = 0; i < L.spikeCount; i++) putU16(<u32>load<u16>(L.spikeList + ((<usize>i) << 1)));
   }
+  if ((report & P.RESULT_DETECTION) != 0) putDetection();
   // Larger than maxFrame only when maxFrame was lowered during the stream.
   if (bodyLength() + 2 > Link.maxFrame || !sendFrame()) Link.resultsDropped++;
+}
+
+/** The stream's latest detection: count u32, then (when count != 0) step u32, class u8, score i32. */
+export function putDetection(): void {
+  putU32(Detect.count);
+  if (Detect.count == 0) return;
+  putU32(Detect.lastStep);
+  putU8(<u32>Detect.lastClass);
+  putU32(<u32>Detect.lastScore);
 }
 
 export function streaming(): bool {

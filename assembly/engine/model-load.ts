@@ -7,6 +7,7 @@ import { parseModel } from '../model/parse';
 import { Model } from '../model/network';
 import { arenaStart, reserveTo } from './arena';
 import { carveState } from './state';
+import { detectConfigure } from './detect';
 
 export const ENGINE_VERSION: u32 = 1;
 
@@ -30,6 +31,7 @@ export function loadModel(bytes: u32): i32 {
   const err = parseModel(arenaStart(), bytes);
   if (err != E.OK) return err;
   if (!carveState()) return E.TOO_LARGE;
+  detectConfigure();
   Model.loaded = true;
   return E.OK;
 }

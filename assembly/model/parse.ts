@@ -8,10 +8,12 @@ import * as E from './errors';
 import { crc32 } from './crc32';
 import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from './network';
 import { ModelFrontend, validConfig } from './frontend-section';
+import { ModelDetect, MAX_SMOOTHING_SHIFT } from './detect-section';
 
 /** The newest format version this parser reads; it reads every version from 1 up to it. */
-export const FORMAT_VERSION: u32 = 2;
+export const FORMAT_VERSION: u32 = 3;
 const FIRST_FRONTEND_VERSION: u32 = 2;
+const FIRST_DETECT_VERSION: u32 = 3;
 const MAGIC: u32 = 0x4e595348; // "HSYN" read as a little-endian u32
 const FILE_HEADER_BYTES: u32 = 16;
 const SECTION_HEADER_BYTES: u32 = 8;
@@ -20,10 +22,12 @@ const CRC_BYTES: u32 = 4;
 const SECTION_MODEL: u32 = 1;
 const SECTION_LABELS: u32 = 2;
 const SECTION_FRONTEND: u32 = 3;
+const SECTION_DETECT: u32 = 4;
 const SECTION_LAYER: u32 = 8;
 
 const MODEL_FIXED_BYTES: u32 = 13;
 const FRONTEND_BYTES: u32 = 12;
+const DETECT_FIXED_BYTES: u32 = 8;
 const ENCODING_DELTA: u32 = 0;
 const LAYER_FIXED_BYTES: u32 = 20;
 const MAX_NAME_BYTES: u32 = 63;
@@ -48,6 +52,7 @@ export class FileFormat {
 export function parseModel(base: usize, bytes: u32): i32 {
   Model.loaded = false;
   ModelFrontend.present = false;
+  ModelDetect.present = false;
   if (bytes < FILE_HEADER_BYTES + CRC_BYTES) return E.TRUNCATED;
   if (load<u32>(base) != MAGIC) return E.BAD_MAGIC;
   const version = <u32>load<u16>(base, 4);
@@ -70,17 +75,22 @@ export function parseModel(base: usize, bytes: u32): i32 {
     const payload = at + SECTION_HEADER_BYTES;
     if (<u64>payload + <u64>payloadBytes > <u64>end) return E.BAD_SECTION;
     const frontend = id == SECTION_FRONTEND && version >= FIRST_FRONTEND_VERSION;
-    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend) {
+    const detect = id == SECTION_DETECT && version >= FIRST_DETECT_VERSION;
+    if (id != SECTION_MODEL && id != SECTION_LABELS && id != SECTION_LAYER && !frontend && !detect) {
       return E.UNKNOWN_SECTION;
     }
-    // FRONTEND is optional, at most once, between LABELS and the first LAYER.
-    if (frontend ? expected != SECTION_LAYER || layerIndex != 0 || ModelFrontend.present : id != expected) {
+    // FRONTEND then DETECT are optional, each at most once, between LABELS and the first LAYER.
+    const optional = frontend || detect;
+    if (optional ? expected != SECTION_LAYER || layerIndex != 0 || ModelDetect.present : id != expected) {
       return E.SECTION_ORDER;
     }
+    if (frontend && ModelFrontend.present) return E.SECTION_ORDER;
 
     let err: i32;
     if (frontend) {
       err = parseFrontendSection(payload, payloadBytes);
+    } else if (detect) {
+      err = parseDetectSection(payload, payloadBytes);
     } else if (id == SECTION_MODEL) {
       err = parseModelSection(payload, payloadBytes);
       expected = SECTION_LABELS;
@@ -146,6 +156,20 @@ function parseFrontendSection(p: usize, n: u32): i32 {
   }
   if (ModelFrontend.bands << 1 != Model.inputCount) return E.BAD_FRONTEND;
   ModelFrontend.present = true;
+  return E.OK;
+}
+
+function parseDetectSection(p: usize, n: u32): i32 {
+  if (n < DETECT_FIXED_BYTES) return E.BAD_SECTION;
+  const shift = <u32>load<u8>(p);
+  const classes = <u32>load<u16>(p, 4);
+  if (n != DETECT_FIXED_BYTES + (classes << 2)) return E.BAD_SECTION;
+  if (load<u8>(p, 1) != 0 || load<u16>(p, 6) != 0) return E.BAD_DETECT;
+  if (shift > MAX_SMOOTHING_SHIFT || classes != Model.labelCount) return E.BAD_DETECT;
+  ModelDetect.smoothingShift = shift;
+  ModelDetect.suppressSteps = <u32>load<u16>(p, 2);
+  ModelDetect.thresholds = p + DETECT_FIXED_BYTES;
+  ModelDetect.present = true;
   return E.OK;
 }
 

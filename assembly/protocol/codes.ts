@@ -1,7 +1,7 @@
 // The numbers of docs/protocol.md: versions, frame limits, frame types and ERROR codes. The tables
 // in the doc and these constants are the same list; change both together.
 
-export const PROTOCOL_VERSION: u32 = 1;
+export const PROTOCOL_VERSION: u32 = 2;
 export const ABI_VERSION: u32 = 1;
 
 /**
@@ -62,6 +62,8 @@ export const REPORT_SCORES: u32 = 1;
 export const REPORT_SPIKES: u32 = 4;
 /** STREAM_START report bit: the stream's input is AUDIO frames, through the model's front-end. */
 export const SOURCE_AUDIO: u32 = 8;
+/** RESULT flag: the frame ends with the stream's latest detection (docs/protocol.md). */
+export const RESULT_DETECTION: u32 = 16;
 
 /** The ERROR detail of the code a handler is returning. */
 export class Fail {

@@ -57,6 +57,8 @@
  * describing the audio front-end the model was trained with. This engine takes spike files, not
  * audio, so it validates that section as the spec says (its size, every field's range, 2 * bands =
  * inputCount) and otherwise ignores it; the network and its arithmetic are those of version 1.
+ * Format version 3 adds an optional DETECT section (id 4, after FRONTEND, before the first LAYER):
+ * the continuous detector's settings, which run after a step, not in it; validated, then ignored.
  *
  * Like the device, the engine runs from the model file's bytes: weights, level indices, row starts,
  * columns, thresholds and drives are read in place (little-endian loads written byte by byte, which
@@ -96,9 +98,10 @@
 _Static_assert((-1 >> 1) == -1 && ((int64_t)-3 >> 1) == -2, "needs an arithmetic right shift");
 
 #define MAX_LAYERS 16
-#define FORMAT_VERSION_MAX 2       /* reads versions 1 .. FORMAT_VERSION_MAX */
+#define FORMAT_VERSION_MAX 3       /* reads versions 1 .. FORMAT_VERSION_MAX */
 #define FIRST_FRONTEND_VERSION 2   /* the first version with a FRONTEND section */
-enum { SECTION_MODEL = 1, SECTION_LABELS = 2, SECTION_FRONTEND = 3, SECTION_LAYER = 8 };
+#define FIRST_DETECT_VERSION 3     /* the first version with a DETECT section */
+enum { SECTION_MODEL = 1, SECTION_LABELS = 2, SECTION_FRONTEND = 3, SECTION_DETECT = 4, SECTION_LAYER = 8 };
 #define Q16_ONE 65536u
 
 /* ------------------------------------------------------------------------------------------ */
@@ -255,7 +258,8 @@ static uint64_t section_header(const Parser *p, uint64_t *io_off, uint32_t i_ind
 static void expect_section(const Parser *p, uint64_t i_at, uint32_t i_index, uint32_t i_id, uint32_t i_want,
                            const char *i_name) {
     const int frontend = i_id == SECTION_FRONTEND && p->version >= FIRST_FRONTEND_VERSION;
-    if (i_id != SECTION_MODEL && i_id != SECTION_LABELS && i_id != SECTION_LAYER && !frontend)
+    const int detect = i_id == SECTION_DETECT && p->version >= FIRST_DETECT_VERSION;
+    if (i_id != SECTION_MODEL && i_id != SECTION_LABELS && i_id != SECTION_LAYER && !frontend && !detect)
         bad_file(p->path, i_at, "section %" PRIu32 ": unknown section id %" PRIu32 " in format version %" PRIu32, i_index,
                  i_id, p->version);
     if (i_id != i_want)
@@ -321,6 +325,19 @@ static void parse_frontend_section(const Parser *p, uint64_t at, uint32_t payloa
     if (thresholdQ8 < 1) bad_file(p->path, at + 8, "FRONTEND thresholdQ8 is 0");
     if (s[10] != 0) bad_file(p->path, at + 10, "FRONTEND encoding %u unknown (0 = per-band up/down delta)", s[10]);
     if (s[11] != 0) bad_file(p->path, at + 11, "FRONTEND reserved byte is %u", s[11]);
+}
+
+/* DETECT (format version 3): checked field by field, then ignored (detection follows a step). */
+static void parse_detect_section(const Parser *p, uint64_t at, uint32_t payload, uint32_t i_labelCount) {
+    const uint8_t *s = p->b + at;
+    if (payload < 8) bad_file(p->path, at - 4, "DETECT payloadBytes %" PRIu32 " < 8", payload);
+    uint32_t classes = ld_u16(s + 4);
+    if (payload != 8 + 4 * classes)
+        bad_file(p->path, at - 4, "DETECT payloadBytes %" PRIu32 " != 8 + 4 * %" PRIu32 " classes", payload, classes);
+    if (s[0] > 10) bad_file(p->path, at, "DETECT smoothingShift %u above 10", s[0]);
+    if (s[1] != 0 || ld_u16(s + 6) != 0) bad_file(p->path, at + 1, "DETECT reserved bytes are not 0");
+    if (classes != i_labelCount)
+        bad_file(p->path, at + 4, "DETECT labelCount %" PRIu32 " != the model's %" PRIu32, classes, i_labelCount);
 }
 
 static void parse_layer_section(const Parser *p, uint64_t at, uint32_t payload, uint32_t i_index,
@@ -484,22 +501,31 @@ static void load_model(Net *o_net, const uint8_t *i_bytes, size_t i_size, const 
     uint32_t labelCount = parse_labels_section(&p, at, payload);
     uint64_t labelsAt = at;
 
-    /* an optional FRONTEND right after LABELS (version 2); anywhere else, or in version 1, the
-     * section checks below reject it as out of order or unknown */
-    uint32_t frontends = 0;
-    if (p.version >= FIRST_FRONTEND_VERSION && off + 8 <= p.end && ld_u16(i_bytes + off) == SECTION_FRONTEND) {
+    /* an optional FRONTEND right after LABELS (version 2), then an optional DETECT (version 3);
+     * anywhere else, or in an older version, the section checks below reject them as out of order
+     * or unknown */
+    uint32_t optional = 0;
+    const int hasFrontend =
+        p.version >= FIRST_FRONTEND_VERSION && off + 8 <= p.end && ld_u16(i_bytes + off) == SECTION_FRONTEND;
+    if (hasFrontend) {
         at = section_header(&p, &off, 2, &id, &payload);
         parse_frontend_section(&p, at, payload, o_net->inputCount);
-        frontends = 1;
+        optional++;
+    }
+    const int hasDetect = p.version >= FIRST_DETECT_VERSION && off + 8 <= p.end && ld_u16(i_bytes + off) == SECTION_DETECT;
+    if (hasDetect) {
+        at = section_header(&p, &off, 2 + optional, &id, &payload);
+        parse_detect_section(&p, at, payload, labelCount);
+        optional++;
     }
 
     for (uint32_t l = 0; l < o_net->layerCount; l++) {
-        at = section_header(&p, &off, 2 + frontends + l, &id, &payload);
-        expect_section(&p, at - 8, 2 + frontends + l, id, SECTION_LAYER, "LAYER");
+        at = section_header(&p, &off, 2 + optional + l, &id, &payload);
+        expect_section(&p, at - 8, 2 + optional + l, id, SECTION_LAYER, "LAYER");
         uint32_t feeds = l == 0 ? o_net->inputCount : o_net->layer[l - 1].neuronCount;
         parse_layer_section(&p, at, payload, l, feeds, l + 1 == o_net->layerCount, &o_net->layer[l]);
     }
-    const uint32_t sections = 2 + frontends + o_net->layerCount;
+    const uint32_t sections = 2 + optional + o_net->layerCount;
     if (off != p.end) {
         if (off + 8 <= p.end) /* most likely a section out of order, e.g. a FRONTEND after the layers */
             bad_file(i_path, off, "%" PRIu64 " bytes between the last LAYER and the CRC (a section %" PRIu32 " with id %" PRIu32 "?)",
@@ -507,8 +533,8 @@ static void load_model(Net *o_net, const uint8_t *i_bytes, size_t i_size, const 
         bad_file(i_path, off, "%" PRIu64 " bytes between the last section and the CRC", p.end - off);
     }
     if (sectionCount != sections)
-        bad_file(i_path, 12, "sectionCount %" PRIu32 " != %" PRIu32 " (MODEL, LABELS, %s%" PRIu32 " layers)", sectionCount, sections,
-                 frontends ? "FRONTEND, " : "", o_net->layerCount);
+        bad_file(i_path, 12, "sectionCount %" PRIu32 " != %" PRIu32 " (MODEL, LABELS, %s%s%" PRIu32 " layers)", sectionCount,
+                 sections, hasFrontend ? "FRONTEND, " : "", hasDetect ? "DETECT, " : "", o_net->layerCount);
     o_net->classes = o_net->layer[o_net->layerCount - 1].neuronCount;
     if (labelCount != o_net->classes)
         bad_file(i_path, labelsAt, "labelCount %" PRIu32 " != readout neuronCount %" PRIu32, labelCount, o_net->classes);

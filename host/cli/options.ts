@@ -29,3 +29,9 @@ export function parseIntInRange(min: number, max: number): (value: string) => nu
     return x;
   };
 }
+
+export function parseNumber(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number');
+  return x;
+}

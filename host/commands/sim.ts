@@ -13,6 +13,10 @@ import { printJson, table } from '../cli/format.js';
 import { simulate, type StepRecord } from '../sim/simulate.js';
 import { GSC12_LABELS, openDataset, SPLITS, type Split } from '../data/dataset.js';
 import { evaluate, type Evaluation } from '../data/evaluate.js';
+import { decisionText } from '../cli/step-format.js';
+import { evaluateStream, STREAM_EVAL_DEFAULTS } from '../data/stream-eval.js';
+import { parseIntInRange, parseNonNegative, parseNumber, parsePositive } from '../cli/options.js';
+import type { Detection } from '../model/detection.js';
 
 /** Progress lines when stderr is not a terminal: at most one per this interval, none for a short run. */
 const PLAIN_PROGRESS_INTERVAL_MS = 5000;
@@ -23,6 +27,11 @@ interface SimOptions {
   quiet?: boolean;
   data?: string;
   split?: Split;
+  stream?: boolean;
+  hours?: number;
+  seed?: number;
+  snr?: number;
+  toleranceMs?: number;
 }
 
 function argmax(values: number[]): number {
@@ -46,17 +55,29 @@ function runInput(modelPath: string, inputPath: string, opts: SimOptions): void 
   const records = simulate(engine, train, { spikes: opts.spikes === true });
   const decision = engine.decision();
   const label = info.labels[decision] ?? null;
+  const detections = records.flatMap((r) => (r.detection ? [r.detection] : []));
   if (opts.json) {
-    printJson({ model: info.name, input: inputPath, steps: records, decision, label });
+    printJson({ model: info.name, input: inputPath, steps: records, decision, label, detections });
     return;
   }
   if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
+  process.stdout.write(detectionLines(detections, info.labels, info.timestepUs));
   const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
   process.stdout.write(
     decision < 0
       ? `decision: none (the ${records.length} steps end before the decision window starts at step ${info.decisionSkipSteps})\n`
       : `decision: ${printable(label ?? '?')} (class ${decision}, summed over ${window})\n`,
   );
+}
+
+/** "detections: none", or a line per detection: the class, its step and time, its margin. */
+function detectionLines(detections: Detection[], labels: string[], timestepUs: number): string {
+  if (detections.length === 0) return 'detections: none\n';
+  const lines = detections.map(
+    (d) =>
+      `  ${decisionText(d.label, labels)} at step ${d.step} (${((d.step * timestepUs) / 1e6).toFixed(2)} s), margin ${d.score}`,
+  );
+  return `detections: ${detections.length}\n${lines.join('\n')}\n`;
 }
 
 /** Clips done on stderr: a bar on a terminal, else an occasional plain line. */
@@ -131,6 +152,57 @@ function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimO
   process.stdout.write([title, accuracy, '', confusionTable(result), ...none, '', rates].join('\n') + '\n');
 }
 
+function runStreamEval(modelPath: string, dataDir: string, opts: SimOptions): void {
+  const dataset = openDataset(dataDir);
+  const { engine, info } = loadModel(modelPath);
+  const D = STREAM_EVAL_DEFAULTS;
+  const hours = opts.hours ?? D.hours;
+  let reported = 0;
+  const result = evaluateStream(engine, info, dataset, {
+    split: opts.split ?? D.split,
+    hours,
+    seed: opts.seed ?? D.seed,
+    snrDb: opts.snr ?? D.snrDb,
+    gapMs: D.gapMs,
+    toleranceMs: opts.toleranceMs ?? D.toleranceMs,
+    onProgress: (done) => {
+      // A line per tenth of the stream: an hour takes a minute or more.
+      if (done - reported < hours / 10 && done < hours) return;
+      reported = done;
+      if (!opts.json && !opts.quiet) process.stderr.write(`stream: ${done.toFixed(2)} of ${hours} h\n`);
+    },
+  });
+  if (opts.json) {
+    printJson(result);
+    return;
+  }
+  const headline = `hits ${percent(result.hit_rate)}, false alarms ${result.false_alarms_per_hour.toFixed(2)} per hour`;
+  if (opts.quiet) {
+    process.stdout.write(`${headline}\n`);
+    return;
+  }
+  const latency =
+    result.latency_ms_p50 === null
+      ? 'none'
+      : `p50 ${result.latency_ms_p50} ms, p90 ${result.latency_ms_p90} ms`;
+  const rows = Object.entries(result.per_class).map(([name, c]) => [
+    printable(name),
+    c.words,
+    c.hits,
+    c.words > 0 ? percent(c.hits / c.words) : '-',
+  ]);
+  process.stdout.write(
+    [
+      `${printable(info.name)} on a ${result.hours.toFixed(2)} h stream from the ${result.split} split of ${dataset.kind} ${dataDir} (seed ${result.seed}, SNR ${result.snr_db} dB)`,
+      headline,
+      `${result.keywords} keywords: ${result.hits} hits, ${result.wrong_class} wrong class, ${result.misses} missed (a detection counts up to ${result.tolerance_ms} ms after its word); ${result.other_words} other words`,
+      `${result.false_alarms} false alarms; latency from the start of the word: ${latency}`,
+      '',
+      table(['class', 'words', 'hits', 'hit rate'], rows),
+    ].join('\n') + '\n',
+  );
+}
+
 const DATA_HELP = `
 Data sets (--data DIR):
   FSDD   DIR/recordings/{digit}_{speaker}_{index}.wav; test: takes 0-4, train: takes 5-49,
@@ -138,7 +210,14 @@ Data sets (--data DIR):
   gsc12  DIR/<class>/*.wav for ${GSC12_LABELS.join(' ')};
          test or train by the sha1 of the speaker id (its SOURCE.md), validation a part of train
 With --data, --json prints {model, data, kind, split, count, correct, accuracy (0..1), labels,
-confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate}}.`;
+confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate}}.
+
+Streaming evaluation (--data DIR --stream, docs/detection.md): the split's words spliced at random
+gaps of ${STREAM_EVAL_DEFAULTS.gapMs[0]}-${STREAM_EVAL_DEFAULTS.gapMs[1]} ms into background noise (the _silence_ recordings, or synthetic noise), run
+without a reset through the front-end, network and detector. --json prints {model, dataset, split,
+hours, seed, snr_db, tolerance_ms, keywords, other_words, hits, wrong_class, misses, false_alarms,
+hit_rate, wrong_class_rate, miss_rate, false_alarms_per_hour, latency_ms_p50, latency_ms_p90,
+per_class}.`;
 
 export function simCommand(): Command {
   return new Command('sim')
@@ -155,18 +234,56 @@ export function simCommand(): Command {
       "instead of an input: every clip of a data set (FSDD or gsc12 folder), encoded with the model's front-end; prints accuracy, confusion matrix and recall per class",
     )
     .addOption(new Option('--split <split>', 'with --data: which clips (default test)').choices(SPLITS))
+    .option('--stream', "with --data: a continuous stream of the split's words in noise, scored by detection")
+    .addOption(
+      new Option(
+        '--hours <h>',
+        `with --stream: hours of audio (default ${STREAM_EVAL_DEFAULTS.hours})`,
+      ).argParser(parsePositive),
+    )
+    .addOption(
+      new Option(
+        '--seed <s>',
+        `with --stream: the stream's seed (default ${STREAM_EVAL_DEFAULTS.seed})`,
+      ).argParser(parseIntInRange(0, 0xffffffff)),
+    )
+    .addOption(
+      new Option(
+        '--snr <db>',
+        `with --stream: speech-to-noise ratio in dB (default ${STREAM_EVAL_DEFAULTS.snrDb})`,
+      ).argParser(parseNumber),
+    )
+    .addOption(
+      new Option(
+        '--tolerance-ms <ms>',
+        `with --stream: how long after its word a detection still counts (default ${STREAM_EVAL_DEFAULTS.toleranceMs})`,
+      ).argParser(parseNonNegative),
+    )
     .option('--json', 'one JSON object on stdout: every step, the decision and its label (--data: below)')
     .option('--spikes', "include each spiking layer's spikes per step")
     .option('-q, --quiet', 'print only the decision (with --data: only the accuracy)')
     .addHelpText('after', DATA_HELP)
     .action((modelPath: string, inputPath: string | undefined, opts: SimOptions) => {
+      const streamOnly = (['hours', 'seed', 'snr', 'toleranceMs'] as const).filter(
+        (k) => opts[k] !== undefined,
+      );
+      if (!opts.stream && streamOnly.length > 0) {
+        throw new CliError(
+          `--${streamOnly[0] === 'toleranceMs' ? 'tolerance-ms' : streamOnly[0]} goes with --data DIR --stream`,
+          ExitCode.usage,
+        );
+      }
+      if (opts.stream && opts.data === undefined) {
+        throw new CliError('--stream builds its stream from a data set: give --data DIR', ExitCode.usage);
+      }
       if (opts.data !== undefined) {
         if (inputPath !== undefined) {
           throw new CliError('sim takes an INPUT file or --data DIR, not both', ExitCode.usage);
         }
         if (opts.spikes)
           throw new CliError('--spikes shows one input: it does not go with --data', ExitCode.usage);
-        runDataset(modelPath, opts.data, opts.split ?? 'test', opts);
+        if (opts.stream) runStreamEval(modelPath, opts.data, opts);
+        else runDataset(modelPath, opts.data, opts.split ?? 'test', opts);
       } else if (inputPath === undefined) {
         throw new CliError('sim needs an INPUT file (spikes or .wav) or --data DIR', ExitCode.usage);
       } else if (opts.split !== undefined) {

@@ -84,6 +84,12 @@ export const STATUS_CODES: readonly StatusCode[] = [
     message:
       'a FRONTEND field out of range (sample rate, bands or 2 * bands != inputCount, window, hop, threshold, encoding, reserved byte), front-end parameters out of range at frontendConfigure, or frontendConfigureFromModel on a model without a FRONTEND section',
   },
+  {
+    code: 24,
+    name: 'BAD_DETECT',
+    message:
+      "a DETECT field out of range (smoothing shift above 10, labelCount not the model's, reserved bytes), or a detector parameter out of range at detectSetParam",
+  },
 ];
 
 /** The code of a status by its name; a name the table lacks is a bug here, so it throws. */

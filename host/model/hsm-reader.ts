@@ -10,6 +10,7 @@ import {
   DECAY_ONE_Q16,
   LAYER_KIND_CODE,
   MAGIC,
+  SECTION_DETECT,
   SECTION_FRONTEND,
   SECTION_LABELS,
   SECTION_LAYER,
@@ -176,15 +177,35 @@ export function readHsm(bytes: Uint8Array): HsmModel {
         encoding: 'delta',
       };
       model.frontend = frontend;
+    } else if (id === SECTION_DETECT) {
+      const smoothingShift = r.u8();
+      r.u8();
+      const suppressSteps = r.u16();
+      const count = r.u16();
+      r.u16();
+      model.detect = {
+        smoothingShift,
+        suppressSteps,
+        thresholds: Array.from({ length: count }, () => r.i32()),
+      };
     } else if (id === SECTION_LAYER) {
       model.layers.push(readLayer(r));
     }
     r.at = end;
     r.pad4();
   }
-  const { name, timestepUs, inputCount, decision, labels, frontend, layers } = model;
+  const { name, timestepUs, inputCount, decision, labels, frontend, detect, layers } = model;
   if (name === undefined || timestepUs === undefined || inputCount === undefined || !decision || !labels) {
     throw new HsmReadError('the .hsm file has no MODEL or LABELS section');
   }
-  return { name, timestepUs, inputCount, decision, labels, ...(frontend ? { frontend } : {}), layers };
+  return {
+    name,
+    timestepUs,
+    inputCount,
+    decision,
+    labels,
+    ...(frontend ? { frontend } : {}),
+    ...(detect ? { detect } : {}),
+    layers,
+  };
 }

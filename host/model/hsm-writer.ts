@@ -8,11 +8,13 @@ import { crc32 } from './crc32.js';
 import {
   DECISION_MODE_CODE,
   FORMAT_VERSION,
+  FORMAT_VERSION_FRONTEND,
   FORMAT_VERSION_PLAIN,
   FRONTEND_ENCODING_CODE,
   HSM_LIMITS,
   LAYER_KIND_CODE,
   MAGIC,
+  SECTION_DETECT,
   SECTION_FRONTEND,
   SECTION_LABELS,
   SECTION_LAYER,
@@ -21,6 +23,7 @@ import {
   type HsmLayer,
   type HsmModel,
 } from './hsm.js';
+import { MAX_SMOOTHING_SHIFT, type DetectParams } from './detection.js';
 
 /** A growable little-endian byte buffer that keeps 4-byte alignment where asked. */
 class ByteWriter {
@@ -161,6 +164,26 @@ function writeLayer(w: ByteWriter, layer: HsmLayer): void {
   w.pad4();
 }
 
+function checkDetect(detect: DetectParams, classes: number): void {
+  const { smoothingShift, suppressSteps, thresholds } = detect;
+  check(
+    Number.isInteger(smoothingShift) && smoothingShift >= 0 && smoothingShift <= MAX_SMOOTHING_SHIFT,
+    `the detector's smoothing shift must be 0..${MAX_SMOOTHING_SHIFT}`,
+  );
+  check(
+    Number.isInteger(suppressSteps) && suppressSteps >= 0 && suppressSteps <= HSM_LIMITS.u16,
+    `the detector's suppression must be 0..${HSM_LIMITS.u16} steps`,
+  );
+  check(
+    thresholds.length === classes,
+    `the detector has ${thresholds.length} thresholds for ${classes} classes`,
+  );
+  check(
+    thresholds.every((t) => Number.isInteger(t) && t >= -0x80000000 && t <= 0x7fffffff),
+    'detector thresholds are 32-bit integers',
+  );
+}
+
 /** The .hsm bytes of a model, sealed with its CRC-32. */
 export function writeHsm(model: HsmModel): Uint8Array {
   check(
@@ -179,12 +202,14 @@ export function writeHsm(model: HsmModel): Uint8Array {
       `the front-end's ${frontend.bands} bands make ${2 * frontend.bands} channels; the model has ${model.inputCount} inputs`,
     );
   }
+  const detect = model.detect;
+  if (detect) checkDetect(detect, model.labels.length);
   const w = new ByteWriter();
   w.bytes(new TextEncoder().encode(MAGIC));
-  w.u16(frontend ? FORMAT_VERSION : FORMAT_VERSION_PLAIN);
+  w.u16(detect ? FORMAT_VERSION : frontend ? FORMAT_VERSION_FRONTEND : FORMAT_VERSION_PLAIN);
   w.u16(0);
   w.u32(0);
-  w.u32(2 + model.layers.length + (frontend ? 1 : 0));
+  w.u32(2 + model.layers.length + (frontend ? 1 : 0) + (detect ? 1 : 0));
   section(w, SECTION_MODEL, (s) => {
     const name = utf8(model.name, 'model name', HSM_LIMITS.textBytes);
     s.u32(model.timestepUs);
@@ -213,6 +238,16 @@ export function writeHsm(model: HsmModel): Uint8Array {
       s.u16(frontend.thresholdQ8);
       s.u8(FRONTEND_ENCODING_CODE[frontend.encoding]);
       s.u8(0);
+    });
+  }
+  if (detect) {
+    section(w, SECTION_DETECT, (s) => {
+      s.u8(detect.smoothingShift);
+      s.u8(0);
+      s.u16(detect.suppressSteps);
+      s.u16(detect.thresholds.length);
+      s.u16(0);
+      for (const t of detect.thresholds) s.i32(t);
     });
   }
   for (const layer of model.layers) section(w, SECTION_LAYER, (s) => writeLayer(s, layer));

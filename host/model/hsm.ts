@@ -4,9 +4,15 @@
  */
 
 import type { FrontendConfig } from './frontend-config.js';
+import type { DetectParams } from './detection.js';
 
-/** The newest format version (2: FRONTEND section). The writer writes 1 for a model without a front-end. */
-export const FORMAT_VERSION = 2;
+/**
+ * The newest format version (3: DETECT section). The writer writes the oldest version that holds
+ * the model's sections, so a board with an older engine still runs a model that needs nothing new.
+ */
+export const FORMAT_VERSION = 3;
+/** The version of files with a FRONTEND section and no DETECT section. */
+export const FORMAT_VERSION_FRONTEND = 2;
 /** The version of files without a FRONTEND section, byte-identical to what earlier writers made. */
 export const FORMAT_VERSION_PLAIN = 1;
 export const MAGIC = 'HSYN';
@@ -15,6 +21,7 @@ export const MAGIC = 'HSYN';
 export const SECTION_MODEL = 1;
 export const SECTION_LABELS = 2;
 export const SECTION_FRONTEND = 3;
+export const SECTION_DETECT = 4;
 export const SECTION_LAYER = 8;
 
 export type LayerKind = 'feedforward' | 'recurrent' | 'readout';
@@ -93,6 +100,8 @@ export interface HsmModel {
   labels: string[];
   /** Present: written as format version 2 with a FRONTEND section; inputCount must be 2 * bands. */
   frontend?: HsmFrontend;
+  /** Present: written as format version 3 with a DETECT section (else the engine's defaults apply). */
+  detect?: DetectParams;
   layers: HsmLayer[];
 }
 

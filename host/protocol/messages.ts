@@ -10,9 +10,12 @@
 import { Reader, Writer } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { QUICK_REPLY, SLOW_REPLY, type ReplyTiming } from './reply-timing.js';
+import type { Detection } from '../model/detection.js';
+
+export type { Detection } from '../model/detection.js';
 
 /** The protocol version this host speaks (INFO's protocolVersion). */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export const MessageType = {
   HELLO: 0x01,
@@ -56,6 +59,11 @@ export const Report = {
   /** bit 2: the spikes of layer spikeLayer. */
   spikes: 1 << 2,
 } as const;
+
+/** RESULT flag bit 4: the frame ends with the stream's latest detection (repeated until the next). */
+export const RESULT_DETECTION_FLAG = 1 << 4;
+/** The latest detection's bytes: count u32, step u32, class u8, score i32. */
+export const DETECTION_BYTES = 13;
 
 /** INFO flags. */
 export const InfoFlag = {
@@ -136,6 +144,9 @@ export interface Stopped {
   steps: number;
   /** The window decision, -1 when there is none. */
   decision: number;
+  /** Detections in the stream, and the latest one (when there was any). */
+  detections: number;
+  lastDetection?: Detection;
 }
 
 /** RESULT's bytes before its optional parts: step u32, decision i16, stepUs u32, flags u8. */
@@ -153,6 +164,9 @@ export interface StepResult {
   scores?: number[];
   /** Neurons of the reported layer that fired, when the stream reports them. */
   spikes?: number[];
+  /** Once the stream has had a detection: how many, and the latest (docs/protocol.md). */
+  detections?: number;
+  lastDetection?: Detection;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,9 +304,14 @@ export function decodeAudioAck(payload: Uint8Array): AudioAck {
 
 export function decodeStopped(payload: Uint8Array): Stopped {
   const r = new Reader(payload, 'STOPPED');
-  const stopped = { steps: r.u32(), decision: r.i16() };
+  const stopped: Stopped = { steps: r.u32(), decision: r.i16(), detections: r.u32() };
+  if (stopped.detections !== 0) stopped.lastDetection = readDetection(r);
   r.end();
   return stopped;
+}
+
+function readDetection(r: Reader): Detection {
+  return { step: r.u32(), label: r.u8(), score: r.i32() };
 }
 
 /** What a RESULT's layout depends on: the stream's report bits and the model's class count. */
@@ -312,6 +331,10 @@ export function decodeResult(payload: Uint8Array, layout: ResultLayout): StepRes
     const count = r.u16();
     result.spikes = [];
     for (let i = 0; i < count; i++) result.spikes.push(r.u16());
+  }
+  if (result.flags & RESULT_DETECTION_FLAG) {
+    result.detections = r.u32();
+    result.lastDetection = readDetection(r);
   }
   r.end();
   return result;

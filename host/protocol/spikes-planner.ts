@@ -10,6 +10,7 @@ import {
   MAX_SPIKES_PER_STEP,
   MAX_STEPS_PER_FRAME,
   Report,
+  DETECTION_BYTES,
   RESULT_FIXED_BYTES,
   SPIKES_HEADER_BYTES,
   spikesStepBytes,
@@ -103,6 +104,9 @@ export function planFrames(
 export function resultWireBytes(maxFrame: number, layout: ResultLayout): number {
   const scores = layout.report & Report.scores ? 4 * layout.classes : 0;
   const spikes = layout.report & Report.spikes ? maxFrame : 0;
-  const body = Math.min(maxFrame, FRAME_OVERHEAD_BYTES + RESULT_FIXED_BYTES + scores + spikes);
+  const body = Math.min(
+    maxFrame,
+    FRAME_OVERHEAD_BYTES + RESULT_FIXED_BYTES + DETECTION_BYTES + scores + spikes,
+  );
   return cobsMaxEncodedBytes(body) + 1;
 }

@@ -26,6 +26,7 @@ import {
   type ResultLayout,
   type SpikesAck,
   type StepResult,
+  type Detection,
   type Stopped,
 } from './messages.js';
 import type { DeviceError } from './device-errors.js';
@@ -62,8 +63,14 @@ export interface StreamOptions {
   onLatency?: (ms: number) => void;
 }
 
-/** One step of the stream: what its RESULT said, or that its RESULT was lost on the way. */
-export type StreamStep = ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true };
+/**
+ * One step of the stream: what its RESULT said, or that its RESULT was lost on the way. `detection`
+ * is on the step whose RESULT first brought a new detection of the board's (its own `step` is the
+ * board's step number, earlier than this one when the RESULTs in between were lost).
+ */
+export type StreamStep = (
+  ({ t: number; lost: false } & Omit<StepResult, 'step'>) | { t: number; lost: true }
+) & { detection?: Detection };
 
 export interface StreamStats {
   /** Steps the board acknowledged. */
@@ -78,6 +85,9 @@ export interface StreamStats {
   duplicateResults: number;
   /** RESULT frames that did not decode (counted, treated as lost). */
   badResults: number;
+  /** The board's detections the host has seen, and those it learnt of only by their count. */
+  detections: number;
+  detectionsLost: number;
   /** The most SPIKES frames ever unacknowledged at once. */
   maxInFlight: number;
   /** Round trip of a SPIKES frame, send to its ack (first sends only), in ms. */
@@ -94,6 +104,8 @@ export type StreamSummary =
       stopped: Stopped;
       /** Ended early by the signal. */
       aborted: boolean;
+      /** The latest detection, when only STOPPED brought it (every RESULT after it was lost). */
+      lateDetection?: Detection;
     }
   | { ok: false; action: string; error: DeviceError; stats: StreamStats };
 
@@ -110,6 +122,22 @@ type Event =
  * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
  * board runs them in order), even when the acknowledgement itself came too late or not at all.
  */
+/**
+ * The detection a RESULT or STOPPED brings if the host has not seen it: every RESULT repeats the
+ * stream's latest detection with the running count, so only detections overtaken by a later one
+ * before any of their RESULTs arrived are lost, and they are counted.
+ */
+export function newDetection(
+  stats: StreamStats,
+  count: number | undefined,
+  latest: Detection | undefined,
+): Detection | undefined {
+  if (count === undefined || latest === undefined || count <= stats.detections) return undefined;
+  stats.detectionsLost += count - stats.detections - 1;
+  stats.detections = count;
+  return latest;
+}
+
 export async function* streamSpikes(
   client: BoardClient,
   train: { steps: readonly (readonly number[])[] },
@@ -132,6 +160,8 @@ export async function* streamSpikes(
     resultsLost: 0,
     duplicateResults: 0,
     badResults: 0,
+    detections: 0,
+    detectionsLost: 0,
     maxInFlight: 0,
     latencyMs: { p50: null, p99: null, samples: 0 },
   };
@@ -259,7 +289,8 @@ export async function* streamSpikes(
         if (result) {
           stats.resultsReceived++;
           const { step, ...rest } = result;
-          yield { t, lost: false, ...rest };
+          const detection = newDetection(stats, result.detections, result.lastDetection);
+          yield { t, lost: false, ...rest, ...(detection ? { detection } : {}) };
         } else {
           stats.resultsLost++;
           yield { t, lost: true };
@@ -336,7 +367,16 @@ export async function* streamSpikes(
 
     const stop = await client.streamStop();
     if (!stop.ok) return { ok: false, action: 'stop the stream', error: stop.error, stats: finish() };
-    return { ok: true, stats: finish(), classes, inputs, stopped: stop.reply, aborted };
+    const late = newDetection(stats, stop.reply.detections, stop.reply.lastDetection);
+    return {
+      ok: true,
+      stats: finish(),
+      classes,
+      inputs,
+      stopped: stop.reply,
+      aborted,
+      ...(late ? { lateDetection: late } : {}),
+    };
   } finally {
     stopListening();
     options.signal?.removeEventListener('abort', onAbort);

@@ -6,6 +6,7 @@
 import type { Engine } from '../wasm/engine.js';
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import { InputError } from '../util/input-error.js';
+import type { Detection } from '../model/detection.js';
 
 export interface StepRecord {
   t: number;
@@ -15,6 +16,8 @@ export interface StepRecord {
   spikes?: number[][];
   /** The window decision after this step (-1 while the window has not started). */
   decision: number;
+  /** The continuous detector's detection at this step (docs/detection.md), as a board reports it. */
+  detection?: Detection;
 }
 
 /** Refuses a train the model cannot take, before any step runs, naming the first bad channel. */
@@ -35,6 +38,13 @@ export function checkTrainFits(train: SpikeTrain, inputCount: number): void {
   });
 }
 
+/** Runs the .wasm detector on the step just taken, as a board does after every step. */
+export function detectAfterStep(engine: Engine): Detection | undefined {
+  if (engine.detectStep() < 0) return undefined;
+  const latest = engine.lastDetection();
+  return latest && { step: latest.step, label: latest.label, score: latest.score };
+}
+
 export function simulate(
   engine: Engine,
   train: SpikeTrain,
@@ -48,6 +58,8 @@ export function simulate(
   train.steps.forEach((channels, t) => {
     engine.step(channels);
     const record: StepRecord = { t, scores: Array.from(engine.scores()), decision: engine.decision() };
+    const detection = detectAfterStep(engine);
+    if (detection) record.detection = detection;
     if (options.spikes) record.spikes = spikingLayers.map((l) => Array.from(engine.spikeList(l)));
     options.onStep?.(record);
     records.push(record);

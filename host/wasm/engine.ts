@@ -11,6 +11,7 @@ import { EngineError, statusCode } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
 import type { LayerInfo, ModelInfo } from '../model/model-info.js';
+import type { DetectParams, LatestDetection } from '../model/detection.js';
 
 interface EngineExports {
   memory: WebAssembly.Memory;
@@ -31,6 +32,11 @@ interface EngineExports {
   modelInfo(field: number): number;
   layerInfo(layer: number, field: number): number;
   engineVersion(): number;
+  detectStep(): number;
+  detectReset(): number;
+  detectInfo(field: number): number;
+  detectParam(field: number): number;
+  detectSetParam(field: number, value: number): number;
   frontendConfigure(rate: number, bands: number, windowMs: number, hopMs: number, q8: number): number;
   frontendReset(): void;
   frontendSamples(): number;
@@ -77,6 +83,8 @@ export const LAYER_INFO_FIELD = {
   stateWidth: 10,
   levelDecayPtr: 11,
 } as const;
+export const DETECT_INFO_FIELD = { count: 0, step: 1, class: 2, score: 3 } as const;
+export const DETECT_PARAM_FIELD = { smoothingShift: 0, suppressSteps: 1, threshold: 2 } as const;
 const BAD_INPUT = statusCode('BAD_INPUT');
 const NO_MODEL = statusCode('NO_MODEL');
 const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
@@ -265,6 +273,57 @@ export class Engine {
 
   membrane(layer: number, neuron: number): number {
     return this.x.membrane(layer, neuron);
+  }
+
+  /** Runs the detector on the last step's scores (docs/detection.md): the class detected, or -1. */
+  detectStep(): number {
+    return this.x.detectStep();
+  }
+
+  /** Forgets the detector's running means and past detections; its parameters stay. */
+  detectReset(): void {
+    const code = this.x.detectReset();
+    if (code !== 0) throw new EngineError('reset the detector', code);
+  }
+
+  /** The latest detection since the detector's reset, if any. */
+  lastDetection(): LatestDetection | undefined {
+    const count = this.x.detectInfo(DETECT_INFO_FIELD.count) >>> 0;
+    if (count === 0) return undefined;
+    return {
+      count,
+      step: this.x.detectInfo(DETECT_INFO_FIELD.step) >>> 0,
+      label: this.x.detectInfo(DETECT_INFO_FIELD.class),
+      score: this.x.detectInfo(DETECT_INFO_FIELD.score),
+    };
+  }
+
+  /** The detector's parameters now in force (the model's DETECT section, defaults, or overrides). */
+  detectParams(): DetectParams {
+    const classes = this.x.modelInfo(MODEL_INFO_FIELD.classCount);
+    return {
+      smoothingShift: this.x.detectParam(DETECT_PARAM_FIELD.smoothingShift),
+      suppressSteps: this.x.detectParam(DETECT_PARAM_FIELD.suppressSteps),
+      thresholds: Array.from({ length: classes }, (_, j) =>
+        this.x.detectParam(DETECT_PARAM_FIELD.threshold + j),
+      ),
+    };
+  }
+
+  /** Overrides the detector's parameters until the next load (out of range throws BAD_DETECT). */
+  setDetectParams(params: Partial<DetectParams>): void {
+    const set = (field: number, value: number): void => {
+      const code = this.x.detectSetParam(field, value);
+      if (code !== 0) throw new EngineError('set a detector parameter', code);
+    };
+    if (params.smoothingShift !== undefined) set(DETECT_PARAM_FIELD.smoothingShift, params.smoothingShift);
+    if (params.suppressSteps !== undefined) set(DETECT_PARAM_FIELD.suppressSteps, params.suppressSteps);
+    params.thresholds?.forEach((t, j) => set(DETECT_PARAM_FIELD.threshold + j, t));
+  }
+
+  /** Writes a step's readout scores for the detector alone (replaying recorded scores, `hetsyn tune`). */
+  setScores(scores: ArrayLike<number>): void {
+    new Int32Array(this.x.memory.buffer, this.x.scores(), scores.length).set(Array.from(scores));
   }
 
   /** Sets up the .wasm front-end (which then starts from silence); a bad config throws (BAD_INPUT). */

@@ -90,10 +90,10 @@ describe('device framing', () => {
     assert.equal(reply.seq, 0x42);
     const info = decodeInfo(reply.payload);
     assert.deepEqual(info, {
-      protocolVersion: 1,
+      protocolVersion: 2,
       abiVersion: 1,
       engineVersion: 1,
-      formatVersion: 2,
+      formatVersion: 3,
       maxFrame: MAX_FRAME,
       flags: 0,
       storageBytes: 4096,

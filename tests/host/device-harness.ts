@@ -327,6 +327,14 @@ export function decodeError(payload: Uint8Array): DeviceError {
   return e;
 }
 
+/** The stream's latest detection as RESULT (flag 16) and STOPPED carry it. */
+export interface LatestDetection {
+  count: number;
+  step: number;
+  label: number;
+  score: number;
+}
+
 export interface StepResult {
   step: number;
   decision: number;
@@ -334,6 +342,13 @@ export interface StepResult {
   flags: number;
   scores?: number[];
   spikes?: number[];
+  detection?: LatestDetection;
+}
+
+export const RESULT_DETECTION = 16;
+
+function readDetection(r: In, count: number): LatestDetection {
+  return { count, step: r.u32(), label: r.u8(), score: r.i32() };
 }
 
 export function decodeResult(payload: Uint8Array, classes: number): StepResult {
@@ -341,6 +356,7 @@ export function decodeResult(payload: Uint8Array, classes: number): StepResult {
   const result: StepResult = { step: r.u32(), decision: r.i16(), stepUs: r.u32(), flags: r.u8() };
   if (result.flags & 1) result.scores = Array.from({ length: classes }, () => r.i32());
   if (result.flags & 4) result.spikes = Array.from({ length: r.u16() }, () => r.u16());
+  if (result.flags & RESULT_DETECTION) result.detection = readDetection(r, r.u32());
   r.end();
   return result;
 }
@@ -514,9 +530,14 @@ export class TestBoard {
     return { nextStep, results: reply.results };
   }
 
-  stop(): { steps: number; decision: number } {
+  stop(): { steps: number; decision: number; detection?: LatestDetection } {
     const r = new In(this.ok(T.STREAM_STOP));
-    const s = { steps: r.u32(), decision: r.i16() };
+    const s: { steps: number; decision: number; detection?: LatestDetection } = {
+      steps: r.u32(),
+      decision: r.i16(),
+    };
+    const count = r.u32();
+    if (count !== 0) s.detection = readDetection(r, count);
     r.end();
     return s;
   }

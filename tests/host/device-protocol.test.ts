@@ -11,6 +11,7 @@ import type { SlotStorage } from '../../host/wasm/board-imports.js';
 import { MemoryStorage, PowerCutError } from '../../host/board/storage.js';
 import { openEngine } from '../../host/wasm/module.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
+import { FORMAT_VERSION } from '../../host/model/hsm.js';
 import { simulate } from '../../host/sim/simulate.js';
 import {
   FILE_FIELD,
@@ -36,7 +37,9 @@ import {
   T,
   TestBoard,
   wire as wireOf,
+  RESULT_DETECTION,
   type Frame,
+  type LatestDetection,
 } from './device-harness.js';
 
 const BAD_VERSION = 3;
@@ -66,7 +69,7 @@ function sealedBadMagic(model: Uint8Array): Uint8Array {
 
 function otherVersion(model: Uint8Array): Uint8Array {
   const bytes = model.slice();
-  poke(bytes, FILE_FIELD.formatVersion, 'u16', 3);
+  poke(bytes, FILE_FIELD.formatVersion, 'u16', FORMAT_VERSION + 1);
   return resealCrc(bytes);
 }
 
@@ -74,6 +77,8 @@ interface Expected {
   scores: number[];
   decision: number;
   spikes: number[];
+  /** The latest detection so far, which every RESULT from it on repeats. */
+  detection?: LatestDetection;
 }
 
 /** What host simulation says each step produces, for `layer`'s spikes. */
@@ -81,11 +86,16 @@ function simulated(model: Uint8Array, steps: number[][], layer: number): Expecte
   const engine = openEngine();
   const info = engine.loadOrThrow(model);
   const spiking = info.layers.flatMap((l, i) => (l.kind === 'readout' ? [] : [i]));
-  return simulate(engine, { steps }, { spikes: true }).map((r) => ({
-    scores: r.scores,
-    decision: r.decision,
-    spikes: r.spikes?.[spiking.indexOf(layer)] ?? [],
-  }));
+  let latest: LatestDetection | undefined;
+  return simulate(engine, { steps }, { spikes: true }).map((r) => {
+    if (r.detection) latest = { count: (latest?.count ?? 0) + 1, ...r.detection };
+    return {
+      scores: r.scores,
+      decision: r.decision,
+      spikes: r.spikes?.[spiking.indexOf(layer)] ?? [],
+      ...(latest ? { detection: latest } : {}),
+    };
+  });
 }
 
 /** Splits steps into SPIKES frames of 1..maxSteps steps that fit `maxFrame`. */
@@ -123,7 +133,8 @@ function checkResults(
     assert.equal(r.step, firstStep + i, where);
     assert.equal(r.decision, want.decision, `${where} decision`);
     assert.equal(r.stepUs, 7, `${where} stepUs (the test clock ticks 7 us per call)`);
-    assert.equal(r.flags, report, `${where} flags`);
+    assert.equal(r.flags, report | (want.detection ? RESULT_DETECTION : 0), `${where} flags`);
+    assert.deepEqual(r.detection, want.detection, `${where} detection`);
     if (report & REPORT_SCORES) assert.deepEqual(r.scores, want.scores, `${where} scores`);
     else assert.equal(r.scores, undefined);
     if (report & REPORT_SPIKES) assert.deepEqual(r.spikes, want.spikes, `${where} spikes`);
@@ -152,7 +163,12 @@ function streamMatches(
     assert.equal(nextStep, step);
   }
   const stopped = board.stop();
-  assert.deepEqual(stopped, { steps: steps.length, decision: expected[expected.length - 1]?.decision ?? -1 });
+  const last = expected[expected.length - 1];
+  assert.deepEqual(stopped, {
+    steps: steps.length,
+    decision: last?.decision ?? -1,
+    ...(last?.detection ? { detection: last.detection } : {}),
+  });
 }
 
 function inputsFor(model: Uint8Array, seed: number, count = 40): number[][] {
@@ -583,12 +599,14 @@ describe('device streaming', () => {
     const board = new TestBoard({ maxFrame: 64 });
     board.install(model);
     const e = board.error(T.STREAM_START, [REPORT_SPIKES, 0]);
-    assert.deepEqual([e.code, e.detail], [ERR.BAD_REQUEST, 4 + 11 + 2 + 60]);
+    // Frame overhead 4, the fixed part 11, the latest detection 13, then the reported parts.
+    assert.deepEqual([e.code, e.detail], [ERR.BAD_REQUEST, 4 + 11 + 13 + 2 + 60]);
     assert.equal(
       board.error(T.STREAM_START, [REPORT_SCORES | REPORT_SPIKES, 0]).detail,
-      4 + 11 + 40 + 2 + 60,
+      4 + 11 + 13 + 40 + 2 + 60,
     );
-    assert.equal(board.startStream(REPORT_SCORES).classes, 10, 'scores alone fit: 4 + 11 + 40 bytes');
+    assert.equal(board.error(T.STREAM_START, [REPORT_SCORES, 0]).detail, 4 + 11 + 13 + 40);
+    assert.equal(board.startStream(0).classes, 10, 'the decision alone fits: 4 + 11 + 13 bytes');
     board.device.setMaxFrame(256);
     board.startStream(REPORT_SCORES | REPORT_SPIKES, 0);
     // Lowered during the stream: RESULTs that no longer fit are dropped and counted, never sent.

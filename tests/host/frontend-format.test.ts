@@ -199,8 +199,8 @@ describe('FRONTEND section (.hsm format 2)', () => {
       'SECTION_ORDER',
     ],
     [
-      'format version 3',
-      () => edited(WITH, (b) => poke(b, FILE_FIELD.formatVersion, 'u16', 3)),
+      'format version 4',
+      () => edited(WITH, (b) => poke(b, FILE_FIELD.formatVersion, 'u16', 4)),
       'BAD_VERSION',
     ],
   ];

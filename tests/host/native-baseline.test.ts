@@ -232,12 +232,12 @@ function runNative(name: string, bytes: Uint8Array): { status: number | null; st
 }
 
 test(
-  'native C baseline rejects a format version it does not read (3), saying so',
+  'native C baseline rejects a format version it does not read (4), saying so',
   withTools([GCC], () => {
     // A copy as a plain Uint8Array: Buffer's slice() would share the bytes, not copy them.
     const shipped = new Uint8Array(readFileSync(join(REPO_ROOT, 'models', 'gsc12-kws.hsm')));
     assert.equal(runNative('v2', shipped).status, 0, 'the version 2 file itself loads');
-    for (const version of [3, 0]) {
+    for (const version of [4, 0]) {
       const bytes = shipped.slice();
       poke(bytes, FILE_FIELD.formatVersion, 'u16', version);
       const sealed = resealCrc(bytes);
@@ -251,7 +251,7 @@ test(
       assert.match(
         stderr,
         new RegExp(
-          `v${version}\\.hsm: bad file at byte 4: formatVersion ${version} is not one this engine reads \\(1 to 2\\)`,
+          `v${version}\\.hsm: bad file at byte 4: formatVersion ${version} is not one this engine reads \\(1 to 3\\)`,
         ),
       );
     }

@@ -102,7 +102,7 @@ describe('file header', () => {
   rejects('magic "HSYM"', 'BAD_MAGIC', () => edited(TINY, (b) => b.set(utf8('HSYM'), FILE_FIELD.magic)));
   rejects('magic "hsyn"', 'BAD_MAGIC', () => edited(TINY, (b) => b.set(utf8('hsyn'), FILE_FIELD.magic)));
   rejects('20 zero bytes', 'BAD_MAGIC', () => new Uint8Array(20));
-  for (const version of [0, 3, 0xffff]) {
+  for (const version of [0, 4, 0xffff]) {
     rejects(`formatVersion ${version}`, 'BAD_VERSION', () =>
       tinyWith(() => FILE_FIELD.formatVersion, 'u16', version),
     );
@@ -612,10 +612,13 @@ describe('memory', () => {
     const big = openEngine();
     const info = big.loadOrThrow(writeHsm(model));
     const align8 = (x: number): number => Math.ceil(x / 8) * 8;
-    // docs/model-format.md "Memory": per layer the sums, and for spiking layers the reset currents,
-    // membrane potentials, spikes and spike list; then scores, accumulators and the input list.
+    // docs/model-format.md "Memory": the detector's thresholds; per layer the sums, and for spiking
+    // layers the reset currents, membrane potentials, spikes and spike list; then scores,
+    // accumulators, the input list and the detector's running means.
     const spiking = align8(4 * n * K) + align8(4 * n) + align8(4 * n) + align8(n) + align8(2 * n);
-    const expected = 15 * spiking + align8(4 * n * K) + align8(4 * n) + align8(8 * n) + align8(2 * n);
+    const detector = 2 * align8(4 * n);
+    const expected =
+      detector + 15 * spiking + align8(4 * n * K) + align8(4 * n) + align8(8 * n) + align8(2 * n);
     assert.equal(info.stateBytes, expected);
     assert.ok(info.modelBytes + info.stateBytes < 2 ** 30);
     assert.equal(statusName(big.stepRaw([0, 1, n - 1])), 'OK');

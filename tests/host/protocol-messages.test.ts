@@ -157,9 +157,11 @@ describe('messages', () => {
     assert.throws(() => decodeInfo(Uint8Array.from([...info, 0])), ProtocolError);
     assert.throws(() => decodeUploadStatus(new Uint8Array(11)), ProtocolError);
     assert.throws(() => decodeStopped(new Uint8Array(7)), ProtocolError);
-    const v2 = Uint8Array.from(info);
-    v2[0] = 2;
-    assert.throws(() => decodeInfo(v2), /protocol version 2; this host speaks version 1/);
+    assert.deepEqual(decodeStopped(new Uint8Array(10)), { steps: 0, decision: 0, detections: 0 });
+    assert.throws(() => decodeStopped(new Uint8Array(11)), ProtocolError, 'a detection count of 0 ends it');
+    const v1 = Uint8Array.from(info);
+    v1[0] = 1;
+    assert.throws(() => decodeInfo(v1), /protocol version 1; this host speaks version 2/);
   });
 
   it('decodes RESULT by the stream layout, decision signed', () => {

@@ -25,16 +25,16 @@ export interface ContinuousOptions {
   gainDb: number;
   /**
    * A word's scored window: `middle`, its windowSteps middle steps (all of it when shorter), or
-   * `whole`, every step of the word, as the clip decision sums the whole clip.
+   * `whole`, every step of the word, as the clip decision sums the whole clip. Default `middle`.
    */
-  wordWindow: WordWindow;
-  /** Unscored steps at each end of a gap, so its windows leave the readout's tail of a word alone. */
-  guardSteps: number;
+  wordWindow?: WordWindow;
+  /** Unscored steps at each end of a gap, so its windows leave the readout's tail of a word alone (0). */
+  guardSteps?: number;
   /**
    * Chance that a would-be sequence is run as its words' clips instead, each from a reset state
-   * with the clip loss, so the clip decision the board makes from reset is kept.
+   * with the clip loss, so the clip decision the board makes from reset is kept (0).
    */
-  clipFraction: number;
+  clipFraction?: number;
 }
 
 export const WORD_WINDOWS = ['middle', 'whole'] as const;
@@ -72,7 +72,8 @@ export interface Sequence {
  * apart from the sequence's own draws so that mixing leaves every sequence as it was.
  */
 export function runsAsClips(seed: number, options: ContinuousOptions): boolean {
-  return options.clipFraction > 0 && new Prng(seed ^ 0x5bd1e995).uniform() < options.clipFraction;
+  const fraction = options.clipFraction ?? 0;
+  return fraction > 0 && new Prng(seed ^ 0x5bd1e995).uniform() < fraction;
 }
 
 /** Background of `length` samples at RMS 1, from recorded noise clips or, without them, synthetic. */
@@ -140,8 +141,9 @@ function gapWindows(gapFrom: number, gapTo: number, options: ContinuousOptions):
   const out: ScoredWindow[] = [];
   const label = options.backgroundLabel;
   const weight = options.gapWeight;
-  const from = gapFrom + options.guardSteps;
-  const to = gapTo - options.guardSteps;
+  const guard = options.guardSteps ?? 0;
+  const from = gapFrom + guard;
+  const to = gapTo - guard;
   if (to - from <= 0) return out;
   if (to - from < length) return [{ start: from, end: to, label, weight }];
   for (let start = from; start + length <= to; start += length)

@@ -23,7 +23,7 @@ import {
   detectThreshold,
   setDetectThreshold,
 } from './engine/detect';
-import { MAX_SMOOTHING_SHIFT } from './model/detect-section';
+import { MAX_SMOOTHING_SHIFT, ModelDetect } from './model/detect-section';
 
 // The board: the firmware calls these two (docs/board-abi.md); tests and the virtual board's
 // --max-frame option lower the frame limit with the third.
@@ -163,6 +163,8 @@ export function modelInfo(field: i32): u32 {
       return ModelFrontend.hopMs;
     case F.MODEL_INFO_FRONTEND_THRESHOLD_Q8:
       return ModelFrontend.thresholdQ8;
+    case F.MODEL_INFO_DETECT_PRESENT:
+      return <u32>ModelDetect.present;
     default:
       return 0;
   }
@@ -218,6 +220,7 @@ export function detectInfo(field: i32): i32 {
       return 0;
   }
 }
+
 
 @inline
 function thresholdClass(field: i32): i32 {

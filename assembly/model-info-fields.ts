@@ -23,6 +23,8 @@ export const MODEL_INFO_FRONTEND_BANDS: i32 = 14;
 export const MODEL_INFO_FRONTEND_WINDOW_MS: i32 = 15;
 export const MODEL_INFO_FRONTEND_HOP_MS: i32 = 16;
 export const MODEL_INFO_FRONTEND_THRESHOLD_Q8: i32 = 17;
+// Whether the model has a DETECT section (else the detector runs on its defaults).
+export const MODEL_INFO_DETECT_PRESENT: i32 = 18;
 
 export const LAYER_INFO_KIND: i32 = 0;
 export const LAYER_INFO_INPUT_COUNT: i32 = 1;

@@ -8,6 +8,7 @@ import { handleError } from './cli/handle-error.js';
 import { inspectCommand } from './commands/inspect.js';
 import { quantizeCommand } from './commands/quantize.js';
 import { simCommand } from './commands/sim.js';
+import { tuneCommand } from './commands/tune.js';
 import { trainCommand } from './commands/train.js';
 import { plotCommand } from './commands/plot.js';
 import { encodeCommand } from './commands/encode.js';
@@ -47,6 +48,7 @@ const program = new Command('hetsyn')
 
 for (const command of [
   simCommand(),
+  tuneCommand(),
   trainCommand(),
   plotCommand(),
   encodeCommand(),

@@ -1,6 +1,6 @@
 /**
  * The options every board command shares: --port (default $HETSYN_PORT), --baud, --trace and, for
- * streaming, --window and --spike-layer.
+ * streaming, --window, --spike-layer and --rate.
  */
 
 import { InvalidArgumentError, Option } from 'commander';
@@ -42,6 +42,14 @@ export function windowOption(): Option {
   return new Option('--window <n>', 'SPIKES frames in flight at most')
     .argParser(parseIntInRange(1, 64))
     .default(DEFAULT_WINDOW);
+}
+
+/** --rate N: steps per second, each step sent at its own time; 0 is as fast as the link goes. */
+export function rateOption(byDefault: string): Option {
+  return new Option(
+    '--rate <steps/s>',
+    `send each step at its time, this many steps per second (0: as fast as the link goes; default: ${byDefault})`,
+  ).argParser(parseIntInRange(0, 1_000_000));
 }
 
 export function spikeLayerOption(what: string): Option {

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import type { ModelInfo } from '../model/model-info.js';
+import type { DetectParams } from '../model/detection.js';
 import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from '../model/cost.js';
 import { loadModel } from '../wasm/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
@@ -45,7 +46,25 @@ function labelLines(labels: readonly string[], width = 100, indent = 10): string
   return lines;
 }
 
-function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
+/** The detector's settings in one line: window, suppression, and the thresholds (equal ones once). */
+function detectorLine(detect: DetectParams, info: ModelInfo, fromSection: boolean): string {
+  const ms = (steps: number): string => `${(steps * info.timestepUs) / 1000} ms`;
+  const window = 2 ** detect.smoothingShift;
+  const on = detect.thresholds.flatMap((t, j) =>
+    t >= 0 ? [[printable(info.labels[j] ?? String(j)), t] as const] : [],
+  );
+  const same = on.every(([, t]) => t === on[0]?.[1]);
+  const thresholds =
+    on.length === 0
+      ? 'no class detected'
+      : same
+        ? `margin ${on[0]?.[1]} for ${on.length === detect.thresholds.length ? 'every class' : on.map(([l]) => l).join(', ')}`
+        : on.map(([l, t]) => `${l} ${t}`).join(', ');
+  const source = fromSection ? 'DETECT section' : 'defaults: the model has no DETECT section';
+  return `detector  mean over ${window} steps (${ms(window)}), ${thresholds}, then ${detect.suppressSteps} steps (${ms(detect.suppressSteps)}) suppressed (${source}; docs/detection.md)`;
+}
+
+function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number, detector: string): string {
   const out: string[] = [];
   out.push(
     `model     ${printableName(info.name)}  (.hsm format ${info.formatVersion}, engine ${info.engineVersion})`,
@@ -61,6 +80,7 @@ function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number): string {
           `up/down delta at ${((fe.thresholdQ8 / 256) * 10 * Math.log10(2)).toFixed(1)} dB (docs/frontend.md)`
       : 'front-end none: the model takes spike files (.hsm format 1)',
   );
+  out.push(detector);
   out.push('');
   out.push(
     table(
@@ -122,10 +142,14 @@ export function inspectCommand(): Command {
         .argParser(parseFraction),
     )
     .action((modelPath: string, opts: { json?: boolean; inputRate: number; hiddenRate: number }) => {
-      const { info } = loadModel(modelPath);
+      const { engine, info } = loadModel(modelPath);
       const cost = estimateCost(info, { inputRate: opts.inputRate, hiddenRate: opts.hiddenRate });
       const wasmBytes = statSync(DEFAULT_WASM_PATH).size;
-      if (opts.json) printJson({ model: info, cost, wasmBytes });
-      else process.stdout.write(describe(info, cost, wasmBytes) + '\n');
+      const detect = engine.detectParams();
+      if (opts.json) printJson({ model: info, detect, cost, wasmBytes });
+      else
+        process.stdout.write(
+          describe(info, cost, wasmBytes, detectorLine(detect, info, engine.hasDetectSection())) + '\n',
+        );
     });
 }

@@ -1,20 +1,22 @@
 /**
  * `hetsyn monitor INPUT --port P`: streams a spike file through a board and shows what
- * happens, live: a spike raster of the reported layer, class-score bars, detections (decision
- * changes) with their time, link and board counters. On a terminal the view is redrawn in place
- * (ANSI escapes, at most REDRAW_HZ times a second); otherwise, or with --plain, it prints a status
- * line per second and a line per detection. When the port goes away it reconnects with growing
- * pauses and continues with the rest of the input (STREAM_START resets the network state).
- * Ctrl-C stops cleanly: the board gets STREAM_STOP.
+ * happens, live: a spike raster of the reported layer, class-score bars, the board's detections
+ * with their time, its step time, link and board counters. On a terminal the view is redrawn in
+ * place, fitted to the terminal (ANSI escapes, at most REDRAW_HZ times a second, whole after a
+ * resize); otherwise, or with --plain, it prints a status line per second and a line per
+ * detection. When the port goes away it reconnects with growing pauses and continues with the rest
+ * of the input (STREAM_START resets the network state). Ctrl-C stops cleanly: the board gets
+ * STREAM_STOP.
  */
 
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { outputError } from '../util/output.js';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import {
   baudOption,
   forceOption,
   portOption,
+  rateOption,
   spikeLayerOption,
   traceOption,
   windowOption,
@@ -24,7 +26,7 @@ import type { DeviceError } from '../protocol/device-errors.js';
 import type { HelloInfo } from '../protocol/messages.js';
 import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
-import { parseIntInRange } from '../cli/options.js';
+import { realTimeStepsPerSecond } from '../model/model-info.js';
 import { readInputTrain } from '../cli/read-input.js';
 import { summaryLine } from '../monitor/draw.js';
 import { runMonitor, type MonitorEnd } from '../monitor/run.js';
@@ -37,7 +39,7 @@ interface MonitorOpts {
   spikeLayer?: number;
   loop?: boolean;
   window: number;
-  stepsPerSecond?: number;
+  rate?: number;
   model?: string;
   force?: boolean;
   baud: number;
@@ -47,7 +49,7 @@ interface MonitorOpts {
 export function monitorCommand(): Command {
   return new Command('monitor')
     .description(
-      'stream a spike file through a board with a live view: spike raster, scores, detections, link health',
+      "stream a spike file through a board with a live view: spike raster, scores, the board's detections and step time, link health",
     )
     .argument('<input>', 'spike file to stream (docs/spike-format.md), or a .wav with --model')
     .addOption(portOption('serial port of the board'))
@@ -57,9 +59,7 @@ export function monitorCommand(): Command {
     .option('--loop', 'stream the input again and again until Ctrl-C')
     .addOption(windowOption())
     .addOption(
-      new Option('--steps-per-second <n>', 'send at most this many steps per second').argParser(
-        parseIntInRange(1, 1_000_000),
-      ),
+      rateOption("real time, 1e6 / the model's timestep in us (100 for a 10 ms step), with --model; else 0"),
     )
     .option(
       '--model <file>',
@@ -75,6 +75,9 @@ export function monitorCommand(): Command {
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
+      const readout = model?.info.layers[model.info.layers.length - 1];
+      // A live view shows the input as it happens: real time when the model says how long a step is.
+      const rate = opts.rate ?? (model ? realTimeStepsPerSecond(model.info) : 0);
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.
@@ -113,9 +116,11 @@ export function monitorCommand(): Command {
             window: opts.window,
             ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
             loop: opts.loop === true,
-            ...(opts.stepsPerSecond ? { stepsPerSecond: opts.stepsPerSecond } : {}),
+            ...(rate ? { stepsPerSecond: rate } : {}),
             ...(labels ? { labels } : {}),
             ...(layerNeurons ? { layerNeurons } : {}),
+            ...(model ? { timestepUs: model.info.timestepUs } : {}),
+            ...(readout ? { scoreLsb: 2 ** -readout.stateFracBits } : {}),
             ...(log ? { log } : {}),
             signal: controller.signal,
             ...(model

@@ -61,7 +61,7 @@ function runInput(modelPath: string, inputPath: string, opts: SimOptions): void 
     return;
   }
   if (!opts.quiet) process.stdout.write(stepTable(records, info.labels, opts.spikes === true) + '\n\n');
-  process.stdout.write(detectionLines(detections, info.labels, info.timestepUs));
+  if (!opts.quiet) process.stdout.write(detectionLines(detections, info.labels, info.timestepUs));
   const window = `steps ${info.decisionSkipSteps}..${records.length - 1}`;
   process.stdout.write(
     decision < 0

@@ -11,6 +11,7 @@ import {
   baudOption,
   forceOption,
   portOption,
+  rateOption,
   spikeLayerOption,
   traceOption,
   windowOption,
@@ -71,6 +72,7 @@ interface StreamOpts {
   scores?: boolean;
   spikeLayer?: number;
   window: number;
+  rate?: number;
   model?: string;
   force?: boolean;
   baud: number;
@@ -91,6 +93,7 @@ export function streamCommand(): Command {
     .option('--scores', "report each step's readout scores")
     .addOption(spikeLayerOption('report the spikes of this spiking layer'))
     .addOption(windowOption())
+    .addOption(rateOption('0'))
     .option(
       '--model <file>',
       'the .hsm the board runs: class labels, its front-end for a .wav input; a board that runs another model is an error',
@@ -117,6 +120,7 @@ export function streamCommand(): Command {
             window: opts.window,
             scores: opts.scores === true,
             ...(opts.spikeLayer === undefined ? {} : { spikeLayer: opts.spikeLayer }),
+            ...(opts.rate ? { stepsPerSecond: opts.rate } : {}),
           },
           (step) =>
             process.stdout.write(

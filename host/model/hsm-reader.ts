@@ -66,7 +66,8 @@ class ByteReader {
   }
   take(n: number): Uint8Array {
     this.need(n);
-    const out = this.bytes.slice(this.at, this.at + n);
+    // A copy of its own: Buffer's slice() shares the (pooled) memory, whose .buffer is not these bytes.
+    const out = new Uint8Array(this.bytes.subarray(this.at, this.at + n));
     this.at += n;
     return out;
   }

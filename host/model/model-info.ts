@@ -44,3 +44,8 @@ export interface ModelInfo {
   frontend?: FrontendConfig;
   layers: LayerInfo[];
 }
+
+/** Steps per second at which the model hears its input as it happens: one step per timestep. */
+export function realTimeStepsPerSecond(info: Pick<ModelInfo, 'timestepUs'>): number {
+  return 1e6 / info.timestepUs;
+}

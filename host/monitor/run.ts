@@ -16,11 +16,13 @@ import { streamSpikes, type StreamStats, type StreamSummary } from '../protocol/
 import type { SpikeTrain } from '../spikes/spike-file.js';
 import {
   newState,
+  recordDetection,
   recordLatency,
   recordStep,
   updateLink,
   type LinkCounters,
   type MonitorState,
+  type SeenDetection,
 } from './state.js';
 import type { MonitorView } from './views.js';
 
@@ -40,6 +42,9 @@ export interface MonitorOptions {
   stepsPerSecond?: number;
   labels?: readonly string[];
   layerNeurons?: number;
+  /** The model's step in µs and its score LSB, for the view (from --model). */
+  timestepUs?: number;
+  scoreLsb?: number;
   /** One JSON line per step goes here. */
   log?: WriteStream;
   signal?: AbortSignal;
@@ -60,10 +65,12 @@ export type MonitorEnd =
  * by the signal, or refused by the board; reconnects whenever the link fails.
  */
 export async function runMonitor(options: MonitorOptions, view: MonitorView): Promise<MonitorEnd> {
-  const state = newState(options.port, options.labels, options.spikeLayer, options.layerNeurons);
+  const state = newState({ ...options, rate: options.stepsPerSecond ?? 0 });
   let pos = 0; // next input step
   // Counters of the connections before this one, so the totals survive reconnects.
   const past: LinkCounters = { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0 };
+  const detected = (d: SeenDetection): void =>
+    view.event(state, `step ${d.t}: detected ${decisionText(d.label, state.labels)}, score ${d.score}`);
 
   const streamOnce = async ({ retry, connected }: Attempt): Promise<MonitorEnd> => {
     let client: BoardClient | undefined;
@@ -95,6 +102,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
 
       for (;;) {
         const rest = { steps: options.input.steps.slice(pos) };
+        state.streamStart = pos;
         const stream = streamSpikes(client, rest, {
           window: options.window,
           scores: true,
@@ -117,9 +125,7 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
             }
             const t = state.globalStep;
             const detection = recordStep(state, item.value);
-            if (detection) {
-              view.event(state, `step ${t}: decision ${decisionText(detection.decision, state.labels)}`);
-            }
+            if (detection) detected(detection);
             options.log?.write(JSON.stringify({ ...stepJson(item.value), t, step: pos }) + '\n');
             view.changed(state);
             pos++;
@@ -128,6 +134,9 @@ export async function runMonitor(options: MonitorOptions, view: MonitorView): Pr
           const { framesSent, framesRetried, timeouts, resultsLost } = state.link;
           Object.assign(past, { framesSent, framesRetried, timeouts, resultsLost });
         }
+        // Every RESULT after the last detection was lost: STOPPED still names it.
+        if (summary.ok && summary.lateDetection)
+          detected(recordDetection(state, summary.lateDetection, state.globalStep - 1));
         if (!summary.ok) {
           const hint = options.refusalHint?.(summary.error);
           return {

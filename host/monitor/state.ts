@@ -3,7 +3,7 @@
  * counters its views draw. The streaming loop updates it; drawing only reads it.
  */
 
-import type { BoardCounters } from '../protocol/messages.js';
+import type { BoardCounters, Detection } from '../protocol/messages.js';
 import type { StreamStep } from '../protocol/stream.js';
 
 /** Steps of spikes kept: 2 per column of a terminal up to 400 columns wide. */
@@ -12,14 +12,20 @@ const RASTER_STEPS_KEPT = 2 * 400;
 const DETECTIONS_KEPT = 50;
 /** Latency samples the live percentiles cover (the most recent). */
 const LIVE_LATENCY_SAMPLES = 500;
+/** The board's step times the mean and maximum cover (the most recent). */
+export const STEP_TIMES_KEPT = 500;
 /** The rates cover this much of the recent past. */
 const RATE_SPAN_MS = 3000;
 
-export interface Detection {
+/** A DETECTION event of the board, as the monitor saw it arrive. */
+export interface SeenDetection extends Detection {
+  /** When its RESULT arrived. */
   at: Date;
-  /** Global step (counted over passes and reconnects). */
+  /** Global step of that RESULT (counted over passes and reconnects). */
   t: number;
-  decision: number;
+  /** Where in the input it fired, and in which pass of it. */
+  inputStep: number;
+  pass: number;
 }
 
 /** The link's counters, summed over every connection so far. */
@@ -30,10 +36,28 @@ export interface LinkCounters {
   resultsLost: number;
 }
 
+/** What the monitor knows before it streams: the port, and from --model the model's facts. */
+export interface MonitorSetup {
+  port: string;
+  labels?: readonly string[] | undefined;
+  spikeLayer?: number | undefined;
+  /** Neurons of the reported layer. */
+  layerNeurons?: number | undefined;
+  /** The model's step in µs: a detection's time is its step times this. */
+  timestepUs?: number | undefined;
+  /** What one score LSB is in the float model (2^-stateFracBits of the readout): the bars' softmax scale. */
+  scoreLsb?: number | undefined;
+  /** Steps per second the stream is paced at; 0 as fast as the link goes. */
+  rate?: number | undefined;
+}
+
 export interface MonitorState {
   port: string;
   modelName: string;
   labels: readonly string[] | undefined;
+  timestepUs: number | undefined;
+  scoreLsb: number | undefined;
+  rate: number;
   spikeLayer: number | undefined;
   /** Neurons of the reported layer (from --model), else grown to the highest index seen. */
   layerNeurons: number;
@@ -43,9 +67,19 @@ export interface MonitorState {
   /** Steps handed out so far, over all passes and connections. */
   globalStep: number;
   pass: number;
+  /**
+   * The input step the current stream began at (after a reconnect, not 0): STREAM_START resets the
+   * board's step counter, so a detection's board step counts from here.
+   */
+  streamStart: number;
   lastScores: number[] | undefined;
   decision: number;
-  detections: Detection[];
+  /** The board's latest detections, oldest first. */
+  detections: SeenDetection[];
+  /** Detections seen in all. */
+  detectionCount: number;
+  /** The board's own time for each of the last steps, in µs (RESULT stepUs). */
+  stepUs: number[];
   /** Spikes of the last steps, oldest first (null: the step's result was lost). */
   raster: (readonly number[] | null)[];
   link: LinkCounters & { latency: number[] };
@@ -55,25 +89,27 @@ export interface MonitorState {
   rateSamples: { at: number; steps: number; frames: number }[];
 }
 
-export function newState(
-  port: string,
-  labels: readonly string[] | undefined,
-  spikeLayer: number | undefined,
-  layerNeurons: number | undefined,
-): MonitorState {
+export function newState(setup: MonitorSetup): MonitorState {
+  const { port, labels, spikeLayer, layerNeurons } = setup;
   return {
     port,
     modelName: '',
     labels,
+    timestepUs: setup.timestepUs,
+    scoreLsb: setup.scoreLsb,
+    rate: setup.rate ?? 0,
     spikeLayer,
     layerNeurons: layerNeurons ?? 8,
     layerNeuronsKnown: layerNeurons !== undefined,
     status: 'connecting',
     globalStep: 0,
     pass: 1,
+    streamStart: 0,
     lastScores: undefined,
     decision: -1,
     detections: [],
+    detectionCount: 0,
+    stepUs: [],
     raster: [],
     link: { framesSent: 0, framesRetried: 0, timeouts: 0, resultsLost: 0, latency: [] },
     board: undefined,
@@ -82,14 +118,16 @@ export function newState(
   };
 }
 
-/** Takes in one streamed step; returns the detection when the decision changed. */
-export function recordStep(state: MonitorState, step: StreamStep): Detection | undefined {
+/** Takes in one streamed step; returns the board's detection when its RESULT brought one. */
+export function recordStep(state: MonitorState, step: StreamStep): SeenDetection | undefined {
   const t = state.globalStep++;
-  let detection: Detection | undefined;
   if (step.lost) {
     state.raster.push(null);
   } else {
     state.lastScores = step.scores;
+    state.decision = step.decision;
+    state.stepUs.push(step.stepUs);
+    if (state.stepUs.length > STEP_TIMES_KEPT) state.stepUs.shift();
     if (step.spikes) {
       state.raster.push(step.spikes);
       const top = Math.max(-1, ...step.spikes);
@@ -98,15 +136,24 @@ export function recordStep(state: MonitorState, step: StreamStep): Detection | u
     } else if (state.spikeLayer !== undefined) {
       state.raster.push([]);
     }
-    if (step.decision !== state.decision) {
-      state.decision = step.decision;
-      detection = { at: new Date(), t, decision: step.decision };
-      state.detections.push(detection);
-      if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
-    }
   }
   if (state.raster.length > RASTER_STEPS_KEPT)
     state.raster.splice(0, state.raster.length - RASTER_STEPS_KEPT);
+  return step.detection ? recordDetection(state, step.detection, t) : undefined;
+}
+
+/** Takes in a detection of the board's that arrived with global step `t`. */
+export function recordDetection(state: MonitorState, found: Detection, t: number): SeenDetection {
+  const detection = {
+    ...found,
+    at: new Date(),
+    t,
+    inputStep: state.streamStart + found.step,
+    pass: state.pass,
+  };
+  state.detections.push(detection);
+  state.detectionCount++;
+  if (state.detections.length > DETECTIONS_KEPT) state.detections.shift();
   return detection;
 }
 
@@ -142,5 +189,16 @@ export function rates(state: MonitorState): { stepsPerSecond: number; framesPerS
   return {
     stepsPerSecond: (last.steps - first.steps) / seconds,
     framesPerSecond: (last.frames - first.frames) / seconds,
+  };
+}
+
+/** The board's own step time over the recent steps, in µs; null before the first RESULT. */
+export function stepTimes(state: MonitorState): { meanUs: number; maxUs: number; samples: number } | null {
+  const samples = state.stepUs;
+  if (samples.length === 0) return null;
+  return {
+    meanUs: samples.reduce((a, b) => a + b, 0) / samples.length,
+    maxUs: Math.max(...samples),
+    samples: samples.length,
   };
 }

@@ -3,7 +3,7 @@
  * for a log or a pipe.
  */
 
-import { renderScreen, statusLine, clock } from './draw.js';
+import { clock, FRESH_DETECTION_MS, renderScreen, statusLine } from './draw.js';
 import type { MonitorState } from './state.js';
 
 /** Redraws of the live screen per second, at most. */
@@ -22,22 +22,51 @@ export interface MonitorView {
   close(state: MonitorState): void;
 }
 
-/** Redraws the screen in place, at most REDRAW_HZ times a second. */
-export function terminalView(out: NodeJS.WriteStream = process.stdout): MonitorView {
+/** What the live view draws on: a terminal's size, its output, and its resize event. */
+export interface Terminal {
+  columns?: number | undefined;
+  rows?: number | undefined;
+  write(text: string): unknown;
+  on(event: 'resize', listener: () => void): unknown;
+  off(event: 'resize', listener: () => void): unknown;
+}
+
+const REVERSE = (line: string): string => `\x1b[7m${line}\x1b[27m`;
+/** Cursor to the top left, clear the screen: a resize re-wraps what was drawn, so it all goes. */
+export const CLEAR_SCREEN = '\x1b[H\x1b[2J';
+
+/**
+ * Redraws the screen in place, at most REDRAW_HZ times a second, fitted to the terminal's size;
+ * after a resize it clears the screen and draws the whole frame again from the top.
+ */
+export function terminalView(out: Terminal = process.stdout): MonitorView {
   let drawnLines = 0;
   let dirty = false;
   let latest: MonitorState | undefined;
   const draw = (): void => {
     if (!latest || !dirty) return;
-    dirty = false;
-    // Never taller than the terminal: the cursor cannot move back above its top line.
-    const lines = renderScreen(latest, out.columns ?? 80).slice(0, Math.max(1, (out.rows ?? 50) - 1));
+    const now = new Date();
+    // A highlighted detection fades: keep redrawing until it is no longer fresh.
+    const newest = latest.detections[latest.detections.length - 1];
+    dirty = newest !== undefined && now.getTime() - newest.at.getTime() < FRESH_DETECTION_MS;
+    const lines = renderScreen(
+      latest,
+      { columns: out.columns ?? 80, rows: out.rows ?? 50 },
+      { now, highlight: REVERSE },
+    );
     // Back to the first line drawn, rewrite each line, clear what is left below.
     const up = drawnLines > 0 ? `\x1b[${drawnLines}F` : '';
     out.write(`${up}${lines.map((line) => `${line}\x1b[K`).join('\n')}\n\x1b[J`);
     drawnLines = lines.length;
   };
+  const onResize = (): void => {
+    out.write(CLEAR_SCREEN);
+    drawnLines = 0;
+    dirty = true;
+    draw();
+  };
   out.write(HIDE_CURSOR);
+  out.on('resize', onResize);
   const timer = setInterval(draw, 1000 / REDRAW_HZ);
   const update = (state: MonitorState): void => {
     latest = state;
@@ -48,6 +77,7 @@ export function terminalView(out: NodeJS.WriteStream = process.stdout): MonitorV
     event: update,
     close(state) {
       clearInterval(timer);
+      out.off('resize', onResize);
       update(state);
       draw();
       out.write(SHOW_CURSOR);

@@ -1,7 +1,8 @@
 /**
  * How a spike train is cut into SPIKES frames: each frame carries as many whole steps as the
- * board's maxFrame (or a smaller byte budget, on a lossy link) holds, at most 255. And how many
- * bytes the RESULTs a frame brings back take on the wire, for the frame's timeout.
+ * board's maxFrame (or a smaller byte budget, on a lossy link) holds, at most 255, and, on a paced
+ * stream, no step before its time. And how many bytes the RESULTs a frame brings back take on the
+ * wire, for the frame's timeout.
  */
 
 import { cobsMaxEncodedBytes } from './cobs.js';
@@ -94,6 +95,47 @@ export function planFrames(
     first += frame.count;
   }
   return frames;
+}
+
+/**
+ * The least time between two paced frames, in ms: at rates above one step per tick a frame gathers
+ * the steps that fell due meanwhile, so the link carries a few hundred frames a second at most.
+ */
+export const PACING_TICK_MS = 5;
+
+/**
+ * When the steps of a stream paced at `stepsPerSecond` may leave: step k is due k / stepsPerSecond
+ * seconds after `startedAt` (a time in ms on the stream's clock), and no step leaves before it is due.
+ */
+export class StepPacer {
+  constructor(
+    readonly stepsPerSecond: number,
+    readonly startedAt: number,
+  ) {
+    if (!(stepsPerSecond > 0 && Number.isFinite(stepsPerSecond)))
+      throw new RangeError(`pacing at ${stepsPerSecond} steps per second`);
+  }
+
+  /** When step `step` is due. */
+  dueAt(step: number): number {
+    return this.startedAt + (step * 1000) / this.stepsPerSecond;
+  }
+
+  /** How many steps are due at `now` (steps 0 .. n-1), by dueAt itself so the two always agree. */
+  dueBy(now: number): number {
+    let n = Math.max(0, Math.floor(((now - this.startedAt) * this.stepsPerSecond) / 1000) + 1);
+    while (n > 0 && this.dueAt(n - 1) > now) n--;
+    while (this.dueAt(n) <= now) n++;
+    return n;
+  }
+
+  /**
+   * When a frame starting at step `first` should go, the last paced frame having left at
+   * `lastSentAt`: when `first` is due, and at least PACING_TICK_MS after the last one.
+   */
+  sendAt(first: number, lastSentAt: number | undefined): number {
+    return Math.max(this.dueAt(first), lastSentAt === undefined ? -Infinity : lastSentAt + PACING_TICK_MS);
+  }
 }
 
 /**

@@ -13,6 +13,10 @@
  * board's step numbers make each step run exactly once. RESULTs are filed by step number,
  * duplicates dropped, and handed out in step order once the board's acks pass them; a step whose
  * RESULT never came is reported as lost.
+ *
+ * Paced (stepsPerSecond), each step is due at its own time: a frame carries only steps already
+ * due, goes out when its first step is due, and frames are at least PACING_TICK_MS apart, so a
+ * frame gathers the steps of a tick at high rates and carries a single step at low ones.
  */
 
 import type { BoardClient, DeviceResult } from './client.js';
@@ -36,6 +40,7 @@ import {
   resultWireBytes,
   stepBudgetBytes,
   stepsPerFrameCap,
+  StepPacer,
   StreamInputError,
 } from './spikes-planner.js';
 import { latencyStats, type LatencyStats } from '../util/percentile.js';
@@ -43,6 +48,21 @@ import { latencyStats, type LatencyStats } from '../util/percentile.js';
 export const DEFAULT_WINDOW = 4;
 /** Latency samples kept (the most recent), for the percentiles. */
 export const LATENCY_SAMPLES_KEPT = 10000;
+
+/** The time pacing reads (ms) and the timer it waits on; tests pass a fake one. */
+export interface PacingClock {
+  now(): number;
+  /** Calls `wake` after `ms`; the function returned cancels it. */
+  after(ms: number, wake: () => void): () => void;
+}
+
+const REAL_CLOCK: PacingClock = {
+  now: () => performance.now(),
+  after: (ms, wake) => {
+    const timer = setTimeout(wake, ms);
+    return () => clearTimeout(timer);
+  },
+};
 
 export interface StreamOptions {
   /** SPIKES frames unacknowledged at most (undefined: DEFAULT_WINDOW). */
@@ -53,8 +73,10 @@ export interface StreamOptions {
   spikeLayer?: number;
   /** Cap on steps per SPIKES frame (default: as many as fit the board's maxFrame, at most 255). */
   maxStepsPerFrame?: number;
-  /** Send no faster than this many steps per second (default: as fast as the link goes). */
+  /** Send no step before its time at this many steps per second (default: as fast as the link goes). */
   stepsPerSecond?: number;
+  /** The pacing's clock (default: performance.now and setTimeout). */
+  clock?: PacingClock;
   /** Stops the stream early (the board still gets STREAM_STOP). */
   signal?: AbortSignal;
   /** For live views: the running counters (the same object, updated in place) after each event. */
@@ -200,7 +222,7 @@ export async function* streamSpikes(
   };
   const onAbort = (): void => push({ kind: 'tick' });
   options.signal?.addEventListener('abort', onAbort);
-  let pacing: NodeJS.Timeout | undefined;
+  let cancelPacing: (() => void) | undefined;
 
   try {
     const start = await client.streamStart(report, options.spikeLayer ?? 0);
@@ -218,7 +240,9 @@ export async function* streamSpikes(
     }
 
     const resultBytes = resultWireBytes(info.maxFrame, layout);
-    const startedAt = performance.now();
+    const clock = options.clock ?? REAL_CLOCK;
+    const pacer = options.stepsPerSecond ? new StepPacer(options.stepsPerSecond, clock.now()) : undefined;
+    let lastPacedAt: number | undefined;
     const gbn = new GoBackNWindow(
       Math.max(1, options.window ?? DEFAULT_WINDOW),
       stepBudgetBytes(info.maxFrame),
@@ -248,8 +272,8 @@ export async function* streamSpikes(
       checkAlive();
       gbn.goBack();
     };
-    const send = (): void => {
-      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, maxSteps), performance.now());
+    const send = (stepsAtMost: number): void => {
+      const frame = gbn.sent(nextFrame(steps, gbn.nextStep, gbn.budget, stepsAtMost), performance.now());
       const payload = encodeSpikes(base + frame.first, steps.slice(frame.first, frame.first + frame.count));
       stats.framesSent++;
       if (frame.retry) stats.framesRetried++;
@@ -268,18 +292,24 @@ export async function* streamSpikes(
       if (options.signal?.aborted) aborted = true;
       // Fill the window.
       while (!aborted && !failure && gbn.canSend(steps.length)) {
-        if (options.stepsPerSecond) {
-          const due = startedAt + (gbn.nextStep * 1000) / options.stepsPerSecond;
-          const wait = due - performance.now();
-          if (wait > 0) {
-            pacing ??= setTimeout(() => {
-              pacing = undefined;
+        let stepsAtMost = maxSteps;
+        if (pacer) {
+          const now = clock.now();
+          // A resend goes at once (its steps are overdue); a new frame when its first step is due,
+          // a tick after the last, whatever event (an ack, say) woke the loop before that.
+          const resend = gbn.nextStep < gbn.sentEnd;
+          const sendAt = resend ? now : pacer.sendAt(gbn.nextStep, lastPacedAt);
+          if (sendAt > now) {
+            cancelPacing ??= clock.after(sendAt - now, () => {
+              cancelPacing = undefined;
               push({ kind: 'tick' });
-            }, wait);
+            });
             break;
           }
+          stepsAtMost = Math.min(maxSteps, pacer.dueBy(now) - gbn.nextStep);
+          lastPacedAt = now;
         }
-        send();
+        send(stepsAtMost);
       }
       // Hand out every step the board has passed, in order; then a failure seen meanwhile ends it.
       while (emitted < gbn.boardNext) {
@@ -380,7 +410,7 @@ export async function* streamSpikes(
   } finally {
     stopListening();
     options.signal?.removeEventListener('abort', onAbort);
-    if (pacing) clearTimeout(pacing);
+    cancelPacing?.();
   }
 }
 

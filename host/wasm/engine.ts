@@ -68,6 +68,7 @@ export const MODEL_INFO_FIELD = {
   frontendWindowMs: 15,
   frontendHopMs: 16,
   frontendThresholdQ8: 17,
+  detectPresent: 18,
 } as const;
 export const LAYER_INFO_FIELD = {
   kind: 0,
@@ -138,6 +139,11 @@ export class Engine {
     const code = this.load(model);
     if (code !== 0) throw new EngineError(action, code);
     return this.info();
+  }
+
+  /** The module's linear memory now: it grows only while a model is placed, never while it runs. */
+  get memoryBytes(): number {
+    return this.x.memory.buffer.byteLength;
   }
 
   get loaded(): boolean {
@@ -296,6 +302,11 @@ export class Engine {
       label: this.x.detectInfo(DETECT_INFO_FIELD.class),
       score: this.x.detectInfo(DETECT_INFO_FIELD.score),
     };
+  }
+
+  /** Whether the loaded model has a DETECT section (else the detector runs on its defaults). */
+  hasDetectSection(): boolean {
+    return this.x.modelInfo(MODEL_INFO_FIELD.detectPresent) !== 0;
   }
 
   /** The detector's parameters now in force (the model's DETECT section, defaults, or overrides). */

@@ -127,11 +127,11 @@ test('one meaning per option name: the old spellings are gone', () => {
     hetsyn(['synth', '-o', 'x.json', '--input-rate', '0.1', '--spikes-out', 'x.spikes']).status,
     0,
   );
-  // stream/monitor --spikes LAYER is --spike-layer, monitor --rate is --steps-per-second,
-  // monitor --input FILE is the INPUT positional, board -q is --no-board-log.
+  // stream/monitor --spikes LAYER is --spike-layer, monitor --steps-per-second is --rate (as in
+  // stream), monitor --input FILE is the INPUT positional, board -q is --no-board-log.
   for (const args of [
     ['stream', DEMO_INPUT, '--port', '/dev/null', '--spikes', '0'],
-    ['monitor', DEMO_INPUT, '--port', '/dev/null', '--rate', '10'],
+    ['monitor', DEMO_INPUT, '--port', '/dev/null', '--steps-per-second', '10'],
     ['monitor', '--port', '/dev/null', '--input', DEMO_INPUT],
     ['board', '-q'],
   ]) {

@@ -77,7 +77,7 @@ test('inspect reports sizes, levels and costs that match the engine', () => {
     ],
   );
   assert.ok(out.cost.opsPerStep.total > 4000 && out.cost.opsPerStep.total < 8000);
-  assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+51,216 B of linear memory/m);
+  assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+51,312 B of linear memory/m);
   assert.match(hetsyn('inspect', DEMO).stdout, /^front-end none: the model takes spike files/m);
   const withFrontend = join(dir, 'audio.hsm');
   const float = randomNetwork({

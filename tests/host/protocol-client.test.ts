@@ -232,17 +232,17 @@ describe('client: requests and replies', () => {
   it('refuses a board of another protocol version, naming both', async () => {
     const board = new WiredBoard();
     // The device's own INFO with its version field changed on the wire (scripted: this device
-    // speaks version 1 only).
+    // speaks version 2 only).
     board.onReply = (f) => {
       if (f.type !== MessageType.INFO) return 'deliver';
       const payload = Uint8Array.from(f.payload);
-      payload[0] = 2;
+      payload[0] = 3;
       payload[1] = 0;
       return [{ ...f, payload }];
     };
     await assert.rejects(connected(board), (error: unknown) => {
       assert.ok(error instanceof ProtocolError);
-      assert.match(error.message, /protocol version 2; this host speaks version 1/);
+      assert.match(error.message, /protocol version 3; this host speaks version 2/);
       return true;
     });
   });
@@ -526,8 +526,11 @@ describe('upload', () => {
   });
 });
 
-/** A model for streaming: 16 inputs, 12 recurrent neurons, 3 classes (a RESULT with spikes fits maxFrame 64). */
-const STREAM_MODEL = boardModel({ hidden: 12, seed: 5 }).bytes;
+/**
+ * A model for streaming: 16 inputs, 11 recurrent neurons, 3 classes: a RESULT with scores, spikes
+ * and the latest detection fills maxFrame 64 exactly (4 + 11 + 12 + 2 + 22 + 13).
+ */
+const STREAM_MODEL = boardModel({ hidden: 11, seed: 5 }).bytes;
 
 /** A board at maxFrame 64 that runs STREAM_MODEL, its log cleared. */
 async function streamingBoard(options: { maxFrame?: number } = {}): Promise<WiredBoard> {
@@ -891,15 +894,15 @@ describe('a lossy link', () => {
     const board = new WiredBoard({ maxFrame: 128, slotBytes: 16384 });
     const { host } = plug(board, { hostToBoard: lossy(1, 0.001), boardToHost: lossy(2, 0.001) });
     const client = await BoardClient.connect(host, { timeScale: 0.05, firstSeq: 0 });
-    // At most 49 neurons: a RESULT with scores and layer 0's spikes fits maxFrame 128.
-    const { bytes } = boardModel({ minBytes: 6000, maxHidden: 49, seed: 5 });
+    // At most 43 neurons: a RESULT with scores, layer 0's spikes and the latest detection fits maxFrame 128.
+    const { bytes } = boardModel({ minBytes: 6000, inputs: 32, maxHidden: 43, seed: 5 });
     const outcome = await flashModel(client, bytes);
     assert.ok(outcome.ok, JSON.stringify(outcome));
     assert.deepEqual(board.active()?.bytes, bytes);
 
     const input = train(400, 6);
     const { steps, summary } = await runStream(client, { steps: input }, { scores: true, spikeLayer: 0 });
-    assert.ok(summary.ok);
+    assert.ok(summary.ok, JSON.stringify(summary));
     assertInOrder(steps, 400);
     assert.deepEqual(board.stepsRun(), count(400), 'each step ran exactly once');
     assertExact(steps, input, { scores: true, spikes: true }, bytes);

@@ -15,10 +15,11 @@ import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
 import { RHO_GRANULARITIES, type NetworkSpec, type RhoGranularity } from '../train/network.js';
 import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js';
 import { paramsFromModel, readInitModel } from '../train/init-model.js';
-import type { ContinuousOptions } from '../train/sequence.js';
+import { WORD_WINDOWS, type ContinuousOptions, type WordWindow } from '../train/sequence.js';
 import { toFloatModel, toHsm } from '../train/export.js';
 import { estimateCost } from '../model/cost.js';
 import { printJson } from '../cli/format.js';
+import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { parseFraction, parseIntInRange, parseNonNegative, parsePositive } from '../cli/options.js';
 
 interface TrainOptions {
@@ -38,6 +39,7 @@ interface TrainOptions {
   workers: number;
   skipSteps: number;
   resetTau: number;
+  maxTau?: number;
   initGain: number;
   bands: number;
   thresholdDb: number;
@@ -54,7 +56,11 @@ interface TrainOptions {
   snrDb: [number, number];
   windowSteps: number;
   gapWeight: number;
+  wordWindow: WordWindow;
+  guardSteps: number;
+  continuousMix: number;
   validate?: boolean;
+  test: boolean;
   checkpoint?: string;
   resume?: boolean;
   stopAfter?: number;
@@ -127,25 +133,31 @@ function spread<T>(items: T[], limit: number | undefined): T[] {
   return Array.from({ length: limit }, (_, i) => items[Math.floor((i * items.length) / limit)]);
 }
 
-/** With `validate`, the validation clips are held out of training and scored after every epoch. */
-function loadData(dataset: Dataset, limit: number | undefined, validate: boolean) {
+/**
+ * With `validate`, the validation clips are held out of training and scored after every epoch.
+ * Without `test`, the test clips are not even loaded, and the final accuracies are the validation
+ * clips' (`scored`).
+ */
+function loadData(dataset: Dataset, limit: number | undefined, validate: boolean, test: boolean) {
   const validation = validate ? spread(dataset.clips('validation'), limit) : [];
   const held = new Set(validation.map((c) => c.path));
   const train = dataset.clips('train').filter((c) => !held.has(c.path));
-  const test = dataset.clips('test');
+  const testSplit = test ? dataset.clips('test') : [];
   const trainClips = spread(train, limit);
-  const testClips = spread(test, limit);
+  const testClips = spread(testSplit, limit);
   const store = loadClips([...trainClips, ...testClips, ...validation], dataset.sampleRateHz);
   const silence = dataset.labels.indexOf('_silence_');
   const trainIndices = Int32Array.from(trainClips, (_, i) => i);
+  const validationIndices = Int32Array.from(validation, (_, i) => trainClips.length + testClips.length + i);
   return {
     store,
     train: trainIndices,
-    test: Int32Array.from(testClips, (_, i) => trainClips.length + i),
-    validation: Int32Array.from(validation, (_, i) => trainClips.length + testClips.length + i),
+    test: test ? Int32Array.from(testClips, (_, i) => trainClips.length + i) : validationIndices,
+    testSplit: test ? ('test' as const) : ('validation' as const),
+    validation: validationIndices,
     noise: silence < 0 ? [] : [...trainIndices].filter((i) => trainClips[i].label === silence),
-    /** The test clips trained against: all of the split, or --limit's sample of it. */
-    testClips,
+    /** The clips of `test`: the test split (or --limit's sample of it), or the validation clips. */
+    testClips: test ? testClips : validation,
   };
 }
 
@@ -158,6 +170,9 @@ function continuousOptions(opts: TrainOptions, backgroundLabel: number): Continu
     backgroundLabel,
     gapWeight: opts.gapWeight,
     gainDb: opts.augment ? opts.gainDb : 0,
+    wordWindow: opts.wordWindow,
+    guardSteps: opts.guardSteps,
+    clipFraction: opts.continuousMix,
   };
 }
 
@@ -231,6 +246,12 @@ export function trainCommand(): Command {
         .default(2)
         .argParser(parsePositive),
     )
+    .addOption(
+      new Option(
+        '--max-tau <steps>',
+        'cap every learned time constant at this many steps (none: "no decay" allowed); a capped model forgets, so it cannot latch on a stream',
+      ).argParser(parsePositive),
+    )
     .addOption(new Option('--init-gain <x>', 'initial weight scale').default(2).argParser(parsePositive))
     .addOption(
       new Option('--bands <B>', 'front-end mel bands (2B input channels)')
@@ -303,9 +324,37 @@ export function trainCommand(): Command {
         .default(1)
         .argParser(parseNonNegative),
     )
+    .addOption(
+      new Option(
+        '--word-window <kind>',
+        "continuous: a word's scored window, its middle --window-steps steps or the whole word",
+      )
+        .choices(WORD_WINDOWS)
+        .default('middle'),
+    )
+    .addOption(
+      new Option(
+        '--guard-steps <n>',
+        'continuous: unscored steps at each end of a gap, after and before a word',
+      )
+        .default(0)
+        .argParser(parseIntInRange(0, 10000)),
+    )
+    .addOption(
+      new Option(
+        '--continuous-mix <fraction>',
+        "continuous: fraction of the sequences run instead as their words' single clips (from reset, the clip loss), which keeps the clip decision",
+      )
+        .default(0)
+        .argParser(parseFraction),
+    )
     .option(
       '--validate',
       "hold the data set's validation split out of training and report its clip accuracy after every epoch",
+    )
+    .option(
+      '--no-test',
+      'never score the test split (comparing candidates on --validate); the accuracies reported are then on the validation split, and the chosen model is scored once with hetsyn sim --data DIR',
     )
     .option('--checkpoint <file>', 'checkpoint written after every epoch (default: OUTPUT.ckpt.json)')
     .option('--resume', 'continue from the checkpoint (same options required)')
@@ -318,6 +367,12 @@ export function trainCommand(): Command {
     .option('--report <file>', 'write the training report (settings, history, accuracies, costs) as JSON')
     .option('--json', 'print the training report as JSON on stdout')
     .action(async (opts: TrainOptions) => {
+      if (!opts.test && opts.validate !== true) {
+        throw new CliError(
+          '--no-test needs --validate: the accuracies are then on the validation split',
+          ExitCode.usage,
+        );
+      }
       const dataset = openDataset(opts.data);
       const init = opts.init === undefined ? undefined : readInitModel(opts.init);
       const frontend = init?.frontend ?? {
@@ -340,6 +395,7 @@ export function trainCommand(): Command {
         threshold: 1,
         resetRho: Math.exp(-1 / opts.resetTau),
         skipSteps: opts.skipSteps,
+        ...(opts.maxTau === undefined ? {} : { maxRho: Math.exp(-1 / opts.maxTau) }),
       };
       const settings: TrainSettings = {
         spec,
@@ -364,7 +420,7 @@ export function trainCommand(): Command {
         ...(opts.continuous ? { continuous: continuousOptions(opts, labels.indexOf(BACKGROUND)) } : {}),
         ...(opts.init === undefined ? {} : { init: opts.init }),
       };
-      const loaded = loadData(dataset, opts.limit, opts.validate === true);
+      const loaded = loadData(dataset, opts.limit, opts.validate === true, opts.test);
       const data = {
         ...loaded,
         ...(init && opts.init !== undefined
@@ -374,7 +430,7 @@ export function trainCommand(): Command {
       const quiet = opts.json === true;
       if (!quiet) {
         process.stderr.write(
-          `${dataset.kind}: ${data.train.length} train clips, ${data.validation.length} validation clips, ${data.test.length} test clips; ${spec.inputCount} -> ${hidden.map((n) => `r${n}`).join(' -> ')} -> ${labels.length}, rho per ${opts.rho}, K = ${opts.levels}, ${opts.workers} workers\n`,
+          `${dataset.kind}: ${data.train.length} train clips, ${data.validation.length} validation clips, ${opts.test ? `${data.test.length} test clips` : 'the test split not scored'}; ${spec.inputCount} -> ${hidden.map((n) => `r${n}`).join(' -> ')} -> ${labels.length}, rho per ${opts.rho}, K = ${opts.levels}, ${opts.workers} workers\n`,
         );
       }
       const checkpoint = opts.checkpoint ?? `${opts.output}.ckpt.json`;
@@ -400,11 +456,11 @@ export function trainCommand(): Command {
       const modelInfo = engine.loadOrThrow(bytes);
       writeOutputFile(opts.output, bytes);
       if (opts.floatOutput) writeOutputFile(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
-      // The same test clips as the float accuracies: with --limit, its sample of the split.
+      // The same clips as the float accuracies: with --limit, its sample of the split.
       const fixed = evaluate(
         { path: opts.output, info: modelInfo, engine },
         dataset,
-        'test',
+        data.testSplit,
         undefined,
         data.testClips,
       );
@@ -416,11 +472,13 @@ export function trainCommand(): Command {
         workers: opts.workers,
         trainClips: data.train.length,
         testClips: data.test.length,
+        // The split the three accuracies are on: validation under --no-test.
+        split: data.testSplit,
         minutes: (performance.now() - started) / 60000,
         floatAccuracy: result.floatTestAccuracy,
         finishedFloatAccuracy: result.finishedTestAccuracy,
         accuracy: fixed.accuracy,
-        // The clips all three accuracies are on (with --limit, its sample of the test split).
+        // The clips all three accuracies are on (with --limit, its sample of the split).
         accuracyClips: fixed.count,
         levelCounts: result.levelCounts,
         bytes: bytes.length,
@@ -435,7 +493,7 @@ export function trainCommand(): Command {
         const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
         process.stdout.write(
           `wrote ${opts.output} (${bytes.length} bytes)\n` +
-            `test accuracy on ${fixed.count} test clips${opts.limit === undefined ? '' : ' (--limit)'}: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
+            `${data.testSplit} accuracy on ${fixed.count} ${data.testSplit} clips${opts.limit === undefined ? '' : ' (--limit)'}: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
             `trained in ${report.minutes.toFixed(1)} min\n`,
         );
       }

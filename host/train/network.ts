@@ -25,6 +25,11 @@ export interface NetworkSpec {
   resetRho: number;
   /** Readout steps left out of the decision (and the loss) at the start of a clip. */
   skipSteps: number;
+  /**
+   * The largest rho training may reach (1 when absent: no decay). Below 1 every current forgets,
+   * so a network that runs forever cannot latch on a sum that never decays.
+   */
+  maxRho?: number;
 }
 
 export interface LayerShape {
@@ -148,10 +153,10 @@ export function addRhoGradient(slots: LayerSlots, perSynapse: Float64Array, grad
   }
 }
 
-/** Keeps every rho in [0, 1] (the model format's range) and recurrent self-synapses at 0. */
-export function clampParams(layout: ParamLayout, params: Float64Array): void {
+/** Keeps every rho in [0, maxRho] (at most 1, the model format's range) and recurrent self-synapses at 0. */
+export function clampParams(layout: ParamLayout, params: Float64Array, maxRho = 1): void {
   for (const l of layout.layers) {
-    for (let k = l.rho; k < l.rho + l.rhoLength; k++) params[k] = Math.min(1, Math.max(0, params[k]));
+    for (let k = l.rho; k < l.rho + l.rhoLength; k++) params[k] = Math.min(maxRho, Math.max(0, params[k]));
     if (l.kind === 'recurrent') {
       for (let j = 0; j < l.size; j++) params[l.weight + (l.inputCount + j) * l.size + j] = 0;
     }

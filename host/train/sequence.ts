@@ -23,7 +23,22 @@ export interface ContinuousOptions {
   gapWeight: number;
   /** Per-word random gain within +-gainDb. */
   gainDb: number;
+  /**
+   * A word's scored window: `middle`, its windowSteps middle steps (all of it when shorter), or
+   * `whole`, every step of the word, as the clip decision sums the whole clip. Default `middle`.
+   */
+  wordWindow?: WordWindow;
+  /** Unscored steps at each end of a gap, so its windows leave the readout's tail of a word alone (0). */
+  guardSteps?: number;
+  /**
+   * Chance that a would-be sequence is run as its words' clips instead, each from a reset state
+   * with the clip loss, so the clip decision the board makes from reset is kept (0).
+   */
+  clipFraction?: number;
 }
+
+export const WORD_WINDOWS = ['middle', 'whole'] as const;
+export type WordWindow = (typeof WORD_WINDOWS)[number];
 
 export interface FrameShape {
   sampleRateHz: number;
@@ -50,6 +65,15 @@ export interface Sequence {
   steps: number;
   words: PlacedWord[];
   windows: ScoredWindow[];
+}
+
+/**
+ * Whether the would-be sequence of this seed runs as clips (ContinuousOptions.clipFraction), drawn
+ * apart from the sequence's own draws so that mixing leaves every sequence as it was.
+ */
+export function runsAsClips(seed: number, options: ContinuousOptions): boolean {
+  const fraction = options.clipFraction ?? 0;
+  return fraction > 0 && new Prng(seed ^ 0x5bd1e995).uniform() < fraction;
 }
 
 /** Background of `length` samples at RMS 1, from recorded noise clips or, without them, synthetic. */
@@ -108,14 +132,18 @@ function uniformIn(rng: Prng, [low, high]: readonly [number, number]): number {
 }
 
 /**
- * Gap windows tiling steps [from, to) with whole windows of `length`; a gap shorter than one window
- * gets one window over all of it, so even a short pause is taught to be quiet.
+ * Gap windows tiling steps [from, to), less the guard at each end, with whole windows of `length`;
+ * a gap shorter than one window gets one window over all of it, so even a short pause is taught to
+ * be quiet.
  */
-function gapWindows(from: number, to: number, options: ContinuousOptions): ScoredWindow[] {
+function gapWindows(gapFrom: number, gapTo: number, options: ContinuousOptions): ScoredWindow[] {
   const length = options.windowSteps;
   const out: ScoredWindow[] = [];
   const label = options.backgroundLabel;
   const weight = options.gapWeight;
+  const guard = options.guardSteps ?? 0;
+  const from = gapFrom + guard;
+  const to = gapTo - guard;
   if (to - from <= 0) return out;
   if (to - from < length) return [{ start: from, end: to, label, weight }];
   for (let start = from; start + length <= to; start += length)
@@ -126,8 +154,8 @@ function gapWindows(from: number, to: number, options: ContinuousOptions): Score
 /**
  * One training sequence: gap, word, gap, word, ..., gap. Words start on a hop boundary, so word k's
  * frames are exactly steps [start, start + stepCount(clip)). A word's window is the `windowSteps`
- * steps at the middle of its clip (all of it when shorter); the gaps are tiled with windows of
- * the background class.
+ * steps at the middle of its clip (all of it when shorter), or all of it (`wordWindow: 'whole'`);
+ * the gaps, less their guards, are tiled with windows of the background class.
  */
 export function buildSequence(
   words: readonly Word[],
@@ -181,7 +209,8 @@ export function buildSequence(
   let previousEnd = 0;
   for (const word of placed) {
     windows.push(...gapWindows(previousEnd, word.start, options));
-    const span = Math.min(options.windowSteps, word.end - word.start);
+    const length = word.end - word.start;
+    const span = options.wordWindow === 'whole' ? length : Math.min(options.windowSteps, length);
     if (span > 0) {
       const start = word.start + Math.floor((word.end - word.start - span) / 2);
       windows.push({ start, end: start + span, label: word.label });

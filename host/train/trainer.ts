@@ -45,7 +45,10 @@ export interface TrainSettings {
 export interface TrainData {
   store: ClipStore;
   train: Int32Array;
+  /** The clips the final accuracies are on: the test split, or the validation clips when it is not to be scored. */
   test: Int32Array;
+  /** Which split `test` holds, for the log. */
+  testSplit: 'test' | 'validation';
   /** Scored after every epoch (clip accuracy) to choose epochs and rates; may be empty. */
   validation: Int32Array;
   noise: number[];
@@ -155,7 +158,7 @@ export async function train(
     events.note?.(`resumed from ${resumePath} at epoch ${nextEpoch + 1}`);
   } else {
     params.set(data.initParams ?? initParams(spec, settings.seed, settings.initGain));
-    clampParams(layout, params);
+    clampParams(layout, params, spec.maxRho);
   }
 
   const pool = await WorkerPool.start(workers, {
@@ -188,7 +191,9 @@ export async function train(
       const finishing = epoch >= settings.epochs;
       if (finishing && floatTestAccuracy === undefined) {
         floatTestAccuracy = await evaluateClips(pool, data.store, data.test, false);
-        events.note?.(`float network: ${(100 * floatTestAccuracy).toFixed(2)}% on the test clips`);
+        events.note?.(
+          `float network: ${(100 * floatTestAccuracy).toFixed(2)}% on the ${data.testSplit} clips`,
+        );
       }
       if (finishing && levelCounts.length === 0)
         levelCounts = snapRho(layout, params, settings.levels, frozen);
@@ -223,7 +228,7 @@ export async function train(
             ...ADAM_DEFAULTS,
             weightDecay: settings.weightDecay,
           });
-          clampParams(layout, params);
+          clampParams(layout, params, spec.maxRho);
         }
         loss += result.loss;
         counted += result.counted;

@@ -9,7 +9,7 @@ import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
 import { fakeQuantizeWeights } from './quantize-aware.js';
-import { buildSequence, recordedNoise, syntheticNoise, type NoiseSource } from './sequence.js';
+import { buildSequence, recordedNoise, runsAsClips, syntheticNoise, type NoiseSource } from './sequence.js';
 import type { BatchReply, BatchRequest, WorkerInit } from './pool.js';
 
 if (!parentPort) throw new Error('host/train/worker.js runs as a worker thread of the trainer');
@@ -61,43 +61,43 @@ function runBatch(request: BatchRequest): BatchReply {
     steps += clip.steps;
     result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
   };
+  const runClip = (index: number, k: number): void => {
+    let samples = clipAudio(store, index);
+    if (request.augment) {
+      samples = augmentAudio(
+        samples,
+        store.sampleRateHz,
+        augment,
+        clipSeed(request.seed, request.epoch, index),
+        noises,
+      );
+    }
+    const clip = encodeSpikes(engine, frontend, samples);
+    const result = bptt.run(net, clip, store.labels[index], grad);
+    predictions[k] = result.predicted;
+    add(clip, result);
+  };
   const { continuous } = session;
   if (request.sequences && continuous) {
     const per = continuous.options.wordsPerSequence;
     predictions.fill(-1);
     for (let at = 0; at < request.items.length; at += per) {
       const group = request.items.subarray(at, at + per);
+      const seed = clipSeed(request.seed, request.epoch, group[0]);
+      if (runsAsClips(seed, continuous.options)) {
+        group.forEach((index, k) => runClip(index, at + k));
+        continue;
+      }
       const words = Array.from(group, (index) => ({
         samples: clipAudio(store, index),
         label: store.labels[index],
       }));
-      const sequence = buildSequence(
-        words,
-        session.background,
-        continuous.frame,
-        continuous.options,
-        clipSeed(request.seed, request.epoch, group[0]),
-      );
+      const sequence = buildSequence(words, session.background, continuous.frame, continuous.options, seed);
       const clip = encodeSpikes(engine, frontend, sequence.samples);
       add(clip, bptt.run(net, clip, sequence.windows, grad));
     }
   } else {
-    request.items.forEach((index, k) => {
-      let samples = clipAudio(store, index);
-      if (request.augment) {
-        samples = augmentAudio(
-          samples,
-          store.sampleRateHz,
-          augment,
-          clipSeed(request.seed, request.epoch, index),
-          noises,
-        );
-      }
-      const clip = encodeSpikes(engine, frontend, samples);
-      const result = bptt.run(net, clip, store.labels[index], grad);
-      predictions[k] = result.predicted;
-      add(clip, result);
-    });
+    request.items.forEach(runClip);
   }
   return {
     id: request.id,

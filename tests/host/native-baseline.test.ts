@@ -228,8 +228,8 @@ test(
   }),
 );
 
-// The shipped models are format version 2: a FRONTEND section sits between LABELS and the first
-// LAYER. The C engine takes spike files, so the clip is encoded by the .wasm front-end the model
+// The shipped models are format version 3: a FRONTEND and a DETECT section sit between LABELS and
+// the first LAYER. The C engine takes spike files, so the clip is encoded by the .wasm front-end the model
 // describes (as `hetsyn encode CLIP.wav --model MODEL.hsm` does) and both engines run the spikes.
 const SHIPPED_CLIPS = [
   { model: 'gsc12-kws', clips: ['gsc12/yes/2c6d3924_nohash_0.wav', 'gsc12/_silence_/1037.wav'] },
@@ -238,10 +238,10 @@ const SHIPPED_CLIPS = [
 
 for (const { model, clips } of SHIPPED_CLIPS) {
   test(
-    `native C baseline equals the .wasm bit for bit on the shipped ${model} (format 2)`,
+    `native C baseline equals the .wasm bit for bit on the shipped ${model} (format 3)`,
     withTools([GCC], () => {
       const bytes = readFileSync(join(REPO_ROOT, 'models', `${model}.hsm`));
-      assert.equal(bytes[FILE_FIELD.formatVersion], 2, `${model}.hsm is format version 2`);
+      assert.equal(bytes[FILE_FIELD.formatVersion], 3, `${model}.hsm is format version 3`);
       const engine = openEngine();
       const info = engine.loadOrThrow(bytes);
       const frontend = info.frontend;
@@ -340,7 +340,7 @@ test(
         'section count',
         (b) => poke(b, FILE_FIELD.sectionCount, 'u32', 4),
         'SECTION_ORDER',
-        /sectionCount 4 != 5 \(MODEL, LABELS, FRONTEND, 2 layers\)/,
+        /sectionCount 4 != 6 \(MODEL, LABELS, FRONTEND, DETECT, 2 layers\)/,
       ],
     ];
     for (const [name, edit, wasmVerdict, message] of cases) {

@@ -12,13 +12,16 @@ import { join } from 'node:path';
 import { encodeWav } from '../../host/audio/wav.js';
 import { Prng } from '../../host/util/prng.js';
 import { readHsm } from '../../host/model/hsm-reader.js';
+import { writeHsm } from '../../host/model/hsm-writer.js';
 import { paramsFromModel, readInitModel } from '../../host/train/init-model.js';
 import { toFloatModel, toHsm } from '../../host/train/export.js';
 import { Bptt } from '../../host/train/bptt.js';
 import { effectiveLayers, initParams, paramLayout, type NetworkSpec } from '../../host/train/network.js';
 import { flatSpikes } from '../../host/train/clip-store.js';
+import { clipSeed } from '../../host/train/augment.js';
 import {
   buildSequence,
+  runsAsClips,
   stepCount,
   syntheticNoise,
   type ContinuousOptions,
@@ -35,6 +38,9 @@ const OPTIONS: ContinuousOptions = {
   backgroundLabel: 9,
   gapWeight: 0.5,
   gainDb: 0,
+  wordWindow: 'middle',
+  guardSteps: 0,
+  clipFraction: 0,
 };
 const silent = (length: number): Float64Array => new Float64Array(length);
 
@@ -84,6 +90,51 @@ test('a sequence puts each word on a hop boundary, its window on its middle, and
       'gap windows stay off the words',
     );
   }
+});
+
+test('a whole-word window covers every step of the word; guards leave the ends of each gap unscored', () => {
+  const words = [word(4000, 1000, 1), word(2400, -2000, 4), word(8000, 500, 2)];
+  const plain = buildSequence(words, silent, FRAME, OPTIONS, 7);
+  const options: ContinuousOptions = { ...OPTIONS, wordWindow: 'whole', guardSteps: 6 };
+  const guarded = buildSequence(words, silent, FRAME, options, 7);
+  assert.deepEqual(guarded.samples, plain.samples, 'the windows change, the audio does not');
+  assert.deepEqual(guarded.words, plain.words);
+  for (const [k, placed] of guarded.words.entries()) {
+    const own = guarded.windows.filter((w) => w.label === words[k].label);
+    assert.deepEqual(own, [{ start: placed.start, end: placed.end, label: words[k].label }]);
+  }
+  const gaps = guarded.windows.filter((w) => w.label === OPTIONS.backgroundLabel);
+  const edges = [0, ...guarded.words.flatMap((w) => [w.start, w.end]), guarded.steps];
+  for (let g = 0; g < edges.length; g += 2) {
+    const [from, to] = [edges[g], edges[g + 1]];
+    const inside = gaps.filter((w) => w.start >= from && w.end <= to);
+    assert.ok(inside.length > 0, `gap ${from}..${to} has windows`);
+    assert.equal(inside[0].start, from + 6, 'a guard after the word before');
+    assert.ok(
+      inside.every((w) => w.end <= to - 6),
+      'and before the next',
+    );
+  }
+  // A gap no longer than its two guards has no window at all.
+  const tight = buildSequence(words, silent, FRAME, { ...options, gapMs: [100, 100] }, 7);
+  assert.deepEqual(
+    tight.windows.filter((w) => w.label === OPTIONS.backgroundLabel),
+    [],
+  );
+});
+
+test('the clip mix is drawn per sequence, apart from the sequence draws', () => {
+  const seeds = Array.from({ length: 2000 }, (_, i) => clipSeed(1, 0, i));
+  const share = (f: number): number =>
+    seeds.filter((s) => runsAsClips(s, { ...OPTIONS, clipFraction: f })).length / seeds.length;
+  assert.equal(share(0), 0);
+  assert.equal(share(1), 1);
+  assert.ok(Math.abs(share(0.3) - 0.3) < 0.04, `share ${share(0.3)}`);
+  const s = seeds.filter((seed) => runsAsClips(seed, { ...OPTIONS, clipFraction: 0.3 }));
+  assert.ok(
+    s.every((seed) => runsAsClips(seed, { ...OPTIONS, clipFraction: 0.6 })),
+    'a larger mix keeps the smaller one',
+  );
 });
 
 test('the background is mixed at the SNR drawn for the sequence', () => {
@@ -153,11 +204,11 @@ test('one window over the decision steps is the clip loss; a later window hears 
   assert.notEqual(bptt.run(net, mixed, [{ start: 20, end: 40, label: 2 }]).loss, w2);
 });
 
-test('a shipped .hsm read back and exported again is the same file, byte for byte', () => {
+test('a shipped .hsm read back and exported again is the same network, byte for byte', () => {
   const path = join(REPO_ROOT, 'models/fsdd-digits.hsm');
   const bytes = new Uint8Array(readFileSync(path));
   const hsm = readHsm(bytes);
-  assert.equal(hsm.labels.length, 10);
+  const classes = hsm.labels.length;
   const { model, frontend } = readInitModel(path);
   assert.ok(frontend);
   const spec: NetworkSpec = {
@@ -165,34 +216,28 @@ test('a shipped .hsm read back and exported again is the same file, byte for byt
     inputCount: 64,
     layers: [
       { kind: 'recurrent', size: 128 },
-      { kind: 'readout', size: 10 },
+      { kind: 'readout', size: classes },
     ],
   };
   const params = paramsFromModel(spec, hsm.labels, model, path);
   const again = toFloatModel(spec, params, { name: hsm.name, labels: hsm.labels, frontend }, true);
-  assert.deepEqual(toHsm(again, frontend, 16).bytes, bytes);
+  // The DETECT section is the detector's settings (hetsyn tune), not the network's: set it aside.
+  const { detect, ...network } = hsm;
+  assert.ok(detect, 'the shipped model carries its detector settings');
+  assert.deepEqual(toHsm(again, frontend, 16).bytes, writeHsm(network));
   // A class the model lacks starts silent: zero weights and the lowest bias.
-  const withSilence = paramsFromModel(
-    {
-      ...spec,
-      layers: [
-        { kind: 'recurrent', size: 128 },
-        { kind: 'readout', size: 11 },
-      ],
-    },
-    [...hsm.labels, '_silence_'],
-    model,
-    path,
-  );
-  const readout = paramLayout({
+  const wider: NetworkSpec = {
     ...spec,
     layers: [
       { kind: 'recurrent', size: 128 },
-      { kind: 'readout', size: 11 },
+      { kind: 'readout', size: classes + 1 },
     ],
-  }).layers[1];
-  for (let r = 0; r < readout.rows; r++) assert.equal(withSilence[readout.weight + r * 11 + 10], 0);
-  assert.equal(withSilence[readout.bias + 10], Math.min(...model.layers[1].drive));
+  };
+  const withNew = paramsFromModel(wider, [...hsm.labels, '_new_'], model, path);
+  const readout = paramLayout(wider).layers[1];
+  for (let r = 0; r < readout.rows; r++)
+    assert.equal(withNew[readout.weight + r * (classes + 1) + classes], 0);
+  assert.equal(withNew[readout.bias + classes], Math.min(...model.layers[1].drive));
   assert.throws(() => readHsm(bytes.slice(0, bytes.length - 1)), /damaged|ends/);
 });
 
@@ -270,6 +315,42 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
   assert.equal(train(again, [...args, ...flags]).status, 0);
   assert.deepEqual(readFileSync(again), readFileSync(tuned));
 
+  // The recipe's options, with the test split never scored: the accuracies are the validation clips'.
+  const recipe = [
+    '--continuous-mix',
+    '0.5',
+    '--word-window',
+    'whole',
+    '--guard-steps',
+    '2',
+    '--max-tau',
+    '20',
+    '--no-test',
+  ];
+  const mixed = train(join(TASK, 'mixed.hsm'), [...args, ...flags, ...recipe, '--json']);
+  assert.equal(mixed.status, 0, mixed.stderr);
+  const mixedReport = JSON.parse(mixed.stdout) as typeof report & {
+    split: string;
+    accuracyClips: number;
+    accuracy: number;
+  };
+  assert.equal(mixedReport.split, 'validation');
+  assert.equal(mixedReport.accuracyClips, 10);
+  assert.equal(mixedReport.trainClips, 12);
+  assert.equal(mixedReport.settings.continuous.clipFraction, 0.5);
+  assert.equal(mixedReport.settings.continuous.wordWindow, 'whole');
+  assert.equal(mixedReport.settings.continuous.guardSteps, 2);
+  assert.notDeepEqual(readFileSync(join(TASK, 'mixed.hsm')), readFileSync(tuned));
+  // --max-tau: the base model's "no decay" levels are gone; every level forgets within 20 steps.
+  const levels = (file: string): number[] =>
+    readHsm(new Uint8Array(readFileSync(file))).layers.flatMap((l) => l.levelDecayQ16);
+  const capQ16 = Math.round(65536 * Math.exp(-1 / 20));
+  assert.ok(Math.max(...levels(base)) > capQ16, 'the base model has slower levels');
+  assert.ok(Math.max(...levels(join(TASK, 'mixed.hsm'))) <= capQ16, 'no level above the cap');
+  const untested = train(join(TASK, 'untested.hsm'), ['--no-test']);
+  assert.equal(untested.status, 2);
+  assert.match(untested.stderr, /--no-test needs --validate/);
+
   const bad = train(join(TASK, 'bad.hsm'), ['--continuous', '--gap-ms', '500,100']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /LOW <= HIGH/);
@@ -282,7 +363,12 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
     '--snr-db',
     '--window-steps',
     '--gap-weight',
+    '--word-window',
+    '--guard-steps',
+    '--continuous-mix',
+    '--max-tau',
     '--validate',
+    '--no-test',
   ]) {
     assert.ok(help.stdout.includes(flag), flag);
   }

@@ -7,6 +7,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { openDataset, type Dataset } from '../data/dataset.js';
 import { evaluate } from '../data/evaluate.js';
+import { TUNE_DEFAULTS, tuneDetector } from '../data/detector-tune.js';
+import { STREAM_EVAL_DEFAULTS } from '../data/stream-eval.js';
+import { readHsm } from '../model/hsm-reader.js';
+import { writeHsm } from '../model/hsm-writer.js';
 import { defaultFrontend, thresholdQ8FromDb } from '../model/frontend-config.js';
 import { openEngine } from '../wasm/module.js';
 import { floatModelToJson } from '../float/json.js';
@@ -60,6 +64,8 @@ interface TrainOptions {
   guardSteps: number;
   continuousMix: number;
   validate?: boolean;
+  targetFa?: number;
+  tuneHours: number;
   test: boolean;
   checkpoint?: string;
   resume?: boolean;
@@ -356,6 +362,17 @@ export function trainCommand(): Command {
       '--no-test',
       'never score the test split (comparing candidates on --validate); the accuracies reported are then on the validation split, and the chosen model is scored once with hetsyn sim --data DIR',
     )
+    .addOption(
+      new Option(
+        '--target-fa <n>',
+        "with --validate: choose the detector's settings (hetsyn tune) on a stream of the validation split for at most this many false alarms per hour, and write them into the model",
+      ).argParser(parseNonNegative),
+    )
+    .addOption(
+      new Option('--tune-hours <h>', 'with --target-fa: hours of the tuning stream')
+        .default(1)
+        .argParser(parsePositive),
+    )
     .option('--checkpoint <file>', 'checkpoint written after every epoch (default: OUTPUT.ckpt.json)')
     .option('--resume', 'continue from the checkpoint (same options required)')
     .addOption(
@@ -367,6 +384,12 @@ export function trainCommand(): Command {
     .option('--report <file>', 'write the training report (settings, history, accuracies, costs) as JSON')
     .option('--json', 'print the training report as JSON on stdout')
     .action(async (opts: TrainOptions) => {
+      if (opts.targetFa !== undefined && opts.validate !== true) {
+        throw new CliError(
+          '--target-fa tunes the detector on the validation split, which --validate holds out of training',
+          ExitCode.usage,
+        );
+      }
       if (!opts.test && opts.validate !== true) {
         throw new CliError(
           '--no-test needs --validate: the accuracies are then on the validation split',
@@ -451,9 +474,24 @@ export function trainCommand(): Command {
       const name = opts.name ?? basename(opts.output, extname(opts.output));
       const info = { name, labels, frontend };
       const floatModel = toFloatModel(spec, result.params, info, true);
-      const { bytes, report: quantization } = toHsm(floatModel, frontend, opts.levels);
+      const exported = toHsm(floatModel, frontend, opts.levels);
+      const quantization = exported.report;
       const engine = openEngine();
-      const modelInfo = engine.loadOrThrow(bytes);
+      let modelInfo = engine.loadOrThrow(exported.bytes);
+      const tuned =
+        opts.targetFa === undefined
+          ? undefined
+          : tuneDetector(engine, modelInfo, dataset, {
+              ...TUNE_DEFAULTS,
+              hours: opts.tuneHours,
+              seed: STREAM_EVAL_DEFAULTS.seed,
+              snrDb: STREAM_EVAL_DEFAULTS.snrDb,
+              gapMs: STREAM_EVAL_DEFAULTS.gapMs,
+              toleranceMs: STREAM_EVAL_DEFAULTS.toleranceMs,
+              targetFalseAlarmsPerHour: opts.targetFa,
+            });
+      const bytes = tuned ? writeHsm({ ...readHsm(exported.bytes), detect: tuned.params }) : exported.bytes;
+      if (tuned) modelInfo = engine.loadOrThrow(bytes);
       writeOutputFile(opts.output, bytes);
       if (opts.floatOutput) writeOutputFile(opts.floatOutput, JSON.stringify(floatModelToJson(floatModel)));
       // The same clips as the float accuracies: with --limit, its sample of the split.
@@ -486,6 +524,9 @@ export function trainCommand(): Command {
         cost: estimateCost(modelInfo, fixed.activity),
         quantization,
         history: result.history,
+        ...(tuned
+          ? { detector: { params: tuned.params, metTarget: tuned.metTarget, validationStream: tuned.result } }
+          : {}),
       };
       if (opts.report) writeOutputFile(opts.report, JSON.stringify(report, null, 2));
       if (opts.json) printJson(report);
@@ -494,6 +535,9 @@ export function trainCommand(): Command {
         process.stdout.write(
           `wrote ${opts.output} (${bytes.length} bytes)\n` +
             `${data.testSplit} accuracy on ${fixed.count} ${data.testSplit} clips${opts.limit === undefined ? '' : ' (--limit)'}: float ${pct(result.floatTestAccuracy)}, finished float ${pct(result.finishedTestAccuracy)}, fixed point (.wasm) ${pct(fixed.accuracy)} (${fixed.correct}/${fixed.count})\n` +
+            (tuned
+              ? `detector: ${tuned.metTarget ? '' : 'no setting met the target; '}hits ${pct(tuned.result.hit_rate)} at ${tuned.result.false_alarms_per_hour.toFixed(2)} false alarms per hour on a ${tuned.result.hours.toFixed(2)} h validation stream (docs/detection.md)\n`
+              : '') +
             `trained in ${report.minutes.toFixed(1)} min\n`,
         );
       }

@@ -13,6 +13,7 @@ import { encodeWav } from '../../host/audio/wav.js';
 import { Prng } from '../../host/util/prng.js';
 import { readHsm } from '../../host/model/hsm-reader.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
+import type { DetectParams } from '../../host/model/detection.js';
 import { paramsFromModel, readInitModel } from '../../host/train/init-model.js';
 import { toFloatModel, toHsm } from '../../host/train/export.js';
 import { Bptt } from '../../host/train/bptt.js';
@@ -350,6 +351,29 @@ test('train --init --continuous --validate fine-tunes a model on sequences with 
   const untested = train(join(TASK, 'untested.hsm'), ['--no-test']);
   assert.equal(untested.status, 2);
   assert.match(untested.stderr, /--no-test needs --validate/);
+
+  // --target-fa: the detector's settings chosen on the validation stream, written into the model,
+  // the same as hetsyn tune chooses for its network.
+  const detecting = join(TASK, 'detecting.hsm');
+  const tuneArgs = ['--target-fa', '60', '--tune-hours', '0.01'];
+  const withDetector = train(detecting, [...args, ...flags, ...tuneArgs, '--json']);
+  assert.equal(withDetector.status, 0, withDetector.stderr);
+  const detectorReport = JSON.parse(withDetector.stdout) as {
+    detector: { params: DetectParams; validationStream: { hours: number } };
+  };
+  const written = readHsm(new Uint8Array(readFileSync(detecting)));
+  assert.deepEqual(written.detect, detectorReport.detector.params);
+  assert.ok(Math.abs(detectorReport.detector.validationStream.hours - 0.01) < 1e-9);
+  const retuned = spawnSync(
+    process.execPath,
+    [CLI, 'tune', detecting, '--data', TASK, '--hours', '0.01', '--target-fa', '60', '--json'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(retuned.status, 0, retuned.stderr);
+  assert.deepEqual((JSON.parse(retuned.stdout) as { detect: DetectParams }).detect, written.detect);
+  const unheld = train(join(TASK, 'unheld.hsm'), ['--target-fa', '1']);
+  assert.equal(unheld.status, 2);
+  assert.match(unheld.stderr, /--target-fa tunes the detector on the validation split/);
 
   const bad = train(join(TASK, 'bad.hsm'), ['--continuous', '--gap-ms', '500,100']);
   assert.notEqual(bad.status, 0);

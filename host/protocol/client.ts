@@ -179,7 +179,7 @@ export class BoardClient {
       retries: base.retries,
       adaptive: base.adaptive && this.options.adaptive !== false,
       firstRetransmitMs: base.firstRetransmitMs * scale,
-      atLeastTimeout: base.atLeastTimeout,
+      minWaitMs: base.minWaitMs * scale,
     };
   }
 
@@ -206,7 +206,7 @@ export class BoardClient {
   /**
    * The wait before asking again after `silentTries` tries without a reply: the docs' timeout, or
    * for adaptive requests the round-trip estimate's for `work` units (round-trip.ts), at most the
-   * docs' timeout past the expected work (and at least the docs' timeout with atLeastTimeout).
+   * docs' timeout past the expected work, and at least the timing's minWaitMs.
    */
   retransmitMs(
     name: RequestName,
@@ -218,10 +218,7 @@ export class BoardClient {
     if (!timing.adaptive) return timeoutMs;
     const rt = this.roundTrip(name);
     const estimate = rt.retransmitMs(timing.firstRetransmitMs, silentTries, work);
-    return Math.min(
-      timeoutMs + rt.expectedMs(work),
-      timing.atLeastTimeout ? Math.max(timeoutMs, estimate) : estimate,
-    );
+    return Math.min(timeoutMs + rt.expectedMs(work), Math.max(timing.minWaitMs, estimate));
   }
 
   /**

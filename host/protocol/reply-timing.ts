@@ -13,12 +13,13 @@ export interface ReplyTiming {
   adaptive: boolean;
   firstRetransmitMs: number;
   /**
-   * An adaptive wait never shorter than timeoutMs (RFC 6298 rounds its RTO up to 1 s for the same
-   * reason): for stream frames, whose losses show at once as STEP_GAP on the next frame, so only
-   * a lost last frame waits, while a shorter wait only risks a spurious go-back whenever the
-   * board or the host is briefly late (a loaded machine running an emulator).
+   * The shortest adaptive wait (0: none but MIN_RETRANSMIT_MS). Stream frames have one, as RFC 6298
+   * rounds its RTO up for the same reason: their losses show at once as STEP_GAP on the next
+   * frame, so only a lost last frame waits, while a wait near the round trip resends whenever the
+   * board or the host is briefly late (a loaded machine running an emulator). It stays well under
+   * the timeout because on a noisy line a lost last frame is common and each one costs this wait.
    */
-  atLeastTimeout: boolean;
+  minWaitMs: number;
 }
 
 /** A reply to HELLO, a chunk, SPIKES (and the other quick requests). */
@@ -27,19 +28,19 @@ export const QUICK_REPLY: ReplyTiming = {
   retries: 4,
   adaptive: true,
   firstRetransmitMs: 100,
-  atLeastTimeout: false,
+  minWaitMs: 0,
 };
 /**
- * SPIKES and AUDIO: each frame waits at least the whole timeout, and longer for the steps queued
- * at the board at its measured pace (client.ts); before that pace is measured, the stream's first
- * frame is a one-step probe (stream.ts).
+ * SPIKES and AUDIO: each frame waits at least 200 ms, and longer for the steps queued at the board
+ * at its measured pace (client.ts); before that pace is measured, the stream's first frame is a
+ * one-step probe (stream.ts).
  */
 export const STEP_REPLY: ReplyTiming = {
   timeoutMs: 500,
   retries: 4,
   adaptive: true,
   firstRetransmitMs: 500,
-  atLeastTimeout: true,
+  minWaitMs: 200,
 };
 /** UPLOAD_BEGIN (erases a slot), UPLOAD_END (reads it all back), COMMIT (loads the model). */
 export const SLOW_REPLY: ReplyTiming = {
@@ -47,5 +48,5 @@ export const SLOW_REPLY: ReplyTiming = {
   retries: 2,
   adaptive: true,
   firstRetransmitMs: 250,
-  atLeastTimeout: false,
+  minWaitMs: 0,
 };

@@ -10,6 +10,7 @@
  * STREAM_STOP. With --board-mic instead of INPUT the board listens to its own microphone.
  */
 
+import { abortOnInterrupt } from '../cli/interrupt.js';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { outputError } from '../util/output.js';
 import { Command } from 'commander';
@@ -120,13 +121,7 @@ export function monitorCommand(): Command {
           controller.abort();
         });
       }
-      let interrupts = 0;
-      const onSignal = (): void => {
-        if (++interrupts > 1) process.exit(130);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const restoreSignals = abortOnInterrupt(controller);
       const redrawn = !opts.plain && process.stdout.isTTY;
       const view = redrawn ? terminalView() : plainView();
       let end: MonitorEnd | undefined;
@@ -165,8 +160,7 @@ export function monitorCommand(): Command {
         } else if (redrawn) {
           process.stdout.write(SHOW_CURSOR);
         }
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        restoreSignals();
         if (log && !log.destroyed) await new Promise<void>((resolve) => log.end(() => resolve()));
       }
       if (logFailure !== undefined && opts.log !== undefined) throw outputError(opts.log, logFailure);

@@ -7,6 +7,7 @@
  * stderr.
  */
 
+import { abortOnInterrupt } from '../cli/interrupt.js';
 import { Command } from 'commander';
 import { connectBoard } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
@@ -139,15 +140,8 @@ export function streamCommand(): Command {
           ? boardMicInput(opts.seconds === undefined ? {} : { durationMs: opts.seconds * 1000 })
           : boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
       const what = inputPath ?? "the board's microphone";
-      // Ctrl-C ends a stream cleanly (STREAM_STOP, the summary); a second one exits at once.
       const controller = new AbortController();
-      let interrupts = 0;
-      const onSignal = (): void => {
-        if (++interrupts > 1) process.exit(130);
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const restoreSignals = abortOnInterrupt(controller);
       const client = await connectBoard(opts.port, { baud: opts.baud, trace: opts.trace === true });
       try {
         if (model) {
@@ -190,8 +184,7 @@ export function streamCommand(): Command {
       } catch (error) {
         throw asCliError(`stream ${what} on ${opts.port}`, error);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        restoreSignals();
         await client.close();
       }
     });

@@ -14,15 +14,9 @@
 import type { BoardClient, DeviceResult } from './client.js';
 import { LinkTimeoutError } from './errors.js';
 import type { Frame } from './frame.js';
+import { encodeStreamStart, Report, type ResultLayout, type StepResult, type Streaming } from './messages.js';
 import {
-  decodeResult,
-  encodeStreamStart,
-  Report,
-  type ResultLayout,
-  type StepResult,
-  type Streaming,
-} from './messages.js';
-import {
+  decodeResultFrame,
   newDetection,
   newStreamStats,
   takeStep,
@@ -99,13 +93,8 @@ export async function* streamBoardMic(
       early.push(frame);
       return;
     }
-    let result: StepResult;
-    try {
-      result = decodeResult(frame.payload, layout);
-    } catch {
-      stats.badResults++;
-      return;
-    }
+    const result = decodeResultFrame(frame, layout, stats);
+    if (!result) return;
     const t = result.step - stepBase;
     if (t < emitted || results.has(t)) {
       stats.duplicateResults++;

@@ -206,6 +206,20 @@ const READ_AHEAD_STEPS = 4096;
  * acknowledged and those it sent a RESULT for (a RESULT vouches for every step before it, since the
  * board runs them in order), even when the acknowledgement itself came too late or not at all.
  */
+/** A RESULT frame decoded for `layout`, or undefined (counted as a bad result) when it does not decode. */
+export function decodeResultFrame(
+  frame: Frame,
+  layout: ResultLayout,
+  stats: StreamStats,
+): StepResult | undefined {
+  try {
+    return decodeResult(frame.payload, layout);
+  } catch {
+    stats.badResults++;
+    return undefined;
+  }
+}
+
 export function streamSpikes(
   client: BoardClient,
   train: { steps: readonly (readonly number[])[] },
@@ -251,13 +265,8 @@ export async function* streamFrames<Chunk, R extends StreamRequest>(
   const results = new Map<number, StepResult>();
   const stopListening = client.onResult((frame: Frame) => {
     if (!layout) return;
-    let result: StepResult;
-    try {
-      result = decodeResult(frame.payload, layout);
-    } catch {
-      stats.badResults++;
-      return;
-    }
+    const result = decodeResultFrame(frame, layout, stats);
+    if (!result) return;
     const t = result.step - stepBase;
     if (t < emitted || t >= kind.stepsAfter(sentEnd) || results.has(t)) {
       stats.duplicateResults++;

@@ -343,7 +343,19 @@ export class BoardClient {
       this.nextSeq = (this.nextSeq + 1) & 0xff;
       if (!this.pending.has(seq)) return seq;
     }
-    throw new Error('256 requests in flight');
+    // Every seq waits for a reply: on a noisy line a stream's go-back-N can send faster than its
+    // frames time out. The oldest one-try request gives its seq up, timed out early: its sender
+    // (the stream, the upload) sends again what still matters, as after any timeout.
+    let oldest: Pending | undefined;
+    for (const entry of this.pending.values()) {
+      if (entry.maxTries === 1 && (!oldest || entry.sentAt < oldest.sentAt)) oldest = entry;
+    }
+    if (!oldest) throw new Error('256 requests in flight');
+    if (oldest.timer) clearTimeout(oldest.timer);
+    this.pending.delete(oldest.seq);
+    this.stats.timeouts++;
+    oldest.reject(new LinkTimeoutError(oldest.name, oldest.tries, performance.now() - oldest.firstSentAt));
+    return oldest.seq;
   }
 
   private transmit(entry: Pending): void {

@@ -229,6 +229,21 @@ describe('client: requests and replies', () => {
     await assert.rejects(client.hello(), LinkClosedError);
   });
 
+  it('gives the oldest one-try request up, timed out, when all 256 seqs wait for a reply', async () => {
+    const board = new WiredBoard();
+    const client = await connected(board, STEADY);
+    board.onRequest = () => 'drop';
+    // Stream frames sent faster than they time out, as go-back-N on a noisy line can.
+    const sent = Array.from({ length: 300 }, () => client.send('STREAM_STOP', new Uint8Array(0)));
+    const outcomes = await Promise.allSettled(sent.slice(0, 44));
+    assert.ok(
+      outcomes.every((o) => o.status === 'rejected' && o.reason instanceof LinkTimeoutError),
+      'the 44 oldest gave their seqs up as timeouts',
+    );
+    await client.close();
+    await Promise.allSettled(sent);
+  });
+
   it('refuses a board of another protocol version, naming both', async () => {
     const board = new WiredBoard();
     // The device's own INFO with its version field changed on the wire (scripted: this device

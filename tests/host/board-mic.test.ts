@@ -12,11 +12,19 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { streamBoardMic } from '../../host/protocol/board-mic.js';
 import { BoardClient } from '../../host/protocol/client.js';
-import type { Detection } from '../../host/protocol/messages.js';
 import type { StreamStep } from '../../host/protocol/stream.js';
 import { SerialTransport } from '../../host/transport/serial.js';
 import { sleep } from '../../host/util/sleep.js';
-import { boardInfo, CLI, hetsyn, ROOT, startBoard, tempDir, type Run } from './serial-helpers.js';
+import {
+  boardInfo,
+  CLI,
+  hetsyn,
+  ROOT,
+  startBoard,
+  tempDir,
+  type Run,
+  type SimStep,
+} from './serial-helpers.js';
 import { PTY, withTools } from './tools.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { writeHsm } from '../../host/model/hsm-writer.js';
@@ -32,13 +40,6 @@ const YES = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
 
 const { dir, remove } = tempDir('hetsyn-board-mic-');
 after(remove);
-
-interface SimStep {
-  t: number;
-  scores: number[];
-  decision: number;
-  detection?: Detection;
-}
 
 interface StreamLine extends Partial<SimStep> {
   t: number;

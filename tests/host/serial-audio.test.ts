@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeWav, parseWav } from '../../host/audio/wav.js';
 import { eagerGsc12, Rng } from './fixtures.js';
-import { CLI, hetsyn, parseStreamLines, ROOT, startBoard, tempDir, type Run } from './serial-helpers.js';
+import {
+  CLI,
+  hetsyn,
+  parseStreamLines,
+  ROOT,
+  startBoard,
+  tempDir,
+  type Run,
+  type SimStep,
+} from './serial-helpers.js';
+import type { Detection } from '../../host/model/detection.js';
 import { PTY, withTools } from './tools.js';
 
 const { dir, remove } = tempDir('hetsyn-audio-');
@@ -42,18 +52,6 @@ function keywordStream(): Int16Array {
 const STREAM = join(dir, 'keywords.wav');
 const samples = keywordStream();
 writeFileSync(STREAM, encodeWav(samples, 16000));
-
-interface Detection {
-  step: number;
-  label: number;
-  score: number;
-}
-interface SimStep {
-  t: number;
-  scores: number[];
-  decision: number;
-  detection?: Detection;
-}
 
 async function expected(): Promise<SimStep[]> {
   const run = await hetsyn(['sim', MODEL, STREAM, '--json']);

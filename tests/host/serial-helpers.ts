@@ -4,6 +4,7 @@
  * side is `hetsyn flash/info/stream` in child processes, and every byte crosses the pty.
  */
 
+import type { Detection } from '../../host/model/detection.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,4 +139,12 @@ export function parseStreamLines(stdout: string): StreamedStep[] {
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as StreamedStep);
+}
+
+/** One step of `hetsyn sim --json`: its scores, the decision and the detection made at it. */
+export interface SimStep {
+  t: number;
+  scores: number[];
+  decision: number;
+  detection?: Detection;
 }

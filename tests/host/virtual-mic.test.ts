@@ -19,7 +19,7 @@ import { BoardClient } from '../../host/protocol/client.js';
 import { decodeResult, Report, type Detection, type StepResult } from '../../host/protocol/messages.js';
 import { SerialTransport } from '../../host/transport/serial.js';
 import { sleep } from '../../host/util/sleep.js';
-import { CLI, ROOT, hetsyn, startBoard, tempDir } from './serial-helpers.js';
+import { CLI, ROOT, hetsyn, startBoard, tempDir, type SimStep } from './serial-helpers.js';
 import { PTY, withTools } from './tools.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
@@ -28,14 +28,6 @@ const NO = join(ROOT, 'models/samples/gsc12/no/24ad3ebe_nohash_0.wav');
 
 const { dir, remove } = tempDir('hetsyn-mic-');
 after(remove);
-
-interface SimStep {
-  t: number;
-  scores: number[];
-  decision: number;
-  /** The detection made at this step. */
-  detection?: Detection;
-}
 
 interface SimRun {
   steps: SimStep[];

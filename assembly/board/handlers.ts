@@ -26,6 +26,7 @@ import * as S from './slots';
 import { Stream, audio, putDetection, spikes, sendAck, streamStart, streaming } from './stream';
 import { Listen } from './listen';
 import { Model } from '../model/network';
+import { ModelFrontend } from '../model/frontend-section';
 import { State } from '../engine/state';
 import { decide } from '../engine/step';
 import { FORMAT_VERSION } from '../model/parse';
@@ -156,6 +157,7 @@ function reply(type: u32, seq: u32): void {
 function hello(seq: u32): i32 {
   const uploading = S.Upload.state != S.UPLOAD_NONE;
   const active = S.Slots.active;
+  const frontend = Model.loaded && ModelFrontend.present;
   beginFrame(P.T_HELLO | P.REPLY, seq);
   putU16(P.PROTOCOL_VERSION);
   putU16(P.ABI_VERSION);
@@ -166,7 +168,8 @@ function hello(seq: u32): i32 {
     (Model.loaded ? P.FLAG_MODEL : 0) |
       (streaming() ? P.FLAG_STREAMING : 0) |
       (uploading ? P.FLAG_UPLOAD : 0) |
-      (Listen.active ? P.FLAG_LISTENING : 0),
+      (Listen.active ? P.FLAG_LISTENING : 0) |
+      (frontend ? P.FLAG_FRONTEND : 0),
   );
   putU32(storageBytes());
   putU8(active == S.NO_SLOT ? 0xff : <u32>active);
@@ -184,6 +187,12 @@ function hello(seq: u32): i32 {
   putU32(Link.unknownTypes);
   putU32(Link.badRequests);
   putU32(Link.resultsDropped);
+  // The front-end's parameters, so a host can send audio without the model file (zeros: none).
+  putU16(frontend ? ModelFrontend.sampleRateHz : 0);
+  putU8(frontend ? ModelFrontend.bands : 0);
+  putU8(frontend ? ModelFrontend.windowMs : 0);
+  putU8(frontend ? ModelFrontend.hopMs : 0);
+  putU16(frontend ? ModelFrontend.thresholdQ8 : 0);
   sendFrame();
   return P.OK;
 }

@@ -1,7 +1,7 @@
 // The numbers of docs/protocol.md: versions, frame limits, frame types and ERROR codes. The tables
 // in the doc and these constants are the same list; change both together.
 
-export const PROTOCOL_VERSION: u32 = 2;
+export const PROTOCOL_VERSION: u32 = 3;
 export const ABI_VERSION: u32 = 2;
 
 /**
@@ -58,6 +58,8 @@ export const FLAG_STREAMING: u32 = 2;
 export const FLAG_UPLOAD: u32 = 4;
 /** The board listens on its own (docs/protocol.md, "Listening on its own"). */
 export const FLAG_LISTENING: u32 = 8;
+/** The active model has a front-end: the board takes audio (INFO ends with its parameters). */
+export const FLAG_FRONTEND: u32 = 16;
 
 // STREAM_START report bits, and RESULT flags (the parts that frame carries).
 export const REPORT_SCORES: u32 = 1;

@@ -3,6 +3,8 @@
 import { BoardClient, type ClientOptions } from '../protocol/client.js';
 import { SerialTransport } from '../transport/serial.js';
 import { asCliError } from './board-errors.js';
+import type { BoardFrontend } from './read-input.js';
+import type { HelloInfo } from '../protocol/messages.js';
 
 export interface ConnectionOptions {
   baud?: number;
@@ -46,4 +48,23 @@ export async function connectBoard(port: string, options: ConnectionOptions = {}
     await transport.close().catch(() => undefined);
     throw asCliError(`talk to the board on ${port}`, error);
   }
+}
+
+/** INFO of the board on `port`: one HELLO on a connection of its own, closed again. */
+export async function readBoardInfo(port: string, options: ConnectionOptions = {}): Promise<HelloInfo> {
+  const client = await connectBoard(port, options);
+  try {
+    return client.info as HelloInfo;
+  } finally {
+    await client.close();
+  }
+}
+
+/** What a board's INFO says of the front-end its model has, for audio input without --model. */
+export async function reportedFrontend(
+  port: string,
+  options: ConnectionOptions = {},
+): Promise<BoardFrontend> {
+  const info = await readBoardInfo(port, options);
+  return { port, model: info.modelLoaded ? info.modelName : undefined, frontend: info.frontend };
 }

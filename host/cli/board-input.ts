@@ -18,7 +18,7 @@ import {
 import { SpikesKind } from '../protocol/spikes-planner.js';
 import { streamBoardMic } from '../protocol/board-mic.js';
 import type { BoardClient } from '../protocol/client.js';
-import { frontendHopSamples } from '../model/frontend-config.js';
+import { frontendHopSamples, type FrontendConfig } from '../model/frontend-config.js';
 import type { Engine } from '../wasm/engine.js';
 import { openEngine } from '../wasm/module.js';
 import type { Input } from './read-input.js';
@@ -27,6 +27,8 @@ import { CliError, ExitCode } from './exit-codes.js';
 export interface BoardInput {
   /** The frames it travels in ('none': the board's own microphone, the host sends no input). */
   frames: 'SPIKES' | 'AUDIO' | 'none';
+  /** The front-end audio goes through (on the board, or here with hostEncode); none for spikes. */
+  frontend?: FrontendConfig;
   /** Whether it can be streamed again (a file), or goes on where it is (stdin). */
   repeatable: boolean;
   /** Streams the input from its step `from` on (for stdin: from wherever it is). */
@@ -54,11 +56,12 @@ export function boardInput(input: Input, options: { hostEncode: boolean; engine?
         input.audio.source,
         options.engine ?? openEngine(),
       );
-      return spikesInput(train.steps);
+      return { ...spikesInput(train.steps), frontend };
     }
     const hop = frontendHopSamples(frontend);
     return {
       frames: 'AUDIO',
+      frontend,
       repeatable: true,
       // A step starts a hop of samples: from step k on, the samples from k hops in.
       stream: (client, from, streamOptions) =>
@@ -70,6 +73,7 @@ export function boardInput(input: Input, options: { hostEncode: boolean; engine?
     const engine = options.engine ?? openEngine();
     return {
       frames: 'SPIKES',
+      frontend,
       repeatable: false,
       stream: (client, _from, streamOptions) =>
         streamFrames(client, new SpikesKind(), encodeSampleChunks(live, frontend, engine), streamOptions),
@@ -77,6 +81,7 @@ export function boardInput(input: Input, options: { hostEncode: boolean; engine?
   }
   return {
     frames: 'AUDIO',
+    frontend,
     repeatable: false,
     stream: (client, _from, streamOptions) => streamAudio(client, live, frontend, streamOptions),
   };

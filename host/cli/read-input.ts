@@ -24,6 +24,17 @@ export interface InputModel {
   engine?: Engine;
 }
 
+/** The front-end a board reported in INFO: how `stream` and `monitor` take audio without --model. */
+export interface BoardFrontend {
+  port: string;
+  /** The name of the model the board runs; undefined when it runs none. */
+  model: string | undefined;
+  frontend: FrontendConfig | undefined;
+}
+
+/** Where audio's front-end comes from: the model file, or the board that runs the model. */
+export type FrontendSource = InputModel | BoardFrontend;
+
 /** A spike train, or audio with the front-end that encodes it. */
 export type Input =
   | { kind: 'spikes'; train: SpikeTrain }
@@ -35,56 +46,71 @@ export type Input =
       clip?: Int16Array;
     };
 
-/** The model's front-end for audio input `inputPath`: a usage error without a model, an input error without a front-end. */
-function audioFrontend(inputPath: string, model: InputModel | undefined): FrontendConfig {
+/** The front-end for audio input `inputPath`: a usage error without a source, an input error when it has none. */
+function audioFrontend(inputPath: string, source: FrontendSource | undefined): FrontendConfig {
   const what = inputPath === STDIN_PATH ? 'stdin carries audio' : `${inputPath} is audio`;
-  if (!model) {
+  if (!source) {
     throw new CliError(
       `${what}: pass --model MODEL.hsm (the model the board runs), whose front-end encodes it`,
       ExitCode.usage,
     );
   }
-  const frontend = model.info.frontend;
+  const frontend = 'port' in source ? source.frontend : source.info.frontend;
   if (!frontend) {
-    const source = inputPath === STDIN_PATH ? 'audio' : inputPath;
+    const audio = inputPath === STDIN_PATH ? 'audio' : inputPath;
+    const clip = inputPath === STDIN_PATH ? 'CLIP.wav' : inputPath;
+    if ('port' in source && source.model === undefined) {
+      throw new InputError(
+        `${what}, but the board at ${source.port} runs no model: flash one first (hetsyn flash MODEL.hsm)`,
+      );
+    }
+    const owner =
+      'port' in source
+        ? `the model the board at ${source.port} runs (${source.model}) has no audio front-end`
+        : `${source.path} carries no audio front-end (no FRONTEND section)`;
+    const bands = 'port' in source ? 'B (its input count / 2)' : String(source.info.inputCount / 2);
     throw new InputError(
-      `${model.path} carries no audio front-end (no FRONTEND section), so it cannot take ${source}: give it a spike file instead, e.g. from \`hetsyn encode ${inputPath === STDIN_PATH ? 'CLIP.wav' : inputPath} -o input.spikes --bands ${model.info.inputCount / 2}\``,
+      `${owner}, so it cannot take ${audio}: give it a spike file instead, e.g. from \`hetsyn encode ${clip} -o input.spikes --bands ${bands}\``,
     );
   }
   return frontend;
 }
 
-/** A file input: a spike file parsed, or a WAV clip read whole with the front-end that takes it. */
+/** A file input: a spike file parsed, or a WAV clip read whole. */
 function readFileInput(
   inputPath: string,
-  model: InputModel | undefined,
-): { kind: 'spikes'; train: SpikeTrain } | { kind: 'wav'; wav: WavAudio; frontend: FrontendConfig } {
+): { kind: 'spikes'; train: SpikeTrain } | { kind: 'wav'; wav: WavAudio } {
   const wavName = inputPath.toLowerCase().endsWith('.wav');
   const bytes = readInputFile(inputPath, wavName ? 'WAV file' : 'spike file');
   if (!wavName && !looksLikeWav(bytes)) return { kind: 'spikes', train: parseSpikeFile(bytes, inputPath) };
-  const wav = parseWav(bytes, inputPath);
-  return { kind: 'wav', wav, frontend: audioFrontend(inputPath, model) };
+  return { kind: 'wav', wav: parseWav(bytes, inputPath) };
 }
 
-/** The input at `inputPath` ("-": audio on stdin), audio left to be read as it arrives. */
+/**
+ * The input at `inputPath` ("-": audio on stdin), audio left to be read as it arrives. `source` may
+ * be a function, asked only when the input is audio (a board's INFO, which costs a connection).
+ */
 export async function openInput(
   inputPath: string,
-  model: InputModel | undefined,
+  source: FrontendSource | (() => Promise<FrontendSource>) | undefined,
   stdin: AsyncIterable<Uint8Array> = process.stdin,
 ): Promise<Input> {
+  const resolve = async (): Promise<FrontendConfig> =>
+    audioFrontend(inputPath, typeof source === 'function' ? await source() : source);
   if (inputPath === STDIN_PATH) {
-    const frontend = audioFrontend(inputPath, model);
+    const frontend = await resolve();
     return { kind: 'audio', audio: await openPcmStream(stdin, 'stdin', frontend), frontend };
   }
-  const input = readFileInput(inputPath, model);
+  const input = readFileInput(inputPath);
   if (input.kind === 'spikes') return input;
-  const { wav, frontend } = input;
+  const { wav } = input;
+  const frontend = await resolve();
   return { kind: 'audio', audio: pcmFromWav(wav, inputPath, frontend), frontend, clip: wav.samples };
 }
 
 /** A spike file, or a WAV clip encoded whole (for commands that need every step at once). */
 export function readInputTrain(inputPath: string, model: InputModel | undefined): SpikeTrain {
-  const input = readFileInput(inputPath, model);
+  const input = readFileInput(inputPath);
   if (input.kind === 'spikes') return input.train;
-  return encodeWavAudio(input.wav, input.frontend, inputPath, model?.engine ?? openEngine());
+  return encodeWavAudio(input.wav, audioFrontend(inputPath, model), inputPath, model?.engine ?? openEngine());
 }

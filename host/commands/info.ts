@@ -3,11 +3,16 @@
  */
 
 import { Command } from 'commander';
-import { connectBoard, type ConnectionOptions } from '../cli/board-connection.js';
+import { readBoardInfo } from '../cli/board-connection.js';
 import { baudOption, portOption, traceOption } from '../cli/board-options.js';
 import { describeActiveModel } from '../cli/board-state.js';
 import { bytes, count, printJson } from '../cli/format.js';
 import type { HelloInfo } from '../protocol/messages.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
+
+function frontendText(f: FrontendConfig): string {
+  return `${f.sampleRateHz} Hz through the model's front-end (${f.bands} bands, ${f.windowMs} ms window, ${f.hopMs} ms hop)`;
+}
 
 export function describeInfo(port: string, info: HelloInfo): string {
   const c = info.counters;
@@ -28,6 +33,7 @@ export function describeInfo(port: string, info: HelloInfo): string {
     ['storage', `2 slots of ${bytes(info.storageBytes)}`],
     ['model', describeActiveModel(info)],
     ['state', state],
+    ['audio', info.frontend ? frontendText(info.frontend) : 'no front-end: spike input only'],
     [
       'counters',
       `frames ok ${count(c.framesOk)}, bad frames ${count(c.badFrames)}, overruns ${count(c.overruns)}, ` +
@@ -41,16 +47,6 @@ export function describeInfo(port: string, info: HelloInfo): string {
 export function keyValues(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([key]) => key.length));
   return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
-}
-
-/** The command's core: INFO of the board on `port`. */
-export async function readBoardInfo(port: string, options: ConnectionOptions = {}): Promise<HelloInfo> {
-  const client = await connectBoard(port, options);
-  try {
-    return client.info as HelloInfo;
-  } finally {
-    await client.close();
-  }
 }
 
 export function infoCommand(): Command {

@@ -32,6 +32,7 @@ import { CliError, ExitCode } from '../cli/exit-codes.js';
 import { loadModel } from '../wasm/load-model.js';
 import { realTimeStepsPerSecond } from '../model/model-info.js';
 import { openInput } from '../cli/read-input.js';
+import { reportedFrontend } from '../cli/board-connection.js';
 import { boardInput, boardMicInput, checkInputChoice } from '../cli/board-input.js';
 import { STDIN_PATH } from '../audio/pcm-input.js';
 import { summaryLine } from '../monitor/draw.js';
@@ -61,7 +62,7 @@ export function monitorCommand(): Command {
     )
     .argument(
       '[input]',
-      "spike file to stream (docs/spike-format.md), or with --model a .wav or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), e.g. arecord -f S16_LE -r 16000 -c 1 | hetsyn monitor - --model M",
+      "spike file to stream (docs/spike-format.md), a .wav, or - for audio on stdin (a WAV stream or raw signed 16-bit little-endian mono PCM at the model's rate), through the front-end of the board's model, e.g. arecord -f S16_LE -r 16000 -c 1 | hetsyn monitor - --port P",
     )
     .addOption(portOption('serial port of the board'))
     .option('--log <file.jsonl>', 'write one JSON line per step: {t, step, scores, spikes?, decision}')
@@ -71,7 +72,7 @@ export function monitorCommand(): Command {
     .addOption(windowOption())
     .addOption(
       rateOption(
-        "real time, 1e6 / the model's timestep in us (100 for a 10 ms step), with --model; else, and for stdin (live already), 0",
+        "real time: 1e6 / the model's timestep in us with --model (100 for a 10 ms step), one step per front-end hop for audio; 0 for stdin (live already) and for spikes without --model",
       ),
     )
     .option(
@@ -93,16 +94,21 @@ export function monitorCommand(): Command {
         const what = inputPath === undefined ? "the board's microphone" : 'stdin (-)';
         throw new CliError(`--loop streams a file again; ${what} cannot be read twice`, ExitCode.usage);
       }
+      // Without --model, audio goes through the front-end that the board's INFO reports.
+      const source =
+        model ?? (() => reportedFrontend(opts.port, { baud: opts.baud, trace: opts.trace === true }));
       const input =
         inputPath === undefined
           ? boardMicInput()
-          : boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
+          : boardInput(await openInput(inputPath, source), { hostEncode: opts.hostEncode === true });
       const labels = model?.info.labels;
       const layerNeurons =
         opts.spikeLayer === undefined ? undefined : model?.info.layers[opts.spikeLayer]?.neuronCount;
       const readout = model?.info.layers[model.info.layers.length - 1];
       // A live view shows the input as it happens: real time when the model says how long a step is.
-      const rate = opts.rate ?? (model && !live ? realTimeStepsPerSecond(model.info) : 0);
+      const timestepUs = model?.info.timestepUs ?? (input.frontend ? input.frontend.hopMs * 1000 : undefined);
+      const rate =
+        opts.rate ?? (timestepUs !== undefined && !live ? realTimeStepsPerSecond({ timestepUs }) : 0);
       const controller = new AbortController();
       // A log that cannot be opened stops the command before it streams; one that fails later
       // (a full disk) stops the stream, and the command then fails naming the file.
@@ -138,7 +144,7 @@ export function monitorCommand(): Command {
             ...(rate ? { stepsPerSecond: rate } : {}),
             ...(labels ? { labels } : {}),
             ...(layerNeurons ? { layerNeurons } : {}),
-            ...(model ? { timestepUs: model.info.timestepUs } : {}),
+            ...(timestepUs === undefined ? {} : { timestepUs }),
             ...(readout ? { scoreLsb: 2 ** -readout.stateFracBits } : {}),
             ...(log ? { log } : {}),
             signal: controller.signal,

@@ -9,7 +9,7 @@
 
 import { abortOnInterrupt } from '../cli/interrupt.js';
 import { Command } from 'commander';
-import { connectBoard } from '../cli/board-connection.js';
+import { connectBoard, reportedFrontend } from '../cli/board-connection.js';
 import { asCliError, refusedError } from '../cli/board-errors.js';
 import {
   baudOption,
@@ -102,7 +102,7 @@ interface StreamOpts {
 export function streamCommand(): Command {
   return new Command('stream')
     .description(
-      "stream a spike file, audio (a .wav or - for stdin, with --model), or with --board-mic the board's own microphone, through the model on a board; per-step results on stdout, summary on stderr; Ctrl-C stops cleanly",
+      "stream a spike file, audio (a .wav or - for stdin, through the front-end of the board's model), or with --board-mic the board's own microphone, through the model on a board; per-step results on stdout, summary on stderr; Ctrl-C stops cleanly",
     )
     .argument(
       '[input]',
@@ -135,10 +135,13 @@ export function streamCommand(): Command {
       }
       const model = opts.model ? { path: opts.model, ...loadModel(opts.model) } : undefined;
       if (model) checkSpikeLayer(opts.spikeLayer, model);
+      // Without --model, audio goes through the front-end that the board's INFO reports.
+      const source =
+        model ?? (() => reportedFrontend(opts.port, { baud: opts.baud, trace: opts.trace === true }));
       const input =
         inputPath === undefined
           ? boardMicInput(opts.seconds === undefined ? {} : { durationMs: opts.seconds * 1000 })
-          : boardInput(await openInput(inputPath, model), { hostEncode: opts.hostEncode === true });
+          : boardInput(await openInput(inputPath, source), { hostEncode: opts.hostEncode === true });
       const what = inputPath ?? "the board's microphone";
       const controller = new AbortController();
       const restoreSignals = abortOnInterrupt(controller);

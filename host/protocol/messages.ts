@@ -11,11 +11,12 @@ import { Reader, Writer } from './bytes.js';
 import { ProtocolError } from './errors.js';
 import { QUICK_REPLY, SLOW_REPLY, STEP_REPLY, type ReplyTiming } from './reply-timing.js';
 import type { Detection } from '../model/detection.js';
+import type { FrontendConfig } from '../model/frontend-config.js';
 
 export type { Detection } from '../model/detection.js';
 
 /** The protocol version this host speaks (INFO's protocolVersion). */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const MessageType = {
   HELLO: 0x01,
@@ -76,6 +77,8 @@ export const InfoFlag = {
   uploading: 1 << 2,
   /** The board listens to its microphone on its own (it started with a front-end model). */
   listening: 1 << 3,
+  /** The active model has a front-end (INFO ends with its parameters). */
+  frontend: 1 << 4,
 } as const;
 
 /** INFO's activeSlot when no model is stored. */
@@ -108,6 +111,8 @@ export interface HelloInfo {
   streaming: boolean;
   uploading: boolean;
   listening: boolean;
+  /** The active model's front-end, when it has one: the board then takes audio. */
+  frontend?: FrontendConfig;
   /** Capacity of each of the two storage slots. */
   storageBytes: number;
   /** The slot of the active model, null when none is stored. */
@@ -275,6 +280,14 @@ export function decodeInfo(payload: Uint8Array): HelloInfo {
       resultsDropped: r.u32(),
     },
   };
+  const frontend: FrontendConfig = {
+    sampleRateHz: r.u16(),
+    bands: r.u8(),
+    windowMs: r.u8(),
+    hopMs: r.u8(),
+    thresholdQ8: r.u16(),
+  };
+  if (flags & InfoFlag.frontend) info.frontend = frontend;
   r.end();
   return info;
 }

@@ -90,7 +90,7 @@ describe('device framing', () => {
     assert.equal(reply.seq, 0x42);
     const info = decodeInfo(reply.payload);
     assert.deepEqual(info, {
-      protocolVersion: 2,
+      protocolVersion: 3,
       abiVersion: 2,
       engineVersion: 1,
       formatVersion: 3,
@@ -110,6 +110,7 @@ describe('device framing', () => {
       unknownTypes: 0,
       badRequests: 0,
       resultsDropped: 0,
+      frontend: { sampleRateHz: 0, bands: 0, windowMs: 0, hopMs: 0, thresholdQ8: 0 },
     });
     assert.deepEqual(board.logs, ['hetsyn: no valid model stored; slot bytes 4096']);
   });

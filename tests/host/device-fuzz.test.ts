@@ -246,7 +246,7 @@ function fuzz(board: TestBoard, seed: number, cases: number): Run {
     badRequests = info.badRequests;
     assert.equal(info.resultsDropped, 0, `${where}: no RESULT dropped at a fixed maxFrame`);
     assert.equal(info.maxFrame, maxFrame);
-    assert.equal(info.protocolVersion, 2);
+    assert.equal(info.protocolVersion, 3);
   }
   return run;
 }

@@ -271,6 +271,8 @@ export interface Info {
   unknownTypes: number;
   badRequests: number;
   resultsDropped: number;
+  /** The active model's front-end (all 0 without one). */
+  frontend: { sampleRateHz: number; bands: number; windowMs: number; hopMs: number; thresholdQ8: number };
 }
 
 export function decodeInfo(payload: Uint8Array): Info {
@@ -296,6 +298,7 @@ export function decodeInfo(payload: Uint8Array): Info {
     unknownTypes: r.u32(),
     badRequests: r.u32(),
     resultsDropped: r.u32(),
+    frontend: { sampleRateHz: r.u16(), bands: r.u8(), windowMs: r.u8(), hopMs: r.u8(), thresholdQ8: r.u16() },
   };
   r.end();
   return info;

@@ -19,6 +19,7 @@ const SOURCE_AUDIO = 8;
 const SOURCE_MIC = 16;
 const FLAG_STREAMING = 2;
 const FLAG_LISTENING = 8;
+const FLAG_FRONTEND = 16;
 const MODEL = audioModel(['yes', 'no']);
 const BYTES = writeHsm(MODEL);
 
@@ -162,6 +163,17 @@ describe('listening on its own', () => {
     assert.equal(board.device.exports.decision(), want.decision);
     // Listening takes nothing from the protocol: the board answers as always, and says it listens.
     assert.equal(board.hello().flags & (FLAG_STREAMING | FLAG_LISTENING), FLAG_LISTENING);
+  });
+
+  it("says in INFO that its model takes audio, with the model's front-end parameters", () => {
+    const info = bootedWith(BYTES, new QueueMic()).hello();
+    assert.equal(info.flags & FLAG_FRONTEND, FLAG_FRONTEND);
+    const { sampleRateHz, bands, windowMs, hopMs, thresholdQ8 } =
+      MODEL.frontend ?? assert.fail('no front-end');
+    assert.deepEqual(info.frontend, { sampleRateHz, bands, windowMs, hopMs, thresholdQ8 });
+    const plain = bootedWith(writeHsm(tinyModel()), new QueueMic()).hello();
+    assert.equal(plain.flags & FLAG_FRONTEND, 0);
+    assert.deepEqual(plain.frontend, { sampleRateHz: 0, bands: 0, windowMs: 0, hopMs: 0, thresholdQ8: 0 });
   });
 
   it('stops for good when a host starts a stream or commits a model', () => {

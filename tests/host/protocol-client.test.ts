@@ -247,17 +247,17 @@ describe('client: requests and replies', () => {
   it('refuses a board of another protocol version, naming both', async () => {
     const board = new WiredBoard();
     // The device's own INFO with its version field changed on the wire (scripted: this device
-    // speaks version 2 only).
+    // speaks version 3 only).
     board.onReply = (f) => {
       if (f.type !== MessageType.INFO) return 'deliver';
       const payload = Uint8Array.from(f.payload);
-      payload[0] = 3;
+      payload[0] = 4;
       payload[1] = 0;
       return [{ ...f, payload }];
     };
     await assert.rejects(connected(board), (error: unknown) => {
       assert.ok(error instanceof ProtocolError);
-      assert.match(error.message, /protocol version 3; this host speaks version 2/);
+      assert.match(error.message, /protocol version 4; this host speaks version 3/);
       return true;
     });
   });

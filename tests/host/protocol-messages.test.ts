@@ -175,7 +175,7 @@ describe('messages', () => {
     assert.throws(() => decodeStopped(new Uint8Array(11)), ProtocolError, 'a detection count of 0 ends it');
     const v1 = Uint8Array.from(info);
     v1[0] = 1;
-    assert.throws(() => decodeInfo(v1), /protocol version 1; this host speaks version 2/);
+    assert.throws(() => decodeInfo(v1), /protocol version 1; this host speaks version 3/);
   });
 
   it('decodes RESULT by the stream layout, decision signed', () => {

@@ -219,7 +219,7 @@ test(
 );
 
 test(
-  'monitor takes audio as AUDIO frames, from a file or stdin: its log equals hetsyn sim',
+  'monitor takes audio as AUDIO frames, from a file or stdin, with or without --model: its log equals hetsyn sim',
   withTools([PTY], async () => {
     const want = await expected();
     const board = await boardWithModel('monitor', []);
@@ -233,8 +233,8 @@ test(
           input,
           '--port',
           board.port,
-          '--model',
-          MODEL,
+          // From stdin without --model: the board's INFO gives the front-end.
+          ...(input === '-' ? [] : ['--model', MODEL]),
           '--plain',
           '--rate',
           '0',

@@ -242,16 +242,18 @@ test(
     const big = readFileSync(bigPath);
     const board = await startBoard(join(dir, 'resume.bin'), ['--max-frame', '64']);
     try {
-      // Kill the host side once its progress passes a third (a port has one client at a time, so
-      // the progress lines on its stderr are the way to watch): the link goes away mid-upload.
-      const first = spawn(process.execPath, [CLI, 'flash', bigPath, '--port', board.port], {
+      // Kill the host side after 300 chunks have been acknowledged (a port has one client at a time,
+      // so the trace on its stderr is the way to watch; progress lines come once a second, and a
+      // fast machine uploads the whole model within one): the link goes away mid-upload.
+      const first = spawn(process.execPath, [CLI, 'flash', bigPath, '--port', board.port, '--trace'], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       const killed = new Promise((done) => first.on('exit', done));
       await new Promise<void>((done) => {
+        let acks = 0;
         first.stderr.on('data', (d: Buffer) => {
-          const percents = [...d.toString().matchAll(/(\d+)% /g)].map((m) => Number(m[1]));
-          if (percents.some((p) => p >= 10)) {
+          acks += d.toString().split('[Rx] UPLOAD_STATUS').length - 1;
+          if (acks >= 300) {
             first.kill('SIGKILL');
             done();
           }
@@ -261,7 +263,7 @@ test(
       await killed;
       const info = await boardInfo(board.port);
       assert.ok(info.uploading && info.uploadOffset > 0, 'the board holds a partial upload');
-      assert.ok(info.uploadOffset < big.length, 'the upload was cut before its end');
+      assert.ok(info.uploadOffset < big.length, `the upload was cut before its end: ${JSON.stringify(info)}`);
       assert.equal(info.modelLoaded, false);
 
       const again = await hetsyn(['flash', bigPath, '--port', board.port]);
@@ -398,10 +400,22 @@ test(
 
     const board = await startBoard(join(dir, 'audio.bin'));
     try {
+      const empty = await hetsyn(['stream', clip, '--port', board.port]);
+      assert.equal(empty.code, 3, empty.stderr);
+      assert.match(empty.stderr, /bursts\.wav is audio, but the board at .* runs no model: flash one first/);
+      assert.match(
+        (await hetsyn(['info', '--port', board.port])).stdout,
+        /^audio +no front-end: spike input only$/m,
+      );
       assert.equal((await hetsyn(['flash', modelPath, '--port', board.port])).code, 0);
-      const noModel = await hetsyn(['stream', clip, '--port', board.port]);
-      assert.equal(noModel.code, 2);
-      assert.match(noModel.stderr, /is audio: pass --model/);
+      assert.match(
+        (await hetsyn(['info', '--port', board.port])).stdout,
+        /^audio +8000 Hz through the model's front-end \(8 bands, 25 ms window, 10 ms hop\)$/m,
+      );
+      // Without --model the board's INFO names the front-end, and the audio goes as AUDIO all the same.
+      const noModel = await hetsyn(['stream', clip, '--port', board.port, '--json', '--scores']);
+      assert.equal(noModel.code, 0, noModel.stderr);
+      assert.match(noModel.stderr, /AUDIO/);
 
       const run = await hetsyn([
         'stream',
@@ -420,6 +434,8 @@ test(
         JSON.parse(sim.stdout) as { steps: { t: number; scores: number[]; decision: number }[] }
       ).steps;
       const streamed = parseStreamLines(run.stdout);
+      const scoresOf = (lines: typeof streamed): unknown[] => lines.map((s) => [s.t, s.scores, s.decision]);
+      assert.deepEqual(scoresOf(parseStreamLines(noModel.stdout)), scoresOf(streamed));
       assert.equal(streamed.length, expected.length);
       assert.ok(expected.length >= 100, `${expected.length} steps of 10 ms for 1.2 s of audio`);
       streamed.forEach((step, t) =>

@@ -1,7 +1,9 @@
 /**
  * The studio's board side, over Web Serial: connect (HELLO), flash a model with progress, and
- * monitor it by streaming spikes through it (its scores and its own detections), with the CLI's
- * own protocol code (BoardClient, flashModel, streamSpikes) on a WebSerialTransport. No DOM here:
+ * monitor it by streaming a clip through it (its scores and its own detections): the clip's audio
+ * in AUDIO frames when the board's model has a front-end, for the board's own front-end to encode,
+ * else its spikes, with the CLI's own protocol code (BoardClient, flashModel, streamAudio,
+ * streamSpikes) on a WebSerialTransport. No DOM here:
  * a test drives it in Node through a SerialPort-like object wired to the real device.
  */
 
@@ -10,6 +12,7 @@ import { formatDeviceError } from '../protocol/device-errors.js';
 import { formatLinkError } from '../protocol/errors.js';
 import type { HelloInfo } from '../protocol/messages.js';
 import { streamSpikes } from '../protocol/stream.js';
+import { streamAudio } from '../protocol/audio-sender.js';
 import { flashModel, type UploadProgress } from '../protocol/upload.js';
 import { hex32 } from '../model/crc32.js';
 import { LinkError } from '../transport/errors.js';
@@ -29,6 +32,12 @@ export function describeBoard(info: HelloInfo): string {
 export function describeFailure(action: string, error: unknown): string {
   if (error instanceof LinkError) return formatLinkError(action, error);
   return `Failed to ${action}: ${(error as Error).message}`;
+}
+
+/** A clip for the board: its spike steps (the page's input raster) and, for a board that takes audio, its samples. */
+export interface BoardClip {
+  steps: readonly (readonly number[])[];
+  samples?: Int16Array;
 }
 
 export class BoardSession {
@@ -71,35 +80,52 @@ export class BoardSession {
   }
 
   /**
-   * Streams `steps` through the board (STREAM_START resets its network), reporting each step with
-   * its scores and its detection as the board computed them; returns the board's final word on the
-   * stream, with the latest detection if only STOPPED brought it (every RESULT after it was lost).
+   * Streams `clip` through the board (STREAM_START resets its network): its samples as AUDIO when
+   * it has them and the board's model has a front-end (INFO says so), else its steps as SPIKES.
+   * Reports each step with its scores and its detection as the board computed them; returns the
+   * board's final word on the stream, with the latest detection if only STOPPED brought it (every
+   * RESULT after it was lost).
    */
   async monitor(
-    steps: readonly (readonly number[])[],
+    clip: BoardClip,
     onSteps: (steps: StudioStep[]) => void,
     options: { signal?: AbortSignal; stepsPerSecond?: number } = {},
-  ): Promise<{ ok: boolean; text: string; decision: number; lost: number; lateDetection?: Detection }> {
+  ): Promise<{
+    ok: boolean;
+    text: string;
+    decision: number;
+    lost: number;
+    frames: 'AUDIO' | 'SPIKES';
+    lateDetection?: Detection;
+  }> {
+    const { steps, samples } = clip;
     let decision = -1;
     let lost = 0;
-    const stream = streamSpikes(this.client, { steps }, { scores: true, ...options });
+    const frontend = this.info?.frontend;
+    const frames = samples && frontend ? 'AUDIO' : 'SPIKES';
+    const streamOptions = { scores: true, ...options };
+    const stream =
+      samples && frontend
+        ? streamAudio(this.client, [samples], frontend, streamOptions)
+        : streamSpikes(this.client, { steps }, streamOptions);
     for (;;) {
       const item = await stream.next();
       if (item.done) {
         const summary = item.value;
         if (!summary.ok) {
           const text = formatDeviceError(`${summary.action} on ${this.transport.description}`, summary.error);
-          return { ok: false, text, decision, lost };
+          return { ok: false, text, decision, lost, frames };
         }
         const { stopped, stats, lateDetection } = summary;
         const missed =
           stats.detectionsLost > 0 ? `, ${stats.detectionsLost} detections known only by their count` : '';
-        const text = `${stopped.steps} steps on the board${summary.aborted ? ' (stopped)' : ''}, ${stats.detections} detection${stats.detections === 1 ? '' : 's'}, ${lost} results lost${missed}`;
+        const text = `${stopped.steps} steps on the board from ${frames} frames${summary.aborted ? ' (stopped)' : ''}, ${stats.detections} detection${stats.detections === 1 ? '' : 's'}, ${lost} results lost${missed}`;
         return {
           ok: true,
           text,
           decision: stopped.decision,
           lost,
+          frames,
           ...(lateDetection ? { lateDetection } : {}),
         };
       }

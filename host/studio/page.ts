@@ -82,8 +82,8 @@ function say(text: string, isError = false): void {
 
 const wasm = await WebAssembly.compileStreaming(fetch('/build/hetsyn.wasm'));
 let loaded: { engine: Engine; info: ModelInfo; bytes: Uint8Array; name: string } | undefined;
-/** The spike steps of the last clip, for streaming through a board. */
-let clip: { name: string; steps: (readonly number[])[] } | undefined;
+/** The last clip, for streaming through a board: its samples, and its spike steps for the raster. */
+let clip: { name: string; steps: (readonly number[])[]; samples: Int16Array } | undefined;
 let microphone: Microphone | undefined;
 
 /** A new input on screen. */
@@ -144,7 +144,7 @@ async function openClip(file: File): Promise<void> {
   try {
     const audio = parseWav(new Uint8Array(await file.arrayBuffer()), file.name);
     const steps = runClip(loaded.engine, loaded.info, audio, file.name);
-    clip = { name: file.name, steps: steps.map((s) => s.input) };
+    clip = { name: file.name, steps: steps.map((s) => s.input), samples: audio.samples };
     begin('wav');
     feed(steps);
     ui.inputInfo.textContent = `${file.name}: ${audio.samples.length} samples at ${audio.sampleRateHz} Hz, ${steps.length} steps`;
@@ -256,7 +256,7 @@ async function monitorBoard(): Promise<void> {
   try {
     // At the model's pace, as a microphone on the board would feed it.
     const stepsPerSecond = loaded ? 1e6 / loaded.info.timestepUs : 100;
-    const end = await board.monitor(clip.steps, feed, { signal: streaming.signal, stepsPerSecond });
+    const end = await board.monitor(clip, feed, { signal: streaming.signal, stepsPerSecond });
     studio.decision = end.decision;
     if (end.lateDetection) addDetection(end.lateDetection);
     ui.boardInfo.textContent = `${clip.name} through the board: ${end.text}`;

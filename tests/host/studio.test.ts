@@ -415,24 +415,31 @@ describe('studio: Web Serial transport and board session', () => {
 
     const engine = openEngine();
     const info = engine.loadOrThrow(model);
-    const page = runClip(engine, info, parseWav(readFileSync(YES_CLIP), YES_CLIP), YES_CLIP);
-    const streamed: StudioStep[] = [];
-    const end = await session.monitor(
-      page.map((s) => s.input),
-      (steps) => streamed.push(...steps),
-    );
-    assert.ok(end.ok, end.text);
-    assert.equal(end.lost, 0);
-    assert.equal(info.labels[end.decision], 'yes');
-    assert.deepEqual(streamed, page, 'scores, decisions and detections');
-    assert.equal(info.labels[streamed.find((s) => s.detection)?.detection?.label ?? -1], 'yes');
-    assert.match(end.text, /, 1 detection, 0 results lost$/);
+    const yes = parseWav(readFileSync(YES_CLIP), YES_CLIP);
+    const page = runClip(engine, info, yes, YES_CLIP);
+    const yesClip = { steps: page.map((s) => s.input), samples: yes.samples };
+    // The clip's audio goes as AUDIO frames (the board's model has a front-end), its spikes as SPIKES.
+    for (const [clip, frames] of [
+      [yesClip, 'AUDIO'],
+      [{ steps: yesClip.steps }, 'SPIKES'],
+    ] as const) {
+      const streamed: StudioStep[] = [];
+      const end = await session.monitor(clip, (steps) => streamed.push(...steps));
+      assert.ok(end.ok, end.text);
+      assert.equal(end.frames, frames);
+      assert.equal(end.lost, 0);
+      assert.equal(info.labels[end.decision], 'yes');
+      assert.deepEqual(streamed, page, `${frames}: scores, decisions and detections`);
+      assert.equal(info.labels[streamed.find((s) => s.detection)?.detection?.label ?? -1], 'yes');
+      assert.match(end.text, new RegExp(`from ${frames} frames, 1 detection, 0 results lost$`));
+    }
 
     // Four words in a row: the board's detections are the page's (and hetsyn sim's), several of them.
-    const row = runClip(engine, info, wordsInARow(FOUR_WORDS), 'four words');
+    const words = wordsInARow(FOUR_WORDS);
+    const row = runClip(engine, info, words, 'four words');
     const rowStreamed: StudioStep[] = [];
     const rowEnd = await session.monitor(
-      row.map((s) => s.input),
+      { steps: row.map((s) => s.input), samples: words.samples },
       (steps) => rowStreamed.push(...steps),
     );
     assert.ok(rowEnd.ok, rowEnd.text);
@@ -441,10 +448,7 @@ describe('studio: Web Serial transport and board session', () => {
 
     // Every RESULT lost on the way back: the steps are lost, and STOPPED still brings the latest detection.
     board.onReply = (frame) => (frame.type === MessageType.RESULT ? 'drop' : 'deliver');
-    const blind = await session.monitor(
-      page.map((s) => s.input),
-      () => undefined,
-    );
+    const blind = await session.monitor(yesClip, () => undefined);
     board.onReply = () => 'deliver';
     assert.ok(blind.ok, blind.text);
     assert.equal(blind.lost, page.length);

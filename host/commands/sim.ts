@@ -274,7 +274,7 @@ function runStreamEval(modelPath: string, dataDir: string, opts: SimOptions): vo
       `${printable(info.name)} on a ${result.hours.toFixed(2)} h stream from the ${result.split} split of ${dataset.kind} ${dataDir} (seed ${result.seed}, SNR ${result.snr_db} dB)`,
       headline,
       `${result.keywords} keywords: ${result.hits} hits, ${result.wrong_class} wrong class, ${result.misses} missed (a detection counts up to ${result.tolerance_ms} ms after its word); ${result.other_words} other words`,
-      `${result.false_alarms} false alarms; latency from the start of the word: ${latency}`,
+      `${result.false_alarms} false alarms (${result.false_alarms_in_noise} in the noise between words, ${result.false_alarms_on_other_words} on other words, ${result.repeat_detections} repeated on a keyword); latency from the start of the word: ${latency}`,
       '',
       table(['class', 'words', 'hits', 'hit rate'], rows),
     ].join('\n') + '\n',
@@ -294,7 +294,7 @@ Streaming evaluation (--data DIR --stream, docs/detection.md): the split's words
 gaps of ${STREAM_EVAL_DEFAULTS.gapMs[0]}-${STREAM_EVAL_DEFAULTS.gapMs[1]} ms into background noise (the _silence_ recordings, or synthetic noise), run
 without a reset through the front-end, network and detector. --json prints {model, dataset, split,
 hours, seed, snr_db, tolerance_ms, keywords, other_words, hits, wrong_class, misses, false_alarms,
-hit_rate, wrong_class_rate, miss_rate, false_alarms_per_hour, latency_ms_p50, latency_ms_p90,
+false_alarms_in_noise, false_alarms_on_other_words, repeat_detections, hit_rate, wrong_class_rate, miss_rate, false_alarms_per_hour, latency_ms_p50, latency_ms_p90,
 per_class}.`;
 
 export function simCommand(): Command {

@@ -70,6 +70,10 @@ export interface StreamEvalResult {
   wrong_class: number;
   misses: number;
   false_alarms: number;
+  /** The false alarms by where they fell: in the noise between words (the issue's "stretches with no word"), on an `_unknown_` word, or a second detection on a keyword. */
+  false_alarms_in_noise: number;
+  false_alarms_on_other_words: number;
+  repeat_detections: number;
   hit_rate: number;
   wrong_class_rate: number;
   miss_rate: number;
@@ -217,15 +221,24 @@ export function scoreStream(
 ): StreamEvalResult {
   const detectable = (label: number): boolean => !(info.labels[label] ?? '_').startsWith('_');
   const keywords = ran.words.filter((w) => detectable(w.label));
+  const others = ran.words.filter((w) => !detectable(w.label));
   const first = new Map<PlacedWord, Detection>();
-  let falseAlarms = 0;
+  let repeats = 0;
+  let onOthers = 0;
+  let inNoise = 0;
   let k = 0;
+  let o = 0;
   for (const d of ran.detections) {
     while (k < keywords.length && keywords[k].until <= d.step) k++;
+    while (o < others.length && others[o].until <= d.step) o++;
     const word = keywords[k];
-    if (word && d.step >= word.start && !first.has(word)) first.set(word, d);
-    else falseAlarms++;
+    const onKeyword = word !== undefined && d.step >= word.start;
+    if (onKeyword && !first.has(word)) first.set(word, d);
+    else if (onKeyword) repeats++;
+    else if (others[o] !== undefined && d.step >= others[o].start) onOthers++;
+    else inNoise++;
   }
+  const falseAlarms = repeats + onOthers + inNoise;
   const stepMs = info.timestepUs / 1000;
   let hits = 0;
   let wrong = 0;
@@ -260,6 +273,9 @@ export function scoreStream(
     wrong_class: wrong,
     misses: count - hits - wrong,
     false_alarms: falseAlarms,
+    false_alarms_in_noise: inNoise,
+    false_alarms_on_other_words: onOthers,
+    repeat_detections: repeats,
     hit_rate: rate(hits),
     wrong_class_rate: rate(wrong),
     miss_rate: rate(count - hits - wrong),

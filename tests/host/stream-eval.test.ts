@@ -55,6 +55,10 @@ describe('stream scoring', () => {
       [3, 1, 1, 1, 1, 3],
     );
     assert.equal(r.false_alarms_per_hour, 6);
+    assert.deepEqual(
+      [r.false_alarms_in_noise, r.false_alarms_on_other_words, r.repeat_detections],
+      [1, 1, 1],
+    );
     assert.equal(r.latency_ms_p50, 500);
     assert.deepEqual(r.per_class, { yes: { words: 1, hits: 1 }, no: { words: 2, hits: 0 } });
   });

@@ -15,7 +15,7 @@ import { defaultFrontend, thresholdQ8FromDb } from '../model/frontend-config.js'
 import { openEngine } from '../wasm/module.js';
 import { floatModelToJson } from '../float/json.js';
 import { loadClips } from '../train/clip-store.js';
-import { AUGMENT_DEFAULT, AUGMENT_OFF } from '../train/augment.js';
+import { AUGMENT_DEFAULT, AUGMENT_OFF, REVERB_TIME_S } from '../train/augment.js';
 import { RHO_GRANULARITIES, type NetworkSpec, type RhoGranularity } from '../train/network.js';
 import { train, type TrainEvents, type TrainSettings } from '../train/trainer.js';
 import { paramsFromModel, readInitModel } from '../train/init-model.js';
@@ -52,6 +52,12 @@ interface TrainOptions {
   shiftMs: number;
   noiseProbability: number;
   noiseLevel: number;
+  speed: [number, number];
+  reverbProbability: number;
+  timeMasks: number;
+  timeMaskSteps: number;
+  channelMasks: number;
+  channelMaskWidth: number;
   limit?: number;
   init?: string;
   continuous?: boolean;
@@ -94,6 +100,13 @@ function range(what: string): (value: string) => [number, number] {
     }
     return [low, high];
   };
+}
+
+/** A speed range: LOW,HIGH factors in (0, 4]. */
+function speedRange(value: string): [number, number] {
+  const [low, high] = range('speed factors')(value);
+  if (low <= 0 || high > 4) throw new InvalidArgumentError('expected speed factors in (0, 4], e.g. 0.9,1.1');
+  return [low, high];
 }
 
 /** The class taught on the gaps of continuous training; a data set without one (FSDD) gains it. */
@@ -267,7 +280,7 @@ export function trainCommand(): Command {
     .addOption(
       new Option('--threshold-db <dB>', 'front-end delta threshold').default(9).argParser(parsePositive),
     )
-    .option('--no-augment', 'train on the clips as recorded (no gain, shift or noise)')
+    .option('--no-augment', 'train on the clips as recorded (no augmentation at all)')
     .addOption(
       new Option('--gain-db <dB>', 'augmentation: random gain within +-dB')
         .default(AUGMENT_DEFAULT.gainDb)
@@ -287,6 +300,39 @@ export function trainCommand(): Command {
       new Option('--noise-level <x>', 'augmentation: largest noise level, relative to the noise as recorded')
         .default(AUGMENT_DEFAULT.noiseLevel)
         .argParser(parseNonNegative),
+    )
+    .addOption(
+      new Option('--speed <low,high>', 'augmentation: speed factor (tempo and pitch together), e.g. 0.9,1.1')
+        .default([...AUGMENT_DEFAULT.speed] as [number, number], AUGMENT_DEFAULT.speed.join(','))
+        .argParser(speedRange),
+    )
+    .addOption(
+      new Option(
+        '--reverb-probability <p>',
+        `augmentation: chance of a synthetic room (reverberation time ${REVERB_TIME_S.join('-')} s)`,
+      )
+        .default(AUGMENT_DEFAULT.reverbProbability)
+        .argParser(parseFraction),
+    )
+    .addOption(
+      new Option('--time-masks <n>', 'augmentation: stretches of steps with their input spikes dropped')
+        .default(AUGMENT_DEFAULT.timeMasks)
+        .argParser(parseIntInRange(0, 100)),
+    )
+    .addOption(
+      new Option('--time-mask-steps <n>', 'augmentation: longest time mask, in steps')
+        .default(AUGMENT_DEFAULT.timeMaskSteps)
+        .argParser(parseIntInRange(0, 10000)),
+    )
+    .addOption(
+      new Option('--channel-masks <n>', 'augmentation: runs of adjacent input channels silenced for a clip')
+        .default(AUGMENT_DEFAULT.channelMasks)
+        .argParser(parseIntInRange(0, 100)),
+    )
+    .addOption(
+      new Option('--channel-mask-width <n>', 'augmentation: widest channel mask, in channels')
+        .default(AUGMENT_DEFAULT.channelMaskWidth)
+        .argParser(parseIntInRange(0, 10000)),
     )
     .addOption(
       new Option(
@@ -438,6 +484,12 @@ export function trainCommand(): Command {
               shiftMs: opts.shiftMs,
               noiseProbability: opts.noiseProbability,
               noiseLevel: opts.noiseLevel,
+              speed: opts.speed,
+              reverbProbability: opts.reverbProbability,
+              timeMasks: opts.timeMasks,
+              timeMaskSteps: opts.timeMaskSteps,
+              channelMasks: opts.channelMasks,
+              channelMaskWidth: opts.channelMaskWidth,
             }
           : AUGMENT_OFF,
         ...(opts.continuous ? { continuous: continuousOptions(opts, labels.indexOf(BACKGROUND)) } : {}),

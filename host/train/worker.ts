@@ -6,7 +6,7 @@ import { parentPort } from 'node:worker_threads';
 import { openEngine } from '../wasm/module.js';
 import { Bptt, type ClipResult, type ClipSpikes } from './bptt.js';
 import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
-import { augmentAudio, clipSeed } from './augment.js';
+import { augmentAudio, clipSeed, maskSpikes } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
 import { fakeQuantizeWeights } from './quantize-aware.js';
 import { buildSequence, recordedNoise, runsAsClips, syntheticNoise, type NoiseSource } from './sequence.js';
@@ -72,7 +72,10 @@ function runBatch(request: BatchRequest): BatchReply {
         noises,
       );
     }
-    const clip = encodeSpikes(engine, frontend, samples);
+    const encoded = encodeSpikes(engine, frontend, samples);
+    const clip = request.augment
+      ? maskSpikes(encoded, spec.inputCount, augment, clipSeed(request.seed, request.epoch, index))
+      : encoded;
     const result = bptt.run(net, clip, store.labels[index], grad);
     predictions[k] = result.predicted;
     add(clip, result);

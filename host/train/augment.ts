@@ -39,16 +39,14 @@ export const AUGMENT_OFF: AugmentOptions = {
   channelMasks: 0,
   channelMaskWidth: 0,
 };
+/** The defaults: gain, shift and noise on; speed, room and masks off (their sizes ready for when they are turned on). */
 export const AUGMENT_DEFAULT: AugmentOptions = {
+  ...AUGMENT_OFF,
   gainDb: 6,
   shiftMs: 100,
   noiseProbability: 0.5,
   noiseLevel: 0.5,
-  speed: [1, 1],
-  reverbProbability: 0,
-  timeMasks: 0,
   timeMaskSteps: 10,
-  channelMasks: 0,
   channelMaskWidth: 4,
 };
 

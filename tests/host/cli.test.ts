@@ -77,7 +77,10 @@ test('inspect reports sizes, levels and costs that match the engine', () => {
     ],
   );
   assert.ok(out.cost.opsPerStep.total > 4000 && out.cost.opsPerStep.total < 8000);
-  assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+10,736 B of state, in the engine's 24,576 B state arena/m);
+  assert.match(
+    hetsyn('inspect', DEMO).stdout,
+    /^RAM\s+10,736 B of state, in the engine's 24,576 B state arena/m,
+  );
   assert.match(hetsyn('inspect', DEMO).stdout, /^front-end none: the model takes spike files/m);
   const withFrontend = join(dir, 'audio.hsm');
   const float = randomNetwork({

@@ -3,8 +3,10 @@
 // arguments (model bytes, input lists, indices from the host) are checked here, once; everything
 // below trusts them. Status codes are those of model/errors.ts.
 //
-// Use: p = modelBuffer(n); write n model bytes at p; modelLoad(n) == 0; then per step write the
-// active input channels (u16) at inputBuffer() and call step(count); read scores()/decision().
+// Use: p = modelPlace(); make linear memory reach p + n and write the n model bytes there (the
+// module never grows memory itself); modelLoad(p, n) == 0; then per step write the active input
+// channels (u16) at inputBuffer() and call step(count); read scores()/decision(). The model's
+// bytes are read where they lie for as long as it is loaded.
 
 // The module's own abort, named by --use abort=... in asconfig.json, must be part of the program.
 import './runtime/abort';
@@ -15,7 +17,8 @@ import { ModelFrontend } from './model/frontend-section';
 import { layerAt, Model, KIND_READOUT } from './model/network';
 import { resetState, State } from './engine/state';
 import { stepNetwork, decide, membraneOf } from './engine/step';
-import { ENGINE_VERSION, loadModel, modelArena } from './engine/model-load';
+import { ENGINE_VERSION, loadModel } from './engine/model-load';
+import { heapStart, STATE_ARENA_BYTES } from './engine/arena';
 import {
   Detect,
   detectReset as resetDetector,
@@ -29,14 +32,19 @@ import { MAX_SMOOTHING_SHIFT, ModelDetect } from './model/detect-section';
 // --max-frame option lower the frame limit with the third.
 export { boardInit, boardPoll, boardSetMaxFrame } from './board/board';
 
-/** Where to write a model of `bytes` bytes (unloading the current one); 0 if memory cannot hold it. */
-export function modelBuffer(bytes: u32): usize {
-  return modelArena(bytes);
+/** Where a host places a model: the first 16-aligned address past the module's static data. */
+export function modelPlace(): usize {
+  return heapStart();
 }
 
-/** Validates and loads the `bytes` model bytes written at modelBuffer(); a status code. */
-export function modelLoad(bytes: u32): i32 {
-  return loadModel(bytes);
+/** Validates and loads the `bytes` model bytes at `base` (at or past modelPlace()); a status code. */
+export function modelLoad(base: usize, bytes: u32): i32 {
+  return loadModel(base, bytes);
+}
+
+/** The state arena's size: the most network state a model may need. */
+export function stateArenaBytes(): u32 {
+  return STATE_ARENA_BYTES;
 }
 
 export function modelLoaded(): bool {

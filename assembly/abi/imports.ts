@@ -28,6 +28,13 @@ export declare function storageWrite(slot: i32, offset: u32, buf: usize, len: i3
 @external('env', 'storage_read')
 export declare function storageRead(slot: i32, offset: u32, buf: usize, len: i32): i32;
 
+/**
+ * "(i)i": the address at which the module reads slot 0 or 1 in place (its byte 0; storageBytes()
+ * bytes, read-only), with every byte written so far programmed; 0 when the board cannot map it.
+ */
+@external('env', 'storage_map')
+export declare function storageMap(slot: i32): usize;
+
 /** "()i": a free-running microsecond clock (u32, wraps). */
 @external('env', 'clock_us')
 export declare function clockUs(): u32;

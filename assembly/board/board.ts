@@ -10,8 +10,8 @@ import { Listen, listenAtStart } from './listen';
 import { Link, TX_RESERVE, flushTx, receiveFrame, setMaxFrame, txFree } from '../protocol/link';
 import { handleFrame } from './handlers';
 
-/** Finds and loads the newest valid stored model: 0 (also when none is stored), the engine's code
- *  for a stored model it refused, or a negative storage status. */
+/** Finds and loads the newest valid stored model: 0 (also when none is stored), or the engine's
+ *  code for a stored model it refused. */
 export function boardInit(): i32 {
   const status = slotsInit();
   listenAtStart();

@@ -31,7 +31,9 @@ import { State } from '../engine/state';
 import { decide } from '../engine/step';
 import { FORMAT_VERSION } from '../model/parse';
 
-const REPLY_MEMORY_BYTES: u32 = 16;
+// The longest remembered reply body: STOPPED with the latest detection, 2 + 4 + 2 + 4 + 4 + 1 + 4
+// = 21 bytes (docs/protocol.md). 16 once held only the others: STOPPED ran over what follows.
+const REPLY_MEMORY_BYTES: u32 = 24;
 const REPLY_MEMORY = memory.data(REPLY_MEMORY_BYTES, 4);
 let rememberedType: u32 = 0;
 let rememberedSeq: u32 = 0;
@@ -99,7 +101,7 @@ export function handleFrame(bytes: u32): void {
   else if (err > 0) sendError(type, seq, err);
   else sendAck(seq); // a repeated SPIKES or AUDIO frame
   rememberedType = 0;
-  if (remembers(type)) {
+  if (remembers(type) && bodyLength() <= REPLY_MEMORY_BYTES) {
     rememberedType = type;
     rememberedSeq = seq;
     rememberedBytes = bodyLength();

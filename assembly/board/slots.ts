@@ -5,13 +5,14 @@
 // The active slot is the valid one (magic, size, model hash of the stored bytes) with the highest
 // generation. An upload erases the other slot, writes the model at 16, verifies it by reading it
 // back, and COMMIT writes the header last: until then a power cut leaves the old slot newest.
+// A model runs from its slot where it lies (storage_map): it is never copied into RAM.
 // The upload's state lives in RAM only. Functions return protocol ERROR codes (codes.ts) with
 // Fail.detail, as the handlers answer them.
 
 import { CRC32_START, crc32Update, crc32Finish } from '../model/crc32';
-import { storageBytes, storageErase, storageRead, storageWrite } from '../abi/imports';
+import { storageBytes, storageErase, storageMap, storageRead, storageWrite } from '../abi/imports';
 import { logValue } from '../abi/log';
-import { modelArena, loadModel } from '../engine/model-load';
+import { loadModel } from '../engine/model-load';
 import { Model } from '../model/network';
 import * as E from '../model/errors';
 import * as P from '../protocol/codes';
@@ -103,22 +104,20 @@ function setActive(slot: i32): void {
   Slots.modelCrc = foundCrc;
 }
 
-/** Reads `bytes` model bytes of `slot` into the arena and loads them: 0, an engine code, or a negative storage status. */
+/** Loads the `bytes` model bytes of `slot` where the board maps them: 0, or an engine code. */
 function loadSlot(slot: i32, bytes: u32): i32 {
-  const at = modelArena(bytes);
-  if (at == 0) return E.TOO_LARGE;
-  const status = storageRead(slot, HEADER_BYTES, at, <i32>bytes);
-  if (status != 0) return status < 0 ? status : -1;
-  return loadModel(bytes);
+  const at = storageMap(slot);
+  // Unmapped, or mapped where the model would not fit the address space: the loader refuses it.
+  return loadModel(at == 0 ? 0 : at + HEADER_BYTES, bytes);
 }
 
-/** Loads the active slot's model again (after a refused candidate overwrote it in the arena). */
+/** Loads the active slot's model again (after a refused candidate unloaded it). */
 function reloadActive(): void {
   Model.loaded = false;
   if (Slots.active != NO_SLOT) loadSlot(Slots.active, Slots.modelBytes);
 }
 
-/** Finds the active slot and loads its model: 0 (also with none), an engine code, or a storage status. */
+/** Finds the active slot and loads its model: 0 (also with none), or the engine's code refusing it. */
 export function slotsInit(): i32 {
   Slots.active = NO_SLOT;
   Upload.state = UPLOAD_NONE;
@@ -192,7 +191,7 @@ export function commit(): i32 {
   const code = loadSlot(Upload.slot, Upload.size);
   if (code != 0) {
     reloadActive();
-    return code < 0 ? P.fail(P.STORAGE, code) : P.fail(P.MODEL_REJECTED, code);
+    return P.fail(P.MODEL_REJECTED, code);
   }
   foundGeneration = Slots.active == NO_SLOT ? 1 : Slots.generation + 1;
   foundBytes = Upload.size;
@@ -221,6 +220,6 @@ export function rollback(): i32 {
   Upload.state = UPLOAD_NONE;
   setActive(other);
   const code = loadSlot(other, foundBytes);
-  if (code != 0) return code < 0 ? P.fail(P.STORAGE, code) : P.fail(P.MODEL_REJECTED, code);
+  if (code != 0) return P.fail(P.MODEL_REJECTED, code);
   return P.OK;
 }

@@ -1,27 +1,38 @@
-// Linear memory past the module's static data: the model bytes first, then the network state.
-// Memory grows only while a model is being placed or loaded, never during a step.
+// Where a loaded model's memory lies. The network state is carved from one static buffer, part
+// of the module's static data below __heap_base, so linear memory never grows (the module has no
+// memory.grow) and WAMR can size it to __heap_base. The model's bytes are not copied here: they
+// are read where they lie, at the address the loader is given (docs/memory-budget.md).
 
-// A model and its state beyond this are refused rather than attempted (TOO_LARGE).
-const MAX_ARENA_BYTES: u64 = 1 << 30;
+/**
+ * The largest network state a model may need; one that needs more is refused (TOO_LARGE). Fixed
+ * when the .wasm is built: 24 KiB holds a 256-neuron recurrent layer or two 128-neuron layers at
+ * K = 16 (about 20.5 KB), and is what linear memory costs a board beyond the static buffers.
+ */
+export const STATE_ARENA_BYTES: u32 = 24576;
+const STATE_ARENA = memory.data(STATE_ARENA_BYTES, 16);
 
 
 @inline
-export function arenaStart(): usize {
-  return (__heap_base + 15) & ~(<usize>15);
+export function stateArenaStart(): u64 {
+  return <u64>STATE_ARENA;
+}
+
+
+@inline
+export function stateArenaEnd(): u64 {
+  return <u64>STATE_ARENA + <u64>STATE_ARENA_BYTES;
+}
+
+/** The first address past the module's static data (16-aligned): where a host places a model. */
+export function heapStart(): usize {
+  // __data_end is named so that it exists in the module for the build to export (package.json, build:wasm).
+  return (max(__heap_base, __data_end) + 15) & ~(<usize>15);
 }
 
 
 @inline
 export function align8(x: u64): u64 {
   return (x + 7) & ~(<u64>7);
-}
-
-/** Makes sure memory reaches `end` (an address), growing it if needed. */
-export function reserveTo(end: u64): bool {
-  if (end - <u64>arenaStart() > MAX_ARENA_BYTES) return false;
-  const have = (<u64>memory.size()) << 16;
-  if (end <= have) return true;
-  return memory.grow(<i32>((end - have + 0xffff) >> 16)) >= 0;
 }
 
 /** Zeroes [ptr, ptr + bytes); bytes is a multiple of 8 and ptr 8-aligned. */

@@ -1,11 +1,12 @@
-// Placing and loading a model, shared by the engine exports (host simulation writes the bytes
-// itself) and the board (which reads them from a storage slot). The model always lies at the
-// start of the arena; a load replaces whatever model was there.
+// Loading a model where it lies, shared by the engine exports (host simulation places the bytes
+// in linear memory past the module's static data) and the board (whose slots the firmware maps
+// into the module's address space). Only the state is the module's own: it is carved from the
+// static state arena; a load replaces whatever model was loaded.
 
 import * as E from '../model/errors';
 import { parseModel } from '../model/parse';
 import { Model } from '../model/network';
-import { arenaStart, reserveTo } from './arena';
+import { heapStart } from './arena';
 import { carveState } from './state';
 import { detectConfigure } from './detect';
 
@@ -16,19 +17,16 @@ export class ModelLoads {
   static count: u32 = 0;
 }
 
-/** Where to write a model of `bytes` bytes (unloading the current one); 0 if memory cannot hold it. */
-export function modelArena(bytes: u32): usize {
+/**
+ * Validates and loads the `bytes` model bytes at `base`, which stay there, read in place by every
+ * step; a status code. They must lie past the module's static data (its buffers and the state
+ * arena) and within the 32-bit address space: anywhere else is BAD_PLACE.
+ */
+export function loadModel(base: usize, bytes: u32): i32 {
   Model.loaded = false;
   ModelLoads.count++;
-  return reserveTo(<u64>arenaStart() + <u64>bytes) ? arenaStart() : 0;
-}
-
-/** Validates and loads the `bytes` model bytes written at modelArena(); a status code. */
-export function loadModel(bytes: u32): i32 {
-  Model.loaded = false;
-  ModelLoads.count++;
-  if (!reserveTo(<u64>arenaStart() + <u64>bytes)) return E.TOO_LARGE;
-  const err = parseModel(arenaStart(), bytes);
+  if (base < heapStart() || <u64>base + <u64>bytes > (<u64>1) << 32) return E.BAD_PLACE;
+  const err = parseModel(base, bytes);
   if (err != E.OK) return err;
   if (!carveState()) return E.TOO_LARGE;
   detectConfigure();

@@ -1,8 +1,8 @@
-// Carves the network state out of the arena after the model bytes, in the order
-// docs/model-format.md ("Memory") gives, and clears it. Runs once per load, after validation.
+// Carves the network state out of the static state arena, in the order docs/model-format.md
+// ("Memory") gives, and clears it. Runs once per load, after validation.
 
 import { Layer, layerAt, Model, KIND_READOUT } from '../model/network';
-import { align8, reserveTo, zero8 } from './arena';
+import { align8, stateArenaEnd, stateArenaStart, zero8 } from './arena';
 
 export class State {
   /** What a reset clears: everything but the thresholds. */
@@ -17,9 +17,9 @@ export class State {
   static stepCount: u32 = 0;
 }
 
-/** Places the state after the model; false when memory cannot hold it. */
+/** Places the state in the state arena; false when it does not fit (nothing is cleared then). */
 export function carveState(): bool {
-  const start = align8(<u64>Model.base + <u64>Model.bytes);
+  const start = stateArenaStart();
   const classes = <u64>Model.labelCount;
   // The thresholds come first: a reset clears everything after them.
   State.detectThresholds = <usize>start;
@@ -47,7 +47,7 @@ export function carveState(): bool {
   at = align8(at + 2 * <u64>Model.inputCount);
   State.detectMeans = <usize>at;
   at = align8(at + 4 * classes);
-  if (!reserveTo(at)) return false;
+  if (at > stateArenaEnd()) return false;
   State.base = <usize>cleared;
   State.bytes = <u32>(at - cleared);
   Model.stateBytes = <u32>(at - start);

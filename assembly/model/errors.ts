@@ -26,3 +26,4 @@ export const NO_MODEL: i32 = 21;
 export const BAD_INPUT: i32 = 22;
 export const BAD_FRONTEND: i32 = 23;
 export const BAD_DETECT: i32 = 24;
+export const BAD_PLACE: i32 = 25;

@@ -2,7 +2,7 @@
 // in the doc and these constants are the same list; change both together.
 
 export const PROTOCOL_VERSION: u32 = 3;
-export const ABI_VERSION: u32 = 2;
+export const ABI_VERSION: u32 = 3;
 
 /**
  * The largest frame body (type + seq + payload + CRC) the board accepts, fixed at compile time.

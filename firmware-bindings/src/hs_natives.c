@@ -133,6 +133,15 @@ int32_t hs_native_storage_read(hs_exec_env_t io_env, int32_t i_slot, uint32_t i_
     return hs_storage_read(hs_board_storage(), i_slot, i_offset, o_buf, i_len);
 }
 
+int32_t hs_native_storage_map(hs_exec_env_t io_env, int32_t i_slot)
+{
+    hs_storage_t *storage = hs_board_storage();
+    const uint32_t bytes = hs_storage_slot_bytes(storage);
+    const uint8_t *slot = hs_storage_map(storage, i_slot);
+    /* 0 unless the runtime makes the whole slot readable by the module (WAMR's shared heap). */
+    return slot == NULL ? 0 : (int32_t)hs_vm_app_address(io_env, slot, bytes);
+}
+
 int32_t hs_native_clock_us(hs_exec_env_t io_env)
 {
     (void)io_env;
@@ -166,6 +175,7 @@ const hs_native_t hs_natives[HS_NATIVE_COUNT] = {
     NATIVE(storage_erase, "(i)i"),
     NATIVE(storage_write, "(ii*~)i"),
     NATIVE(storage_read, "(ii*~)i"),
+    NATIVE(storage_map, "(i)i"),
     NATIVE(clock_us, "()i"),
     NATIVE(log, "(*~)"),
     NATIVE(mic_read, "(*~)i"),

@@ -68,6 +68,15 @@ int32_t hs_storage_flush(hs_storage_t *io_storage)
     return status == 0 ? HS_OK : HS_E_DEVICE;
 }
 
+const uint8_t *hs_storage_map(hs_storage_t *io_storage, int32_t i_slot)
+{
+    uint32_t address = 0;
+    const uint32_t bytes = io_storage->layout->slot_bytes;
+    if (io_storage->ops->map == NULL || locate(io_storage, i_slot, 0, bytes, &address) != HS_OK) return NULL;
+    if (hs_storage_flush(io_storage) != HS_OK) return NULL;
+    return io_storage->ops->map(io_storage->context, address, bytes);
+}
+
 int32_t hs_storage_erase(hs_storage_t *io_storage, int32_t i_slot)
 {
     uint32_t address;
@@ -200,4 +209,11 @@ static int32_t ram_read(void *io_context, uint32_t i_address, uint8_t *o_data, u
     return 0;
 }
 
-const hs_flash_ops_t hs_ram_flash_ops = {ram_erase, ram_program, ram_read};
+static const uint8_t *ram_map(void *io_context, uint32_t i_address, uint32_t i_bytes)
+{
+    const hs_ram_flash_t *flash = (const hs_ram_flash_t *)io_context;
+    if (i_address > flash->size || i_bytes > flash->size - i_address) return NULL;
+    return &flash->bytes[i_address];
+}
+
+const hs_flash_ops_t hs_ram_flash_ops = {ram_erase, ram_program, ram_read, ram_map};

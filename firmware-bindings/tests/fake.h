@@ -24,6 +24,11 @@ typedef struct fake_env {
     uint8_t *memory; /* linear memory offset 0 */
     uint32_t bytes;
     bool has_memory;
+    /* What the runtime maps into the module's address space beyond linear memory (a shared heap):
+     * native [mapped, +mapped_bytes) at module address mapped_at; none while mapped is NULL. */
+    const uint8_t *mapped;
+    uint32_t mapped_bytes;
+    uint32_t mapped_at;
     int raised;
     char exception[HS_LOG_LINE_MAX];
 } fake_env_t;

@@ -49,6 +49,15 @@ bool hs_vm_memory(hs_exec_env_t io_env, hs_vm_memory_t *o_memory)
     return true;
 }
 
+uint32_t hs_vm_app_address(hs_exec_env_t io_env, const uint8_t *i_native, uint32_t i_bytes)
+{
+    const fake_env_t *env = (const fake_env_t *)io_env;
+    if (env->mapped == NULL || i_native < env->mapped) return 0;
+    const uint32_t offset = (uint32_t)(i_native - env->mapped);
+    if (offset > env->mapped_bytes || i_bytes > env->mapped_bytes - offset) return 0;
+    return env->mapped_at + offset;
+}
+
 void hs_vm_raise(hs_exec_env_t io_env, const char *i_message)
 {
     fake_env_t *env = (fake_env_t *)io_env;

@@ -143,6 +143,34 @@ static void test_storage_through_natives(void)
     teardown();
 }
 
+static void test_storage_map(void)
+{
+    setup();
+    /* Unmapped by the runtime: 0, and the module refuses to load (BAD_PLACE). */
+    CHECK_EQ(hs_native_storage_map(&env, 0), 0);
+    /* The runtime maps both slots (the fake board's RAM flash) at the top of the address space. */
+    const uint32_t slot_bytes = (uint32_t)hs_native_storage_bytes(&env);
+    env.mapped = fake_board_flash.bytes;
+    env.mapped_bytes = 2u * slot_bytes;
+    env.mapped_at = 0u - 2u * slot_bytes;
+    CHECK_EQ((uint32_t)hs_native_storage_map(&env, 0), 0u - 2u * slot_bytes);
+    CHECK_EQ((uint32_t)hs_native_storage_map(&env, 1), 0u - slot_bytes);
+    CHECK_EQ(hs_native_storage_map(&env, 2), 0);
+    CHECK_EQ(hs_native_storage_map(&env, -1), 0);
+    /* A write that ends inside a program unit is held back; mapping programs it first. */
+    CHECK_EQ(hs_native_storage_erase(&env, 1), HS_OK);
+    memcpy(at(100), "model", 5);
+    CHECK_EQ(hs_native_storage_write(&env, 1, 16, at(100), 5), HS_OK);
+    CHECK(fake_board_flash.bytes[slot_bytes + 20] == 0xFF);
+    CHECK_EQ((uint32_t)hs_native_storage_map(&env, 1), 0u - slot_bytes);
+    CHECK(memcmp(&fake_board_flash.bytes[slot_bytes + 16], "model", 5) == 0);
+    /* A runtime that maps only part of a slot gives the module nothing. */
+    env.mapped_bytes = 2u * slot_bytes - 1u;
+    CHECK_EQ(hs_native_storage_map(&env, 1), 0);
+    CHECK_EQ(env.raised, 0);
+    teardown();
+}
+
 static void test_storage_outside_memory(void)
 {
     for (unsigned i = 0; i < OUTSIDE_COUNT; i++) {
@@ -317,6 +345,7 @@ int main(void)
     RUN(test_no_memory_refuses);
     RUN(test_uart_write);
     RUN(test_storage_through_natives);
+    RUN(test_storage_map);
     RUN(test_storage_outside_memory);
     RUN(test_clock);
     RUN(test_log);

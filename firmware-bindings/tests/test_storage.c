@@ -61,7 +61,7 @@ static int32_t rec_read(void *io_context, uint32_t i_address, uint8_t *o_data, u
     return hs_ram_flash_ops.read(&r->flash, i_address, o_data, i_bytes);
 }
 
-static const hs_flash_ops_t REC_OPS = {rec_erase, rec_program, rec_read};
+static const hs_flash_ops_t REC_OPS = {rec_erase, rec_program, rec_read, NULL};
 
 static const uint32_t UNITS[] = {1, 2, 4, 8, 16};
 

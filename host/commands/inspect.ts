@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_WASM_PATH } from '../wasm/module.js';
 import type { ModelInfo } from '../model/model-info.js';
 import type { DetectParams } from '../model/detection.js';
-import { DEFAULT_ACTIVITY, WASM_PAGE_BYTES, estimateCost, type ModelCost } from '../model/cost.js';
+import { DEFAULT_ACTIVITY, estimateCost, type ModelCost } from '../model/cost.js';
 import { loadModel } from '../wasm/load-model.js';
 import { bytes, count, printJson, table } from '../cli/format.js';
 import { parseFraction } from '../cli/options.js';
@@ -106,13 +106,10 @@ function describe(info: ModelInfo, cost: ModelCost, wasmBytes: number, detector:
   const ratio = cost.perSynapseStateBytes / Math.max(1, cost.dynamicStateBytes);
   out.push(`flash     ${bytes(cost.flashBytes)} model (the engine .wasm adds ${bytes(wasmBytes)})`);
   out.push(
-    `RAM       ${bytes(cost.ramBytes)} of linear memory: model ${bytes(cost.flashBytes)} + state ${bytes(cost.stateBytes)}`,
+    `RAM       ${bytes(cost.stateBytes)} of state, in the engine's ${bytes(cost.stateArenaBytes)} state arena (the model is read in place)`,
   );
-  const staticBytes = cost.linearMemoryBytes - cost.ramBytes;
-  const pages = `${cost.pages} wasm page${cost.pages === 1 ? '' : 's'} (${bytes(cost.pages * WASM_PAGE_BYTES)})`;
   out.push(
-    `          ${bytes(cost.linearMemoryBytes)} with the module's ${bytes(staticBytes)} of static data: ${pages}` +
-      (cost.pages > 1 ? '; growing to it needs WAMR pool room for the old and the new memory at once' : ''),
+    `          ${bytes(cost.linearMemoryBytes)} of linear memory on a board: static buffers and the state arena, for any model`,
   );
   out.push(
     `state     ${bytes(cost.dynamicStateBytes)} dynamic (per-synapse form: ${bytes(cost.perSynapseStateBytes)}, ${ratio.toFixed(1)}x more)`,

@@ -32,13 +32,16 @@ export interface LayerCost {
 
 export interface ModelCost {
   activity: ActivityAssumption;
+  /** The model file, which the engine reads in place (a board's flash slot). */
   flashBytes: number;
-  ramBytes: number;
-  /** Linear memory the module needs with this model: its static data + model + state. */
+  /**
+   * The module's linear memory, the same for every model: static buffers and the state arena
+   * (WAMR shrinks linear memory to this, `__heap_base`; the model is not in it on a board).
+   */
   linearMemoryBytes: number;
-  /** Whole 64 KiB wasm pages of that (WAMR allocates whole pages unless the module is shrunk). */
-  pages: number;
-  /** Everything the engine carves after the model: dynamic state plus output and input buffers. */
+  /** The state arena within it: the most state a model may have. */
+  stateArenaBytes: number;
+  /** What the engine carves from the state arena: dynamic state plus output and input buffers. */
   stateBytes: number;
   dynamicStateBytes: number;
   perSynapseStateBytes: number;
@@ -71,9 +74,8 @@ export function estimateCost(info: ModelInfo, activity: ActivityAssumption = DEF
   return {
     activity,
     flashBytes: info.modelBytes,
-    ramBytes: info.modelBytes + info.stateBytes,
-    linearMemoryBytes: info.arenaStart + info.modelBytes + info.stateBytes,
-    pages: Math.ceil((info.arenaStart + info.modelBytes + info.stateBytes) / WASM_PAGE_BYTES),
+    linearMemoryBytes: info.linearMemoryBytes,
+    stateArenaBytes: info.stateArenaBytes,
     stateBytes: info.stateBytes,
     dynamicStateBytes: sum((l) => l.dynamicStateBytes),
     perSynapseStateBytes: sum((l) => l.perSynapseStateBytes),

@@ -71,7 +71,12 @@ export const STATUS_CODES: readonly StatusCode[] = [
     name: 'BAD_SPARSE',
     message: 'synapseCount wrong for a dense layer, or row starts / columns inconsistent',
   },
-  { code: 20, name: 'TOO_LARGE', message: "the model and its state do not fit the engine's memory" },
+  {
+    code: 20,
+    name: 'TOO_LARGE',
+    message:
+      "the model's state does not fit the engine's state arena (24,576 B; docs/memory-budget.md), or a host cannot hold the model's bytes",
+  },
   { code: 21, name: 'NO_MODEL', message: 'a step or query needs a loaded model' },
   {
     code: 22,
@@ -89,6 +94,12 @@ export const STATUS_CODES: readonly StatusCode[] = [
     name: 'BAD_DETECT',
     message:
       "a DETECT field out of range (smoothing shift above 10, labelCount not the model's, reserved bytes), or a detector parameter out of range at detectSetParam",
+  },
+  {
+    code: 25,
+    name: 'BAD_PLACE',
+    message:
+      "the model's bytes are not where the engine can read them: over its own static memory, past the 32-bit address space, or in a storage slot the board cannot map",
   },
 ];
 

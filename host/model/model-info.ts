@@ -33,13 +33,15 @@ export interface ModelInfo {
   decisionSkipSteps: number;
   /** Bytes of the model file, which the engine runs from in place. */
   modelBytes: number;
-  /** Bytes of network state the engine carves after the model. */
+  /** Bytes of network state the engine carves from its state arena. */
   stateBytes: number;
+  /** The engine's state arena: the most state a model may need (more is refused, TOO_LARGE). */
+  stateArenaBytes: number;
   /**
-   * Where the model starts in linear memory: the module's static data (buffers, tables), aligned.
-   * Linear memory must reach arenaStart + modelBytes + stateBytes.
+   * The module's linear memory on a board (`__heap_base`, to which WAMR shrinks it): its static
+   * buffers and the state arena, whatever the model; the model itself is read in place (flash).
    */
-  arenaStart: number;
+  linearMemoryBytes: number;
   /** The FRONTEND section: the audio front-end the model was trained with (format version 2). */
   frontend?: FrontendConfig;
   layers: LayerInfo[];

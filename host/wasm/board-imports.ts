@@ -8,6 +8,7 @@
  */
 
 import { StorageStatus } from './storage-status.js';
+import { WASM_PAGE_BYTES } from '../model/cost.js';
 
 /** The UART as the module sees it: non-blocking both ways. */
 export interface UartPort {
@@ -75,6 +76,7 @@ export type BoardEnv = {
   storage_erase(slot: number): number;
   storage_write(slot: number, offset: number, buf: number, len: number): number;
   storage_read(slot: number, offset: number, buf: number, len: number): number;
+  storage_map(slot: number): number;
   clock_us(): number;
   log(buf: number, len: number): void;
   mic_read(buf: number, len: number): number;
@@ -89,6 +91,7 @@ export const BOARD_IMPORTS: readonly (keyof BoardEnv)[] = [
   'storage_erase',
   'storage_write',
   'storage_read',
+  'storage_map',
   'clock_us',
   'log',
   'mic_read',
@@ -131,6 +134,9 @@ export function boardImports(
     return new Uint8Array(mem.buffer, start, length);
   };
   const validSlot = (slot: number): boolean => slot === 0 || slot === 1;
+  // storage_map's view of the slots: a board maps its flash; here linear memory grows once (the
+  // module itself never grows it) past everything else, and each call copies the slot there.
+  let mappedAt = 0;
 
   return {
     env: {
@@ -172,6 +178,20 @@ export function boardImports(
         if (!bytes || bytes.length !== target.length) return StorageStatus.RANGE;
         target.set(bytes);
         return StorageStatus.OK;
+      },
+      storage_map(slot: number): number {
+        const mem = memory();
+        if (!storage || !validSlot(slot) || !mem) return 0;
+        const slotBytes = storage.slotBytes;
+        if (mappedAt === 0) {
+          mappedAt = mem.buffer.byteLength;
+          mem.grow(Math.ceil((2 * slotBytes) / WASM_PAGE_BYTES));
+        }
+        const bytes = storage.read(slot, 0, slotBytes);
+        if (!bytes) return 0;
+        const at = mappedAt + slot * slotBytes;
+        new Uint8Array(mem.buffer, at, slotBytes).set(bytes);
+        return at;
       },
       clock_us(): number {
         return Math.floor(clockUs()) | 0;

@@ -9,14 +9,17 @@
 import { boardImports } from './board-imports.js';
 import { EngineError, statusCode } from '../model/errors.js';
 import type { LayerKind } from '../model/hsm.js';
+import { WASM_PAGE_BYTES } from '../model/cost.js';
 import type { FrontendConfig } from '../model/frontend-config.js';
 import type { LayerInfo, ModelInfo } from '../model/model-info.js';
 import type { DetectParams, LatestDetection } from '../model/detection.js';
 
 interface EngineExports {
   memory: WebAssembly.Memory;
-  modelBuffer(bytes: number): number;
-  modelLoad(bytes: number): number;
+  __heap_base: WebAssembly.Global;
+  modelPlace(): number;
+  modelLoad(base: number, bytes: number): number;
+  stateArenaBytes(): number;
   modelLoaded(): number;
   reset(): number;
   inputBuffer(): number;
@@ -88,6 +91,7 @@ export const DETECT_INFO_FIELD = { count: 0, step: 1, class: 2, score: 3 } as co
 export const DETECT_PARAM_FIELD = { smoothingShift: 0, suppressSteps: 1, threshold: 2 } as const;
 const BAD_INPUT = statusCode('BAD_INPUT');
 const NO_MODEL = statusCode('NO_MODEL');
+const TOO_LARGE = statusCode('TOO_LARGE');
 const KINDS: readonly LayerKind[] = ['feedforward', 'recurrent', 'readout'];
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -96,7 +100,6 @@ export class Engine {
   private readonly instanceExports: WebAssembly.Exports;
   /** The engine's input list, viewed once per load (memory grows only while loading). */
   private inputView: Uint16Array | undefined;
-  private arenaStart = 0;
 
   private constructor(instance: WebAssembly.Instance) {
     this.instanceExports = instance.exports;
@@ -122,15 +125,22 @@ export class Engine {
     return new Uint8Array(this.x.memory.buffer);
   }
 
-  /** Places and validates a model; returns the engine's status code (0 = loaded). */
+  /**
+   * Places and validates a model; returns the engine's status code (0 = loaded). The module reads
+   * the model where it lies and never grows memory: this copies the bytes past its static data,
+   * growing memory from outside as a board maps its flash slot instead.
+   */
   load(model: Uint8Array): number {
     this.inputView = undefined;
-    const at = this.x.modelBuffer(model.length);
-    if (at !== 0) {
-      this.bytes.set(model, at);
-      this.arenaStart = at;
+    const at = this.x.modelPlace();
+    const missing = at + model.length - this.x.memory.buffer.byteLength;
+    try {
+      if (missing > 0) this.x.memory.grow(Math.ceil(missing / WASM_PAGE_BYTES));
+    } catch {
+      return TOO_LARGE; // beyond what this host's wasm memory can hold
     }
-    const code = this.x.modelLoad(model.length);
+    this.bytes.set(model, at);
+    const code = this.x.modelLoad(at, model.length);
     if (code === 0) {
       this.inputView = new Uint16Array(
         this.x.memory.buffer,
@@ -212,7 +222,8 @@ export class Engine {
       decisionSkipSteps: f(MODEL_INFO_FIELD.decisionSkipSteps),
       modelBytes: f(MODEL_INFO_FIELD.modelBytes),
       stateBytes: f(MODEL_INFO_FIELD.stateBytes),
-      arenaStart: this.arenaStart,
+      linearMemoryBytes: this.x.__heap_base.value as number,
+      stateArenaBytes: this.x.stateArenaBytes(),
       ...(frontend ? { frontend } : {}),
       layers,
     };

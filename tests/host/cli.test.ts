@@ -64,11 +64,11 @@ test('inspect reports sizes, levels and costs that match the engine', () => {
   assert.equal(run.status, 0, run.stderr);
   const out = JSON.parse(run.stdout) as {
     model: { modelBytes: number; stateBytes: number; layers: { levelCount: number; kind: string }[] };
-    cost: { flashBytes: number; ramBytes: number; opsPerStep: { total: number } };
+    cost: { flashBytes: number; stateBytes: number; opsPerStep: { total: number } };
     wasmBytes: number;
   };
   assert.equal(out.model.modelBytes, readFileSync(DEMO).length);
-  assert.equal(out.cost.ramBytes, out.model.modelBytes + out.model.stateBytes);
+  assert.equal(out.cost.stateBytes, out.model.stateBytes);
   assert.deepEqual(
     out.model.layers.map((l) => [l.kind, l.levelCount]),
     [
@@ -77,7 +77,10 @@ test('inspect reports sizes, levels and costs that match the engine', () => {
     ],
   );
   assert.ok(out.cost.opsPerStep.total > 4000 && out.cost.opsPerStep.total < 8000);
-  assert.match(hetsyn('inspect', DEMO).stdout, /^RAM\s+51,312 B of linear memory/m);
+  assert.match(
+    hetsyn('inspect', DEMO).stdout,
+    /^RAM\s+10,736 B of state, in the engine's 24,576 B state arena/m,
+  );
   assert.match(hetsyn('inspect', DEMO).stdout, /^front-end none: the model takes spike files/m);
   const withFrontend = join(dir, 'audio.hsm');
   const float = randomNetwork({

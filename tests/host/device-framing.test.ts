@@ -91,7 +91,7 @@ describe('device framing', () => {
     const info = decodeInfo(reply.payload);
     assert.deepEqual(info, {
       protocolVersion: 3,
-      abiVersion: 2,
+      abiVersion: 3,
       engineVersion: 1,
       formatVersion: 3,
       maxFrame: MAX_FRAME,

@@ -639,6 +639,23 @@ describe('device streaming', () => {
     assert.equal(board.error(T.STREAM_STOP).code, ERR.NOT_STREAMING);
   });
 
+  it('answers a retried STREAM_STOP with a detection, and the next upload still verifies', () => {
+    // A STOPPED with the latest detection (21 bytes) once overran the 16-byte reply memory into
+    // the CRC-32 table behind it: every later upload failed with HASH_MISMATCH.
+    const board = new TestBoard();
+    board.install(TINY);
+    board.startStream(0);
+    const steps = Array.from({ length: 60 }, (_, t) => (t % 2 ? [0, 1] : [0]));
+    board.spikes(0, steps.slice(0, 30));
+    board.spikes(30, steps.slice(30));
+    const first = board.request(T.STREAM_STOP, [], 78);
+    assert.equal(first.type, T.STOPPED);
+    assert.equal(first.payload.length, 19, 'STOPPED carries the latest detection');
+    assert.deepEqual(board.request(T.STREAM_STOP, [], 78), first);
+    board.install(SPARSE);
+    assert.equal(board.hello().modelBytes, SPARSE.length);
+  });
+
   it('restarts the state and step counter on STREAM_START', () => {
     const board = new TestBoard();
     board.install(TINY);

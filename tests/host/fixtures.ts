@@ -29,8 +29,8 @@ export function statusName(code: number): string {
 /** The exports of hetsyn.wasm that tests call directly, past the Engine wrapper. */
 export interface RawExports {
   memory: WebAssembly.Memory;
-  modelBuffer(bytes: number): number;
-  modelLoad(bytes: number): number;
+  modelPlace(): number;
+  modelLoad(base: number, bytes: number): number;
   modelLoaded(): number;
   step(count: number): number;
 }
@@ -42,6 +42,18 @@ export function rawInstance(): RawExports {
   const imports = boardImports({ uart: null, storage: null }, () => holder.exports?.memory);
   holder.exports = new WebAssembly.Instance(module, imports).exports as unknown as RawExports;
   return holder.exports;
+}
+
+/**
+ * Copies model bytes where a host puts them (modelPlace, memory grown from outside as Engine.load
+ * does, with `spare` more bytes after them); returns their address for modelLoad.
+ */
+export function placeModel(raw: RawExports, bytes: Uint8Array, spare = 0): number {
+  const at = raw.modelPlace();
+  const missing = at + bytes.length + spare - raw.memory.buffer.byteLength;
+  if (missing > 0) raw.memory.grow(Math.ceil(missing / 65536));
+  new Uint8Array(raw.memory.buffer).set(bytes, at);
+  return at;
 }
 
 /** The project's seeded PRNG with the draws the fixtures need, so every case reproduces from its seed. */

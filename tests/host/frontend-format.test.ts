@@ -31,6 +31,7 @@ import {
   tinyModel,
   type RawExports,
   type RawSection,
+  placeModel,
 } from './fixtures.js';
 
 const FRONTEND_FIELD = {
@@ -108,9 +109,8 @@ describe('FRONTEND section (.hsm format 2)', () => {
       frontendNextStep(): number;
       frontendSpikes(): number;
     };
-    const at = raw.modelBuffer(WITH.length);
-    new Uint8Array(raw.memory.buffer).set(WITH, at);
-    assert.equal(statusName(raw.modelLoad(WITH.length)), 'OK');
+    const at = placeModel(raw, WITH);
+    assert.equal(statusName(raw.modelLoad(at, WITH.length)), 'OK');
     assert.equal(raw.frontendConfigureFromModel(), 0);
     const samples = new Int16Array(raw.memory.buffer, raw.frontendSamples(), 400);
     samples.set(Int16Array.from({ length: 400 }, (_, i) => Math.round(20000 * Math.sin(i * 0.4))));

@@ -36,6 +36,7 @@ import {
   type LayerArray,
   type LayerSpec,
   type Scalar,
+  placeModel,
 } from './fixtures.js';
 
 const SEED = Number(process.env.HETSYN_FUZZ_SEED ?? 0x5eed2024) >>> 0;
@@ -380,12 +381,9 @@ function exercise(rng: Rng): void {
  * traps at the end of memory, so a plain load would not show it).
  */
 function poisonedLoad(bytes: Uint8Array): number {
-  const at = poisoned.modelBuffer(bytes.length);
-  if (at === 0) return poisoned.modelLoad(bytes.length);
-  const memory = new Uint8Array(poisoned.memory.buffer);
-  memory.set(bytes, at);
-  memory.fill(0xff, at + bytes.length, at + bytes.length + POISON_BYTES);
-  return poisoned.modelLoad(bytes.length);
+  const at = placeModel(poisoned, bytes, POISON_BYTES);
+  new Uint8Array(poisoned.memory.buffer).fill(0xff, at + bytes.length, at + bytes.length + POISON_BYTES);
+  return poisoned.modelLoad(at, bytes.length);
 }
 
 /** Runs one case and checks its verdict; returns the verdict's status name. */

@@ -234,9 +234,36 @@ describe('build/hetsyn.wasm', () => {
     const exported = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
     const needed = wrapperExports();
     assert.ok(needed.length > 10, `EngineExports parsed as ${needed.join(', ')}`);
-    for (const name of needed) {
-      assert.equal(exported.get(name), name === 'memory' ? 'memory' : 'function', `export ${name}`);
-    }
+    const kind = (name: string): string =>
+      name === 'memory' ? 'memory' : name.startsWith('__') ? 'global' : 'function';
+    for (const name of needed) assert.equal(exported.get(name), kind(name), `export ${name}`);
+  });
+
+  // docs/memory-budget.md, "Linear memory sized to need": WAMR shrinks linear memory to
+  // __heap_base only for a module without memory.grow that exports both as constant i32 globals.
+  it('never grows memory, and exports __heap_base and __data_end as WAMR shrinks memory to them', () => {
+    const text = disassemble(readFileSync(DEFAULT_WASM_PATH));
+    assert.doesNotMatch(text, /\bmemory\.grow\b/);
+    // memory.size says whole pages even after WAMR's shrink: no bound may come from it.
+    assert.doesNotMatch(text, /\bmemory\.size\b/);
+    const globals = [
+      ...text.matchAll(/^ {2}\(global \(;(\d+);\) (\(mut i32\)|i32) \(i32\.const (-?\d+)\)\)$/gm),
+    ].map((m) => ({ index: Number(m[1]), mutable: m[2] !== 'i32', init: Number(m[3]) >>> 0 }));
+    const exported = (name: string): { mutable: boolean; init: number } | undefined => {
+      const index = new RegExp(`^ {2}\\(export "${name}" \\(global (\\d+)\\)\\)$`, 'm').exec(text)?.[1];
+      return globals.find((g) => g.index === Number(index));
+    };
+    const heapBase = exported('__heap_base');
+    const dataEnd = exported('__data_end');
+    assert.ok(heapBase && !heapBase.mutable, 'a constant __heap_base');
+    // WAMR rounds __data_end up to 16 and shrinks nothing unless that is still <= __heap_base.
+    assert.ok(dataEnd && !dataEnd.mutable, 'a constant __data_end');
+    assert.ok(Math.ceil(dataEnd.init / 16) * 16 <= heapBase.init, `${dataEnd.init} vs ${heapBase.init}`);
+    // WAMR takes the first mutable i32 global starting at or below __heap_base for a C stack
+    // pointer and checks every write to it against a stack of that many bytes: it must start at 0
+    // (no stack, no check), or ordinary writes trap with "wasm auxiliary stack overflow".
+    const auxStack = globals.find((g) => g.mutable && g.init <= heapBase.init);
+    assert.equal(auxStack?.init ?? 0, 0, `global ${auxStack?.index} would be taken for an aux stack`);
   });
 
   it('numbers the modelInfo, layerInfo, detectInfo and detectParam fields as the host wrapper reads them', () => {

@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** Reported in the protocol's INFO reply by the module; changes with any import or export. */
-#define HS_ABI_VERSION 2
+#define HS_ABI_VERSION 3
 
 /** The module name of every import. */
 #define HS_ABI_MODULE "env"
@@ -77,6 +77,8 @@ int32_t hs_native_storage_write(hs_exec_env_t io_env, int32_t i_slot, uint32_t i
 /** env.storage_read (ii*~)i */
 int32_t hs_native_storage_read(hs_exec_env_t io_env, int32_t i_slot, uint32_t i_offset, uint8_t *o_buf,
                                uint32_t i_len);
+/** env.storage_map (i)i: the module's address of the slot read in place, or 0 */
+int32_t hs_native_storage_map(hs_exec_env_t io_env, int32_t i_slot);
 /** env.clock_us ()i */
 int32_t hs_native_clock_us(hs_exec_env_t io_env);
 /** env.log (*~) */
@@ -94,7 +96,7 @@ typedef struct hs_native {
     const char *signature; /**< WAMR signature string */
 } hs_native_t;
 
-#define HS_NATIVE_COUNT 10
+#define HS_NATIVE_COUNT 11
 
 /** Every import of the board ABI, in docs/board-abi.md order. Read-only: WAMR gets a copy. */
 extern const hs_native_t hs_natives[HS_NATIVE_COUNT];

@@ -2,8 +2,9 @@
  * hs_runner.h: runs build/hetsyn.wasm under WAMR. Needs WAMR (src/wamr/hs_runner.c).
  *
  *   hs_runner_init   WAMR from one static pool (no malloc), the natives registered, the module
- *                    loaded (bytecode or an AOT file from wamrc: WAMR tells them apart by magic)
- *   hs_runner_start  instantiate with the stated wasm stack, call boardInit
+ *                    loaded (bytecode or an AOT file from wamrc: WAMR tells them apart by magic),
+ *                    and a WAMR shared heap over the board's model slots (hs_storage_map)
+ *   hs_runner_start  instantiate with the stated wasm stack, attach the slots, call boardInit
  *   hs_runner_poll   call boardPoll once; on a wasm exception log it and restart the instance
  *   hs_runner_run    all of the above, then poll forever, idling when boardPoll says idle
  *
@@ -35,6 +36,7 @@ typedef struct hs_runner {
     void *exec_env;  /* wasm_exec_env_t */
     void *init_fn;   /* wasm_function_inst_t of boardInit */
     void *poll_fn;   /* wasm_function_inst_t of boardPoll */
+    void *slots;     /* wasm_shared_heap_t over the board's model slots, or NULL */
     uint32_t restarts;
     uint32_t last_restart_us;
 } hs_runner_t;

@@ -53,6 +53,12 @@ typedef struct hs_flash_ops {
     int32_t (*erase)(void *io_context, uint32_t i_address, uint32_t i_bytes);
     int32_t (*program)(void *io_context, uint32_t i_address, const uint8_t *i_data, uint32_t i_bytes);
     int32_t (*read)(void *io_context, uint32_t i_address, uint8_t *o_data, uint32_t i_bytes);
+    /**
+     * Where [i_address, +i_bytes) can be read as memory (memory-mapped flash, or a port's RAM
+     * image of it), reflecting every program and erase; NULL when it cannot. The member may be
+     * NULL for a device that is never memory (an external SPI flash).
+     */
+    const uint8_t *(*map)(void *io_context, uint32_t i_address, uint32_t i_bytes);
 } hs_flash_ops_t;
 
 /** Storage state: the layout, the device, and the one pending program unit. */
@@ -92,6 +98,13 @@ int32_t hs_storage_read(hs_storage_t *io_storage, int32_t i_slot, uint32_t i_off
 
 /** Programs the pending unit now, padded with 0xFF (a port may call it before a reset). */
 int32_t hs_storage_flush(hs_storage_t *io_storage);
+
+/**
+ * The native address of a whole slot as memory, with the pending unit programmed first (so the
+ * slot's last bytes are there); NULL for a bad slot, a failed program, or a device that is not
+ * memory. The model runs from here in place (the WAMR shared heap over the slots, hs_runner.c).
+ */
+const uint8_t *hs_storage_map(hs_storage_t *io_storage, int32_t i_slot);
 
 /**
  * A flash device in RAM, for the host tests (the emulated boards keep their slots in a file,

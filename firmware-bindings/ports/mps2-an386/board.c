@@ -1,7 +1,8 @@
 /*
  * board.c: the board-support interface (hs_board.h) on the MPS2 AN386: SysTick microsecond
  * clock, model storage in a file QEMU keeps (the machine has no flash of its own: the slots are a
- * NOR image in MPS2_SLOTS_FILE, over semihosting, so a committed model survives a killed QEMU),
+ * NOR image in MPS2_SLOTS_FILE, over semihosting, so a committed model survives a killed QEMU)
+ * mirrored in the code region as a real chip maps its flash, so the model runs from it in place,
  * the log on UART1, WFI when idle, and no microphone (QEMU emulates none: audio reaches this board
  * as the serial protocol's AUDIO stream).
  */
@@ -32,13 +33,16 @@ static const hs_storage_layout_t s_layout = {
 
 static hs_semihost_flash_t s_flash;
 static hs_storage_t s_storage;
+/* The slots as memory, in the code region (the linker script's .slots, not RAM): what the WAMR
+ * shared heap maps for the module. */
+static uint8_t s_slots[2u * MPS2_SLOT_BYTES] __attribute__((section(".slots"), aligned(8)));
 
 void hs_board_init(void)
 {
     mps2_uart_init();
     cm_systick_start(MPS2_SYSCLK_HZ);
     /* Without the file every storage call fails, which the module reports as STORAGE errors. */
-    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, 2u * MPS2_SLOT_BYTES) != 0) {
+    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, sizeof s_slots, s_slots) != 0) {
         hs_line_t line;
         hs_line_start(&line, "board: cannot open the slot file ");
         hs_line_str(&line, MPS2_SLOTS_FILE);

@@ -64,9 +64,11 @@ static int32_t fill_erased(const hs_semihost_flash_t *i_flash, uint32_t i_addres
     return 0;
 }
 
-int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size)
+int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size,
+                               uint8_t *io_image)
 {
     o_flash->size = i_size;
+    o_flash->image = NULL;
     o_flash->handle = sh_open(i_name, MODE_READ_WRITE);
     if (o_flash->handle < 0) o_flash->handle = sh_open(i_name, MODE_CREATE);
     if (o_flash->handle < 0) return -1;
@@ -78,6 +80,13 @@ int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name,
     if ((uint32_t)length < i_size && fill_erased(o_flash, (uint32_t)length, i_size - (uint32_t)length) != 0) {
         o_flash->handle = -1;
         return -1;
+    }
+    if (io_image != NULL) {
+        if (sh_seek(o_flash->handle, 0) != 0 || sh_read(o_flash->handle, io_image, i_size) != 0) {
+            o_flash->handle = -1;
+            return -1;
+        }
+        o_flash->image = io_image;
     }
     return 0;
 }
@@ -91,7 +100,9 @@ static int32_t image_erase(void *io_context, uint32_t i_address, uint32_t i_byte
 {
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
     if (!inside(flash, i_address, i_bytes)) return -1;
-    return fill_erased(flash, i_address, i_bytes);
+    if (fill_erased(flash, i_address, i_bytes) != 0) return -1;
+    if (flash->image != NULL) memset(&flash->image[i_address], 0xFF, i_bytes);
+    return 0;
 }
 
 static int32_t image_program(void *io_context, uint32_t i_address, const uint8_t *i_data, uint32_t i_bytes)
@@ -104,6 +115,7 @@ static int32_t image_program(void *io_context, uint32_t i_address, const uint8_t
         if (sh_seek(flash->handle, i_address) != 0 || sh_read(flash->handle, s_chunk, n) != 0) return -1;
         for (uint32_t i = 0; i < n; i++) s_chunk[i] &= i_data[i];
         if (sh_seek(flash->handle, i_address) != 0 || sh_write(flash->handle, s_chunk, n) != 0) return -1;
+        if (flash->image != NULL) memcpy(&flash->image[i_address], s_chunk, n);
         i_address += n;
         i_data += n;
         i_bytes -= n;
@@ -116,8 +128,19 @@ static int32_t image_read(void *io_context, uint32_t i_address, uint8_t *o_data,
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
     if (!inside(flash, i_address, i_bytes)) return -1;
     if (i_bytes == 0) return 0;
+    if (flash->image != NULL) {
+        memcpy(o_data, &flash->image[i_address], i_bytes);
+        return 0;
+    }
     if (sh_seek(flash->handle, i_address) != 0) return -1;
     return sh_read(flash->handle, o_data, i_bytes);
 }
 
-const hs_flash_ops_t hs_semihost_flash_ops = {image_erase, image_program, image_read};
+static const uint8_t *image_map(void *io_context, uint32_t i_address, uint32_t i_bytes)
+{
+    const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
+    if (flash->image == NULL || !inside(flash, i_address, i_bytes)) return NULL;
+    return &flash->image[i_address];
+}
+
+const hs_flash_ops_t hs_semihost_flash_ops = {image_erase, image_program, image_read, image_map};

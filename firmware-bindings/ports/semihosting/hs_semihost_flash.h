@@ -7,6 +7,10 @@
  * A/B promise of hs_storage.h holds across a killed emulator: every write is one host write()
  * that has finished, or not begun, when the emulator process dies.
  *
+ * With an image in memory (i_image of hs_semihost_flash_open) the port also keeps the flash
+ * as memory, as a real chip maps its flash: the file is read into it at boot, every erase and
+ * program lands in both, reads come from it, and the model runs from it in place (map).
+ *
  * Semihosting traps with `bkpt 0xAB`: without semihosting enabled the emulator (or a real chip
  * without a debugger) takes a fault instead, so only emulator builds use this file.
  */
@@ -17,18 +21,21 @@
 
 #include "hetsyn/hs_storage.h"
 
-/** An open flash image: the semihosting handle and the image's size. */
+/** An open flash image: the semihosting handle, the image's size, and its copy in memory. */
 typedef struct hs_semihost_flash {
     int32_t handle; /**< -1 when the file could not be opened (every operation then fails) */
     uint32_t size;
+    uint8_t *image; /**< size bytes the flash is mirrored in, or NULL (then nothing maps) */
 } hs_semihost_flash_t;
 
 /**
  * Opens the image `i_name` (relative to the emulator's working directory) once, at boot: an
  * existing file is kept, a missing one is created, and either is extended with 0xFF to
- * `i_size` bytes. 0 on success, -1 when the host refused the file.
+ * `i_size` bytes, then read into `io_image` (i_size bytes, or NULL for none). 0 on success, -1
+ * when the host refused the file.
  */
-int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size);
+int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size,
+                               uint8_t *io_image);
 
 extern const hs_flash_ops_t hs_semihost_flash_ops;
 

@@ -85,4 +85,11 @@ static int32_t flash_read(void *io_context, uint32_t i_address, uint8_t *o_data,
     return 0;
 }
 
-const hs_flash_ops_t stm32f4_flash_ops = {flash_erase, flash_program, flash_read};
+/* The slots are memory-mapped where they are programmed: the model runs from them in place. */
+static const uint8_t *flash_map(void *io_context, uint32_t i_address, uint32_t i_bytes)
+{
+    (void)io_context;
+    return inside_slots(i_address, i_bytes) ? (const uint8_t *)(uintptr_t)i_address : NULL;
+}
+
+const hs_flash_ops_t stm32f4_flash_ops = {flash_erase, flash_program, flash_read, flash_map};

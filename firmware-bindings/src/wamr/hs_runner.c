@@ -40,6 +40,31 @@ static void log_number(const char *i_what, int32_t i_value)
     hs_line_send(&line);
 }
 
+/*
+ * The module reads its model where the slots lie (storage_map, docs/board-abi.md): WAMR's shared
+ * heap over them, pre-allocated (no allocator), which WAMR maps at the top of the module's 32-bit
+ * address space and bounds-checks every access to, as it does linear memory. Without it
+ * (a device that is not memory) storage_map answers 0 and the module refuses to load a model.
+ */
+static void map_slots(hs_runner_t *io_runner)
+{
+    hs_storage_t *storage = hs_board_storage();
+    const uint8_t *first = hs_storage_map(storage, 0);
+    const uint8_t *second = hs_storage_map(storage, 1);
+    if (first == NULL || second == NULL) {
+        log_text("the model slots are not memory; no model can be loaded", NULL);
+        return;
+    }
+    const uint8_t *low = first < second ? first : second;
+    const uint8_t *high = (first < second ? second : first) + hs_storage_slot_bytes(storage);
+    SharedHeapInitArgs args;
+    memset(&args, 0, sizeof args);
+    args.size = (uint32_t)(high - low);
+    args.pre_allocated_addr = (void *)low;
+    io_runner->slots = wasm_runtime_create_shared_heap(&args);
+    if (io_runner->slots == NULL) log_number("no shared heap over the model slots of (bytes)", (int32_t)args.size);
+}
+
 int32_t hs_runner_init(hs_runner_t *o_runner, const hs_runner_config_t *i_config)
 {
     memset(o_runner, 0, sizeof *o_runner);
@@ -76,6 +101,7 @@ int32_t hs_runner_init(hs_runner_t *o_runner, const hs_runner_config_t *i_config
         return -2;
     }
     hs_runner_log_memory(o_runner, "loaded");
+    map_slots(o_runner);
     return 0;
 }
 
@@ -142,6 +168,9 @@ int32_t hs_runner_start(hs_runner_t *io_runner)
         return -1;
     }
     io_runner->instance = instance;
+    if (io_runner->slots != NULL && !wasm_runtime_attach_shared_heap(instance, (wasm_shared_heap_t)io_runner->slots)) {
+        log_text("cannot attach the model slots", NULL);
+    }
     io_runner->exec_env = wasm_runtime_create_exec_env(instance, io_runner->config.stack_bytes);
     if (io_runner->exec_env == NULL) {
         log_text("no memory for the execution environment", NULL);

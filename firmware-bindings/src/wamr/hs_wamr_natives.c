@@ -42,6 +42,13 @@ bool hs_vm_memory(hs_exec_env_t io_env, hs_vm_memory_t *o_memory)
     return true;
 }
 
+uint32_t hs_vm_app_address(hs_exec_env_t io_env, const uint8_t *i_native, uint32_t i_bytes)
+{
+    wasm_module_inst_t instance = wasm_runtime_get_module_inst((wasm_exec_env_t)io_env);
+    if (instance == NULL || !wasm_runtime_validate_native_addr(instance, (void *)i_native, i_bytes)) return 0;
+    return (uint32_t)wasm_runtime_addr_native_to_app(instance, (void *)i_native);
+}
+
 void hs_vm_raise(hs_exec_env_t io_env, const char *i_message)
 {
     wasm_module_inst_t instance = wasm_runtime_get_module_inst((wasm_exec_env_t)io_env);

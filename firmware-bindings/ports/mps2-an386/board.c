@@ -11,8 +11,12 @@
 #include "hetsyn/hs_board.h"
 #include "hetsyn/hs_log.h"
 #include "hetsyn/hs_storage.h"
+#include "../cortex-m/cm_port.h"
 #include "../cortex-m/cm_systick.h"
 #include "../semihosting/hs_semihost_flash.h"
+
+uint8_t cm_pool[MPS2_POOL_BYTES] __attribute__((aligned(8)));
+const uint32_t cm_pool_bytes = sizeof cm_pool;
 
 const hs_board_profile_t hs_board_profile = {
     .name = "mps2-an386",
@@ -51,29 +55,12 @@ void hs_board_init(void)
     (void)hs_storage_init(&s_storage, &s_layout, &hs_semihost_flash_ops, &s_flash);
 }
 
-uint32_t hs_board_clock_us(void)
-{
-    return cm_systick_us();
-}
-
 void hs_board_log(const char *i_text, uint32_t i_len)
 {
     mps2_log_write(i_text, i_len);
 }
 
-uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples)
-{
-    (void)o_buf;
-    (void)i_samples;
-    return 0;
-}
-
 hs_storage_t *hs_board_storage(void)
 {
     return &s_storage;
-}
-
-void hs_board_idle(void)
-{
-    __asm__ volatile("wfi");
 }

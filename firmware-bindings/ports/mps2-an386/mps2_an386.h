@@ -21,8 +21,6 @@
 
 /* Cortex-M system registers. */
 #define NVIC_ISER0 (*(volatile uint32_t *)0xE000E100u)
-#define SCB_AIRCR (*(volatile uint32_t *)0xE000ED0Cu)
-#define SCB_AIRCR_SYSRESET 0x05FA0004u
 
 /* CMSDK APB UART registers. */
 typedef struct cmsdk_uart {
@@ -71,11 +69,6 @@ void mps2_uart0_tx_irq(void);
 void mps2_uart_init(void);
 /** Polled, blocking: the debug log. */
 void mps2_log_write(const char *i_text, uint32_t i_len);
-/** Bytes the protocol UART's receive ring had to drop (0 unless the ring is too small). */
-uint32_t mps2_uart_rx_dropped(void);
-
-/** Bytes of the main stack never touched since reset (painted at reset; startup.c). */
-uint32_t mps2_stack_unused(void);
-uint32_t mps2_stack_bytes(void);
+/* cm_uart_rx_dropped (../cortex-m/cm_port.h) counts its receive ring's losses. */
 
 #endif /* MPS2_AN386_H */

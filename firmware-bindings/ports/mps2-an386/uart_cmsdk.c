@@ -6,6 +6,8 @@
  */
 #include "mps2_an386.h"
 
+#include "../cortex-m/cm_port.h"
+
 #include "hetsyn/hs_board.h"
 #include "hetsyn/hs_ring.h"
 
@@ -74,7 +76,7 @@ uint32_t hs_board_uart_write(const uint8_t *i_buf, uint32_t i_len)
     return n;
 }
 
-uint32_t mps2_uart_rx_dropped(void)
+uint32_t cm_uart_rx_dropped(void)
 {
     return s_rx.dropped;
 }

@@ -9,15 +9,21 @@
  * ignore writes; the flash is ROM): it skips the clock setup (the machine runs at 168 MHz from
  * reset) and keeps the slots in a file over semihosting, as the MPS2 port does.
  */
+#include <stddef.h>
+
 #include "stm32f4.h"
 
 #include "hetsyn/hs_board.h"
 #include "hetsyn/hs_log.h"
 #include "hetsyn/hs_storage.h"
+#include "../cortex-m/cm_port.h"
 #include "../cortex-m/cm_systick.h"
 #ifdef STM32F4_QEMU
 #include "../semihosting/hs_semihost_flash.h"
 #endif
+
+uint8_t cm_pool[STM32F4_POOL_BYTES] __attribute__((aligned(8)));
+const uint32_t cm_pool_bytes = sizeof cm_pool;
 
 const hs_board_profile_t hs_board_profile = {
 #ifdef STM32F4_QEMU
@@ -105,29 +111,12 @@ void hs_board_init(void)
     storage_init();
 }
 
-uint32_t hs_board_clock_us(void)
-{
-    return cm_systick_us();
-}
-
 void hs_board_log(const char *i_text, uint32_t i_len)
 {
     stm32f4_log_write(i_text, i_len);
 }
 
-uint32_t hs_board_mic_read(uint8_t *o_buf, uint32_t i_samples)
-{
-    (void)o_buf;
-    (void)i_samples;
-    return 0;
-}
-
 hs_storage_t *hs_board_storage(void)
 {
     return &s_storage;
-}
-
-void hs_board_idle(void)
-{
-    __asm__ volatile("wfi");
 }

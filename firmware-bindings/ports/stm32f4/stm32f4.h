@@ -102,8 +102,6 @@ typedef struct stm32_usart {
 #define FLASH_CR_LOCK (1u << 31)
 
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
-#define SCB_AIRCR REG(0xE000ED0Cu)
-#define SCB_AIRCR_SYSRESET 0x05FA0004u
 
 /* This port's numbers (board.c holds them in hs_board_profile); pool and wasm stack can be set
  * from the build (make PORT_DEFS="-DSTM32F4_POOL_BYTES=..."), see docs/memory-budget.md. */
@@ -131,14 +129,9 @@ void stm32f4_usart1_irq(void);
 void stm32f4_usart_init(void);
 /** Polled, blocking: the debug log. */
 void stm32f4_log_write(const char *i_text, uint32_t i_len);
-/** Bytes the protocol USART's receive ring had to drop, or the USART overran. */
-uint32_t stm32f4_usart_rx_dropped(void);
+/* cm_uart_rx_dropped (../cortex-m/cm_port.h): bytes its receive ring had to drop, or the USART overran. */
 
 /** The flash controller as a flash device for hs_storage.h (flash.c). */
 extern const hs_flash_ops_t stm32f4_flash_ops;
-
-/** Bytes of the main stack never touched since reset (painted at reset; startup.c). */
-uint32_t stm32f4_stack_unused(void);
-uint32_t stm32f4_stack_bytes(void);
 
 #endif /* STM32F4_H */

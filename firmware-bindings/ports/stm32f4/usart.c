@@ -12,6 +12,8 @@
  */
 #include "stm32f4.h"
 
+#include "../cortex-m/cm_port.h"
+
 #include "hetsyn/hs_board.h"
 #include "hetsyn/hs_ring.h"
 
@@ -92,7 +94,7 @@ uint32_t hs_board_uart_write(const uint8_t *i_buf, uint32_t i_len)
     return n;
 }
 
-uint32_t stm32f4_usart_rx_dropped(void)
+uint32_t cm_uart_rx_dropped(void)
 {
     return s_rx.dropped + s_overruns;
 }

@@ -231,16 +231,23 @@ function windowed(i: u32): i32 {
 }
 
 /**
- * Windowed frame -> RE/IM = DFT(x << INPUT_SHIFT) / n: samples enter in bit-reversed order, and
- * each of the log2(n) decimation-in-time stages halves its outputs (rounded half away from zero),
- * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits. The sums of
- * a butterfly stay below 2^23, so only its products are 64-bit.
+ * Windowed frame -> RE/IM bins 0..n/2 of DFT(x << INPUT_SHIFT) / n, the spec's radix-2 FFT
+ * (docs/frontend.md) bit for bit: samples enter in bit-reversed order, and each of the log2(n)
+ * decimation-in-time stages halves its outputs (rounded half away from zero), so no magnitude ever
+ * exceeds the input bound 2^21 and every product fits in 64 bits. The sums of a butterfly stay
+ * below 2^23, so only its products are 64-bit.
+ *
+ * The input is real, so after every stage each block X of `size` elements is exactly conjugate
+ * symmetric, X[size - m] = conj(X[m]), in the spec's integers too: rhaz and the halving are odd
+ * functions and the table gives cos(half - j) = -cos(j), sin(half - j) = sin(j) exactly, so
+ * butterfly half - j computes the conjugate of butterfly j's results, negated where the spec says.
+ * Only elements 0..size/2 of each block are computed (half the butterflies); the rest of RE/IM
+ * holds stale values that nothing reads.
  *
  * Stages 1 and 2 are fused with the reordering: samples i, i + n/2, i + n/4, i + 3n/4 land at
  * j = rev(i) .. j + 3, and their four butterflies have the twiddles 0 and n/4 (cos and sin 32767 or
- * 0) on inputs whose IM is 0, so each reduces to one product. Later stages go two at a time and
- * take one twiddle per k for every block (the results do not depend on the order butterflies run
- * in, as long as each reads what the stage before wrote).
+ * 0) on inputs whose IM is 0, so each reduces to one product (element j + 3, the conjugate of
+ * j + 1, is not stored).
  */
 function spectrum(): void {
   const bits = Frontend.fftBits;
@@ -264,11 +271,9 @@ function spectrum(): void {
     store<i32>(at, half(p0 + u), RE);
     store<i32>(at, half(p1), RE + 4);
     store<i32>(at, half(p0 - u), RE + 8);
-    store<i32>(at, half(p1), RE + 12);
     store<i32>(at, 0, IM);
     store<i32>(at, half(v), IM + 4);
     store<i32>(at, 0, IM + 8);
-    store<i32>(at, half(-v), IM + 12);
     let bit = n >> 1;
     while ((j & bit) != 0) {
       j ^= bit;
@@ -276,91 +281,54 @@ function spectrum(): void {
     }
     j |= bit;
   }
-  // Stages 3, 4, ... in pairs (each element loaded and stored once for two stages); of the 7 stages
-  // left at n = 512 the last goes alone.
-  let size: u32 = 8;
-  for (; size << 1 <= n; size <<= 2) twoStages(size, n);
-  if (size == n) lastStage(n);
-}
-
-/** The last stage alone (n = 2^9: stages 3-8 went in pairs): one block, one butterfly per k. */
-function lastStage(n: u32): void {
-  const half4 = (n >> 1) << 2;
-  const step = MAX_N / n;
-  for (let top: u32 = 0; top < half4; top += 4) {
-    const k = top >> 2;
-    const c = <i64>cos512(k * step);
-    const s = <i64>sin512(k * step);
-    const bottom = top + half4;
-    const br = <i64>load<i32>(bottom, RE);
-    const bi = <i64>load<i32>(bottom, IM);
-    // t = bottom * e^(-i 2 pi k / n), rounded to the input's scale.
-    const tr = q15(br * c + bi * s);
-    const ti = q15(bi * c - br * s);
-    const ar = load<i32>(top, RE);
-    const ai = load<i32>(top, IM);
-    store<i32>(top, half(ar + tr), RE);
-    store<i32>(top, half(ai + ti), IM);
-    store<i32>(bottom, half(ar - tr), RE);
-    store<i32>(bottom, half(ai - ti), IM);
-  }
+  for (let size: u32 = 8; size <= n; size <<= 1) stage(size, n);
 }
 
 /**
- * The stages of blocks of `size` and 2 size together: for k < size/2, the elements e0 = g + k,
- * e1 = e0 + size/2, e2 = e0 + size, e3 = e2 + size/2 of each block g of 2 size take the first
- * stage's butterflies (e0, e1) and (e2, e3) at twiddle k, then the second's (e0, e2) at twiddle k
- * of the larger block and (e1, e3) a quarter turn further: cos(a + 128) = -sin a and
- * sin(a + 128) = cos a in the table's terms, for a < 128.
+ * One stage of blocks of `size`, on the first halves of conjugate-symmetric blocks: for k <= size/4,
+ * butterfly k of each block gives X[k] (its top output) and X[size/2 - k], the conjugate of its
+ * bottom output X[size/2 + k]. It reads E[k] and O[k] (k <= size/4, what the stage before
+ * computed) and writes positions no other butterfly of the stage reads.
+ *
+ * E and O are real at k = 0 and k = size/4 (the middles of symmetric blocks), so those butterflies
+ * are one product each: k = 0 has twiddle 1 and real results X[0], X[size/2]; k = size/4 has
+ * twiddle -i and is its own mirror. Their IM stays what it is, 0: no stage writes a nonzero IM at a
+ * multiple of size/4 before this one (stages 1-2 store 0 at each block's 0 and 2).
  */
-function twoStages(size: u32, n: u32): void {
+function stage(size: u32, n: u32): void {
   const half4 = (size >> 1) << 2;
+  const quarter4 = half4 >> 1;
   const size4 = size << 2;
-  const block4 = size << 3;
   const step = MAX_N / size;
   const end = n << 2;
-  for (let k: u32 = 0; k < size >> 1; k++) {
+  for (let top: u32 = 0; top < end; top += size4) {
+    const ar = load<i32>(top, RE);
+    const tr = q15(<i64>load<i32>(top + half4, RE) * 32767);
+    store<i32>(top, half(ar + tr), RE);
+    store<i32>(top + half4, half(ar - tr), RE);
+  }
+  for (let k: u32 = 1; k < size >> 2; k++) {
     const c = <i64>cos512(k * step);
     const s = <i64>sin512(k * step);
-    const c2 = <i64>cos512((k * step) >> 1);
-    const s2 = <i64>sin512((k * step) >> 1);
-    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
-      const e1 = e0 + half4;
-      const e2 = e0 + size4;
-      const e3 = e2 + half4;
-      const r0 = load<i32>(e0, RE);
-      const i0 = load<i32>(e0, IM);
-      const r1 = <i64>load<i32>(e1, RE);
-      const i1 = <i64>load<i32>(e1, IM);
-      const r2 = load<i32>(e2, RE);
-      const i2 = load<i32>(e2, IM);
-      const r3 = <i64>load<i32>(e3, RE);
-      const i3 = <i64>load<i32>(e3, IM);
-      let tr = q15(r1 * c + i1 * s);
-      let ti = q15(i1 * c - r1 * s);
-      const a0r = half(r0 + tr);
-      const a0i = half(i0 + ti);
-      const a1r = half(r0 - tr);
-      const a1i = half(i0 - ti);
-      tr = q15(r3 * c + i3 * s);
-      ti = q15(i3 * c - r3 * s);
-      const a2r = half(r2 + tr);
-      const a2i = half(i2 + ti);
-      const a3r = <i64>half(r2 - tr);
-      const a3i = <i64>half(i2 - ti);
-      tr = q15(<i64>a2r * c2 + <i64>a2i * s2);
-      ti = q15(<i64>a2i * c2 - <i64>a2r * s2);
-      store<i32>(e0, half(a0r + tr), RE);
-      store<i32>(e0, half(a0i + ti), IM);
-      store<i32>(e2, half(a0r - tr), RE);
-      store<i32>(e2, half(a0i - ti), IM);
-      tr = q15(a3i * c2 - a3r * s2);
-      ti = q15(-a3i * s2 - a3r * c2);
-      store<i32>(e1, half(a1r + tr), RE);
-      store<i32>(e1, half(a1i + ti), IM);
-      store<i32>(e3, half(a1r - tr), RE);
-      store<i32>(e3, half(a1i - ti), IM);
+    const mirror = half4 - (k << 3); // from element k to element size/2 - k, bytes
+    for (let top: u32 = k << 2; top < end; top += size4) {
+      const bottom = top + half4;
+      const br = <i64>load<i32>(bottom, RE);
+      const bi = <i64>load<i32>(bottom, IM);
+      // t = bottom * e^(-i 2 pi k / size), rounded to the input's scale.
+      const tr = q15(br * c + bi * s);
+      const ti = q15(bi * c - br * s);
+      const ar = load<i32>(top, RE);
+      const ai = load<i32>(top, IM);
+      store<i32>(top, half(ar + tr), RE);
+      store<i32>(top, half(ai + ti), IM);
+      store<i32>(top + mirror, half(ar - tr), RE);
+      store<i32>(top + mirror, half(ti - ai), IM);
     }
+  }
+  for (let top = quarter4; top < end; top += size4) {
+    store<i32>(top, half(load<i32>(top, RE)), RE);
+    store<i32>(top, half(q15(-(<i64>load<i32>(top + half4, RE)) * 32767)), IM);
   }
 }
 

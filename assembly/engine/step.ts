@@ -19,7 +19,7 @@
 
 import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from '../model/network';
 import { State } from './state';
-import { I32_MAX, addSat, decay, decayWide, sat32 } from './fixed';
+import { I32_MAX, addSat, decay, decayWide, decayWide64, sat32 } from './fixed';
 
 /** Runs one step on the `inputCount` channels in State.inputList (validated by the caller). */
 export function stepNetwork(inputCount: u32): void {
@@ -379,11 +379,12 @@ function outputs(L: Layer): void {
       continue;
     }
     const theta = load<i32>(threshold + at);
-    // addSat as sat32 of the 64-bit sum (the same value), on the widened reset decay.
-    const kick: i64 = load<u8>(spikes + j) != 0 ? <i64>theta : 0;
-    const r = sat32(<i64>decayWide(<i64>load<i32>(reset + at), resetDecay) + kick);
+    // Decay never grows |R|, so only a kick (addSat, as sat32 of the 64-bit sum) can saturate.
+    let r64 = decayWide64(<i64>load<i32>(reset + at), resetDecay);
+    if (load<u8>(spikes + j) != 0) r64 = <i64>sat32(r64 + <i64>theta);
+    const r = <i32>r64;
     store<i32>(reset + at, r);
-    const v = sat32(sum + <i64>load<i32>(drive + at) - <i64>r);
+    const v = sat32(sum + <i64>load<i32>(drive + at) - r64);
     store<i32>(potentials + at, v);
     const spike = v >= theta;
     store<u8>(spikes + j, <u8>spike);

@@ -227,6 +227,16 @@ function q15(p: i64): i32 {
   return <i32>((p + 0x4000 + (p >> 63)) >> 15);
 }
 
+/**
+ * q15(x * 32767) (a twiddle of 1 or -i) in i32, for |x| < 2^22: x * 32767 = x * 2^15 - x, so the
+ * rounding only moves -x: rhaz(x 2^15 - x, 15) = x + ((2^14 - [x < 0] - x) >> 15), the product
+ * having x's sign. No 64-bit multiply.
+ */
+@inline
+function q15Unit(x: i32): i32 {
+  return x + ((0x4000 + (x >> 31) - x) >> 15);
+}
+
 /** The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0). */
 @inline
 function windowed(i: u32): i32 {
@@ -261,16 +271,16 @@ function spectrum(): void {
   for (let i: u32 = 0; i < quarter; i++) {
     const x0 = windowed(i);
     const x2 = windowed(i + quarter);
-    const t1 = q15(<i64>windowed(i + (quarter << 1)) * 32767);
-    const t3 = q15(<i64>windowed(i + quarter * 3) * 32767);
+    const t1 = q15Unit(windowed(i + (quarter << 1)));
+    const t3 = q15Unit(windowed(i + quarter * 3));
     // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
     const p0 = half(x0 + t1);
     const p1 = half(x0 - t1);
     const p2 = half(x2 + t3);
     const p3 = half(x2 - t3);
     // Stage 2: (p0, p2) with twiddle 1, (p1, p3) with -i.
-    const u = q15(<i64>p2 * 32767);
-    const v = q15(-(<i64>p3) * 32767);
+    const u = q15Unit(p2);
+    const v = q15Unit(-p3);
     const at = j << 2;
     store<i32>(at, half(p0 + u), RE);
     store<i32>(at, half(p1), RE + 4);
@@ -285,33 +295,122 @@ function spectrum(): void {
     }
     j |= bit;
   }
-  for (let size: u32 = 8; size <= n; size <<= 1) stage(size, n);
+  // Stages 3, 4, ... in pairs (each element loaded and stored once for two stages); of the 7 stages
+  // left at n = 512 the last goes alone.
+  let size: u32 = 8;
+  for (; size << 1 <= n; size <<= 2) twoStages(size, n);
+  if (size == n) stage(size, n);
 }
 
 /**
- * One stage of blocks of `size`, on the first halves of conjugate-symmetric blocks: for k <= size/4,
- * butterfly k of each block gives X[k] (its top output) and X[size/2 - k], the conjugate of its
- * bottom output X[size/2 + k]. It reads E[k] and O[k] (k <= size/4, what the stage before
- * computed) and writes positions no other butterfly of the stage reads.
+ * The stages of blocks of `size` and 2 size together, on first halves as stage() does. In a block g
+ * of 2 size, with h = size/2 and k <= h/2, the first stage's butterfly k of the sub-blocks g and
+ * g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the second
+ * stage's butterfly k on (A, C) gives Y[k] and Y[size - k], and its butterfly h - k on (B, D) gives
+ * Y[h - k] and Y[h + k]: four elements in, four out. Butterfly h - k's twiddle is a quarter turn
+ * back from k's: cos(128 - a) = sin(a), sin(128 - a) = cos(a) in the table's terms.
  *
- * E and O are real at k = 0 and k = size/4 (the middles of symmetric blocks), so those butterflies
- * are one product each: k = 0 has twiddle 1 and real results X[0], X[size/2]; k = size/4 has
- * twiddle -i and is its own mirror. Their IM stays what it is, 0: no stage writes a nonzero IM at a
- * multiple of size/4 before this one (stages 1-2 store 0 at each block's 0 and 2).
+ * At k = 0 and k = h/2 the inputs are real (the middles of symmetric blocks), so those units are a
+ * few products: the first stage's twiddles are 1 and -i, the second's at k = h/2 an eighth of a turn,
+ * and at k = 0 its butterfly h is a quarter turn. The IM of a real element is not stored: it stays
+ * 0, as no stage writes a nonzero IM at a multiple of size/4 before this pair (stages 1-2 store 0 at
+ * elements 0 and 2 of each 4).
+ */
+function twoStages(size: u32, n: u32): void {
+  const half4 = (size >> 1) << 2;
+  const size4 = size << 2;
+  const block4 = size << 3;
+  const step = MAX_N / size;
+  const end = n << 2;
+  for (let g: u32 = 0; g < end; g += block4) {
+    let t = q15Unit(load<i32>(g + half4, RE));
+    let e = load<i32>(g, RE);
+    const a = half(e + t);
+    const b = half(e - t);
+    t = q15Unit(load<i32>(g + size4 + half4, RE));
+    e = load<i32>(g + size4, RE);
+    const u = q15Unit(half(e + t));
+    const d = half(e - t);
+    store<i32>(g, half(a + u), RE);
+    store<i32>(g + size4, half(a - u), RE);
+    store<i32>(g + half4, half(b), RE);
+    store<i32>(g + half4, half(q15Unit(-d)), IM);
+  }
+  // k = h/2: the second stage's twiddle is an eighth of a turn whatever the size.
+  const c8 = <i64>cos512(64);
+  const s8 = <i64>sin512(64);
+  for (let e0 = half4 >> 1; e0 < end; e0 += block4) {
+    const ar = half(load<i32>(e0, RE));
+    const ai = half(q15Unit(-load<i32>(e0 + half4, RE)));
+    const cr = <i64>half(load<i32>(e0 + size4, RE));
+    const ci = <i64>half(q15Unit(-load<i32>(e0 + size4 + half4, RE)));
+    const tr = q15(cr * c8 + ci * s8);
+    const ti = q15(ci * c8 - cr * s8);
+    store<i32>(e0, half(ar + tr), RE);
+    store<i32>(e0, half(ai + ti), IM);
+    store<i32>(e0 + half4, half(ar - tr), RE);
+    store<i32>(e0 + half4, half(ti - ai), IM);
+  }
+  for (let k: u32 = 1; k < size >> 2; k++) {
+    const c = <i64>cos512(k * step);
+    const s = <i64>sin512(k * step);
+    const c2 = <i64>cos512((k * step) >> 1);
+    const s2 = <i64>sin512((k * step) >> 1);
+    const back = k << 3; // from element h + k to element h - k, bytes
+    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
+      const e1 = e0 + half4;
+      const e2 = e0 + size4;
+      const e3 = e2 + half4;
+      let br = <i64>load<i32>(e1, RE);
+      let bi = <i64>load<i32>(e1, IM);
+      let tr = q15(br * c + bi * s);
+      let ti = q15(bi * c - br * s);
+      let er = load<i32>(e0, RE);
+      let ei = load<i32>(e0, IM);
+      const ar = half(er + tr);
+      const ai = half(ei + ti);
+      const xr = half(er - tr);
+      const xi = half(ti - ei);
+      br = <i64>load<i32>(e3, RE);
+      bi = <i64>load<i32>(e3, IM);
+      tr = q15(br * c + bi * s);
+      ti = q15(bi * c - br * s);
+      er = load<i32>(e2, RE);
+      ei = load<i32>(e2, IM);
+      const cr = <i64>half(er + tr);
+      const ci = <i64>half(ei + ti);
+      const dr = <i64>half(er - tr);
+      const di = <i64>half(ti - ei);
+      tr = q15(cr * c2 + ci * s2);
+      ti = q15(ci * c2 - cr * s2);
+      store<i32>(e0, half(ar + tr), RE);
+      store<i32>(e0, half(ai + ti), IM);
+      store<i32>(e2 - back, half(ar - tr), RE);
+      store<i32>(e2 - back, half(ti - ai), IM);
+      tr = q15(dr * s2 + di * c2);
+      ti = q15(di * s2 - dr * c2);
+      store<i32>(e1 - back, half(xr + tr), RE);
+      store<i32>(e1 - back, half(xi + ti), IM);
+      store<i32>(e1, half(xr - tr), RE);
+      store<i32>(e1, half(ti - xi), IM);
+    }
+  }
+}
+
+/**
+ * One stage of blocks of `size` (the last at n = 512, after the pairs), on the first halves of
+ * conjugate-symmetric blocks: for k <= size/4, butterfly k of each block gives X[k] (its top
+ * output) and X[size/2 - k], the conjugate of its bottom output X[size/2 + k]. It reads E[k] and
+ * O[k] (k <= size/4, what the stage before computed) and writes positions no other butterfly of
+ * the stage reads. At k = 0 the mirror is the bottom itself (X[size/2], real), at k = size/4 the
+ * top (written twice, the same value).
  */
 function stage(size: u32, n: u32): void {
   const half4 = (size >> 1) << 2;
-  const quarter4 = half4 >> 1;
   const size4 = size << 2;
   const step = MAX_N / size;
   const end = n << 2;
-  for (let top: u32 = 0; top < end; top += size4) {
-    const ar = load<i32>(top, RE);
-    const tr = q15(<i64>load<i32>(top + half4, RE) * 32767);
-    store<i32>(top, half(ar + tr), RE);
-    store<i32>(top + half4, half(ar - tr), RE);
-  }
-  for (let k: u32 = 1; k < size >> 2; k++) {
+  for (let k: u32 = 0; k <= size >> 2; k++) {
     const c = <i64>cos512(k * step);
     const s = <i64>sin512(k * step);
     const mirror = half4 - (k << 3); // from element k to element size/2 - k, bytes
@@ -329,10 +428,6 @@ function stage(size: u32, n: u32): void {
       store<i32>(top + mirror, half(ar - tr), RE);
       store<i32>(top + mirror, half(ti - ai), IM);
     }
-  }
-  for (let top = quarter4; top < end; top += size4) {
-    store<i32>(top, half(load<i32>(top, RE)), RE);
-    store<i32>(top, half(q15(-(<i64>load<i32>(top + half4, RE)) * 32767)), IM);
   }
 }
 

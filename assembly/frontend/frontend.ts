@@ -80,10 +80,19 @@ function cos512(a: u32): i32 {
     : -(<i32>load<i16>(SIN_Q15 + ((a - 128) << 1)));
 }
 
-/** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
+/**
+ * cos and sin(2 pi a / 512) in Q15 for a in [0, 128], straight from the table: the FFT's
+ * twiddles, whose angles k * 512 / size (k <= size / 4) never pass a quarter turn.
+ */
 @inline
-function sin512(a: u32): i32 {
-  return <i32>load<i16>(SIN_Q15 + ((a <= 128 ? a : 256 - a) << 1));
+function cosQuarter(a: u32): i32 {
+  return <i32>load<i16>(SIN_Q15 + ((128 - a) << 1));
+}
+
+
+@inline
+function sinQuarter(a: u32): i32 {
+  return <i32>load<i16>(SIN_Q15 + (a << 1));
 }
 
 /** log2(x) in Q16 for x >= 1 (0 for x = 0): exponent from clz, mantissa from LOG2_Q16. */
@@ -337,8 +346,8 @@ function twoStages(size: u32, n: u32): void {
     store<i32>(g + half4, half(q15Unit(-d)), IM);
   }
   // k = h/2: the second stage's twiddle is an eighth of a turn whatever the size.
-  const c8 = <i64>cos512(64);
-  const s8 = <i64>sin512(64);
+  const c8 = <i64>cosQuarter(64);
+  const s8 = <i64>sinQuarter(64);
   for (let e0 = half4 >> 1; e0 < end; e0 += block4) {
     const ar = half(load<i32>(e0, RE));
     const ai = half(q15Unit(-load<i32>(e0 + half4, RE)));
@@ -352,10 +361,10 @@ function twoStages(size: u32, n: u32): void {
     store<i32>(e0 + half4, half(ti - ai), IM);
   }
   for (let k: u32 = 1; k < size >> 2; k++) {
-    const c = <i64>cos512(k * step);
-    const s = <i64>sin512(k * step);
-    const c2 = <i64>cos512((k * step) >> 1);
-    const s2 = <i64>sin512((k * step) >> 1);
+    const c = <i64>cosQuarter(k * step);
+    const s = <i64>sinQuarter(k * step);
+    const c2 = <i64>cosQuarter((k * step) >> 1);
+    const s2 = <i64>sinQuarter((k * step) >> 1);
     const back = k << 3; // from element h + k to element h - k, bytes
     for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
       const e1 = e0 + half4;
@@ -411,8 +420,8 @@ function stage(size: u32, n: u32): void {
   const step = MAX_N / size;
   const end = n << 2;
   for (let k: u32 = 0; k <= size >> 2; k++) {
-    const c = <i64>cos512(k * step);
-    const s = <i64>sin512(k * step);
+    const c = <i64>cosQuarter(k * step);
+    const s = <i64>sinQuarter(k * step);
     const mirror = half4 - (k << 3); // from element k to element size/2 - k, bytes
     for (let top: u32 = k << 2; top < end; top += size4) {
       const bottom = top + half4;

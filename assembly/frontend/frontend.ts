@@ -246,11 +246,15 @@ function q15Unit(x: i32): i32 {
   return x + ((0x4000 + (x >> 31) - x) >> 15);
 }
 
-/** The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0). */
+/**
+ * The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0):
+ * rhaz(p, 9) as rhaz(p / 2^8, 1), the division truncating towards zero (for p >= 0,
+ * floor((floor(p / 2^8) + 1) / 2) = floor((p + 2^8) / 2^9); both sides are odd in p).
+ */
 @inline
 function windowed(i: u32): i32 {
   const p = <i32>load<i16>(i << 1, SAMPLES) * <i32>load<u16>(i << 1, WINDOW);
-  return (p + (1 << (14 - INPUT_SHIFT)) - <i32>(p < 0)) >> (15 - INPUT_SHIFT);
+  return half(p / (1 << (14 - INPUT_SHIFT)));
 }
 
 /**

@@ -167,12 +167,16 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32): vo
       j = 1;
     }
     if (by8) {
-      for (; j + 8 <= n; j += 8) {
+      // Counted by the slot pointer alone: one test per run of 8.
+      const runs = (n - j) >> 3;
+      const stop = slot + (runs << 9);
+      while (slot < stop) {
         addEight(slot, weights, <usize>load<u32>(levels), shift);
         levels += 4;
         weights += 8;
         slot += 512;
       }
+      j += runs << 3;
     }
     for (; j + 1 < n; j += 2) {
       const pair = <usize>load<u8>(levels);

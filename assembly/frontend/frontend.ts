@@ -247,13 +247,14 @@ function q15Unit(x: i32): i32 {
 }
 
 /**
- * The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0):
+ * The windowed sample at byte `at` = 2 i of the frame (i < n), the FFT's input (0 beyond the
+ * window: its weight is 0):
  * rhaz(p, 9) as rhaz(p / 2^8, 1), the division truncating towards zero (for p >= 0,
  * floor((floor(p / 2^8) + 1) / 2) = floor((p + 2^8) / 2^9); both sides are odd in p).
  */
 @inline
-function windowed(i: u32): i32 {
-  const p = <i32>load<i16>(i << 1, SAMPLES) * <i32>load<u16>(i << 1, WINDOW);
+function windowed(at: u32): i32 {
+  const p = <i32>load<i16>(at, SAMPLES) * <i32>load<u16>(at, WINDOW);
   return half(p / (1 << (14 - INPUT_SHIFT)));
 }
 
@@ -279,13 +280,15 @@ function windowed(i: u32): i32 {
 function spectrum(): void {
   const bits = Frontend.fftBits;
   const n: u32 = 1 << bits;
-  const quarter = n >> 2;
+  const quarter2 = n >> 1; // a quarter of the samples, bytes
+  const half2 = n;
+  const threeQuarters2 = quarter2 * 3;
   let j: u32 = 0; // rev(i), stepped by adding one at the top bit and carrying downwards
-  for (let i: u32 = 0; i < quarter; i++) {
-    const x0 = windowed(i);
-    const x2 = windowed(i + quarter);
-    const t1 = q15Unit(windowed(i + (quarter << 1)));
-    const t3 = q15Unit(windowed(i + quarter * 3));
+  for (let at: u32 = 0; at < quarter2; at += 2) {
+    const x0 = windowed(at);
+    const x2 = windowed(at + quarter2);
+    const t1 = q15Unit(windowed(at + half2));
+    const t3 = q15Unit(windowed(at + threeQuarters2));
     // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
     const p0 = half(x0 + t1);
     const p1 = half(x0 - t1);
@@ -294,13 +297,13 @@ function spectrum(): void {
     // Stage 2: (p0, p2) with twiddle 1, (p1, p3) with -i.
     const u = q15Unit(p2);
     const v = q15Unit(-p3);
-    const at = j << 2;
-    store<i32>(at, half(p0 + u), RE);
-    store<i32>(at, half(p1), RE + 4);
-    store<i32>(at, half(p0 - u), RE + 8);
-    store<i32>(at, 0, IM);
-    store<i32>(at, half(v), IM + 4);
-    store<i32>(at, 0, IM + 8);
+    const to = j << 2;
+    store<i32>(to, half(p0 + u), RE);
+    store<i32>(to, half(p1), RE + 4);
+    store<i32>(to, half(p0 - u), RE + 8);
+    store<i32>(to, 0, IM);
+    store<i32>(to, half(v), IM + 4);
+    store<i32>(to, 0, IM + 8);
     let bit = n >> 1;
     while ((j & bit) != 0) {
       j ^= bit;

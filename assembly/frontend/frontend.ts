@@ -315,13 +315,13 @@ function spectrum(): void {
   // left at n = 512 the last goes alone.
   let size: u32 = 8;
   for (; size << 1 <= n; size <<= 2) twoStages(size, n);
-  if (size == n) stage(size, n);
+  if (size == n) lastStage(n);
 }
 
 /**
- * The stages of blocks of `size` and 2 size together, on first halves as stage() does. In a block g
- * of 2 size, with h = size/2 and k <= h/2, the first stage's butterfly k of the sub-blocks g and
- * g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the second
+ * The stages of blocks of `size` and 2 size together, on first halves as lastStage() does. In a
+ * block g of 2 size, with h = size/2 and k <= h/2, the first stage's butterfly k of the sub-blocks
+ * g and g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the second
  * stage's butterfly k on (A, C) gives Y[k] and Y[size - k], and its butterfly h - k on (B, D) gives
  * Y[h - k] and Y[h + k]: four elements in, four out. Butterfly h - k's twiddle is a quarter turn
  * back from k's: cos(128 - a) = sin(a), sin(128 - a) = cos(a) in the table's terms.
@@ -414,36 +414,32 @@ function twoStages(size: u32, n: u32): void {
 }
 
 /**
- * One stage of blocks of `size` (the last at n = 512, after the pairs), on the first halves of
- * conjugate-symmetric blocks: for k <= size/4, butterfly k of each block gives X[k] (its top
- * output) and X[size/2 - k], the conjugate of its bottom output X[size/2 + k]. It reads E[k] and
- * O[k] (k <= size/4, what the stage before computed) and writes positions no other butterfly of
- * the stage reads. At k = 0 the mirror is the bottom itself (X[size/2], real), at k = size/4 the
- * top (written twice, the same value).
+ * The last stage alone (n = 2^9: stages 3-8 went in pairs), one block, on the first halves of
+ * conjugate-symmetric blocks: for k <= n/4, butterfly k gives bin k (its top output) and bin
+ * n/2 - k, the conjugate of its bottom output n/2 + k. It reads E[k] and O[k] (k <= n/4, what the
+ * stage before computed) and writes positions no other butterfly reads. At k = 0 the mirror is
+ * the bottom itself (bin n/2, real), at k = n/4 the top (written twice, the same value).
  */
-function stage(size: u32, n: u32): void {
-  const half4 = (size >> 1) << 2;
-  const size4 = size << 2;
-  const step = MAX_N / size;
-  const end = n << 2;
-  for (let k: u32 = 0; k <= size >> 2; k++) {
+function lastStage(n: u32): void {
+  const half4 = (n >> 1) << 2;
+  const step = MAX_N / n;
+  for (let k: u32 = 0; k <= n >> 2; k++) {
     const c = <i64>cosQuarter(k * step);
     const s = <i64>sinQuarter(k * step);
-    const mirror = half4 - (k << 3); // from element k to element size/2 - k, bytes
-    for (let top: u32 = k << 2; top < end; top += size4) {
-      const bottom = top + half4;
-      const br = <i64>load<i32>(bottom, RE);
-      const bi = <i64>load<i32>(bottom, IM);
-      // t = bottom * e^(-i 2 pi k / size), rounded to the input's scale.
-      const tr = q15(br * c + bi * s);
-      const ti = q15(bi * c - br * s);
-      const ar = load<i32>(top, RE);
-      const ai = load<i32>(top, IM);
-      store<i32>(top, half(ar + tr), RE);
-      store<i32>(top, half(ai + ti), IM);
-      store<i32>(top + mirror, half(ar - tr), RE);
-      store<i32>(top + mirror, half(ti - ai), IM);
-    }
+    const top = k << 2;
+    const bottom = top + half4;
+    const br = <i64>load<i32>(bottom, RE);
+    const bi = <i64>load<i32>(bottom, IM);
+    // t = bottom * e^(-i 2 pi k / n), rounded to the input's scale.
+    const tr = q15(br * c + bi * s);
+    const ti = q15(bi * c - br * s);
+    const ar = load<i32>(top, RE);
+    const ai = load<i32>(top, IM);
+    const mirror = half4 - top; // bin n/2 - k, bytes
+    store<i32>(top, half(ar + tr), RE);
+    store<i32>(top, half(ai + ti), IM);
+    store<i32>(mirror, half(ar - tr), RE);
+    store<i32>(mirror, half(ti - ai), IM);
   }
 }
 

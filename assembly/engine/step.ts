@@ -383,15 +383,17 @@ function outputs(L: Layer): void {
       continue;
     }
     const theta = load<i32>(threshold + at);
+    // Each address once: R and z are read, then written.
+    const rAt = reset + at;
+    const zAt = spikes + j;
     // Decay never grows |R|, so only a kick (addSat, as sat32 of the 64-bit sum) can saturate.
-    let r64 = decayWide64(<i64>load<i32>(reset + at), resetDecay);
-    if (load<u8>(spikes + j) != 0) r64 = <i64>sat32(r64 + <i64>theta);
-    const r = <i32>r64;
-    store<i32>(reset + at, r);
+    let r64 = decayWide64(<i64>load<i32>(rAt), resetDecay);
+    if (load<u8>(zAt) != 0) r64 = <i64>sat32(r64 + <i64>theta);
+    store<i32>(rAt, <i32>r64);
     const v = sat32(sum + <i64>load<i32>(drive + at) - r64);
     store<i32>(potentials + at, v);
     const spike = v >= theta;
-    store<u8>(spikes + j, <u8>spike);
+    store<u8>(zAt, <u8>spike);
     if (spike) {
       store<u16>(spikeList + ((<usize>count) << 1), <u16>j);
       count++;

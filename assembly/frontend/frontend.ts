@@ -321,16 +321,16 @@ function spectrum(): void {
 /**
  * The stages of blocks of `size` and 2 size together, on first halves as lastStage() does. In a
  * block g of 2 size, with h = size/2 and k <= h/2, the first stage's butterfly k of the sub-blocks
- * g and g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the second
- * stage's butterfly k on (A, C) gives Y[k] and Y[size - k], and its butterfly h - k on (B, D) gives
- * Y[h - k] and Y[h + k]: four elements in, four out. Butterfly h - k's twiddle is a quarter turn
- * back from k's: cos(128 - a) = sin(a), sin(128 - a) = cos(a) in the table's terms.
+ * g and g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the
+ * second stage's butterfly k on (A, C) gives Y[k] and Y[size - k], and its butterfly h - k on
+ * (B, D) gives Y[h - k] and Y[h + k]: four elements in, four out. Butterfly h - k's twiddle is a
+ * quarter turn back from k's: cos(128 - a) = sin(a), sin(128 - a) = cos(a) in the table's terms.
  *
- * At k = 0 and k = h/2 the inputs are real (the middles of symmetric blocks), so those units are a
- * few products: the first stage's twiddles are 1 and -i, the second's at k = h/2 an eighth of a turn,
- * and at k = 0 its butterfly h is a quarter turn. The IM of a real element is not stored: it stays
- * 0, as no stage writes a nonzero IM at a multiple of size/4 before this pair (stages 1-2 store 0 at
- * elements 0 and 2 of each 4).
+ * At k = 0 and k = h/2 the inputs are real (the middles of symmetric blocks), so those units are
+ * a few products: the first stage's twiddles are 1 and -i, the second's at k = h/2 an eighth of a
+ * turn, and at k = 0 its butterfly h is a quarter turn. The IM of a real element is not stored: it
+ * stays 0, as no stage writes a nonzero IM at a multiple of size/4 before this pair (stages 1-2
+ * store 0 at elements 0 and 2 of each 4).
  */
 function twoStages(size: u32, n: u32): void {
   const half4 = (size >> 1) << 2;
@@ -338,6 +338,7 @@ function twoStages(size: u32, n: u32): void {
   const block4 = size << 3;
   const step = MAX_N / size;
   const end = n << 2;
+  // k = 0: X[0], X[h] of both halves, then Y[0], Y[size] (twiddle 1) and Y[h] (-i), all real.
   for (let g: u32 = 0; g < end; g += block4) {
     let t = q15Unit(load<i32>(g + half4, RE));
     let e = load<i32>(g, RE);

@@ -12,25 +12,35 @@ import { DEFAULT_WASM_PATH } from '../host/wasm/module.js';
 import { openDataset } from '../host/data/dataset.js';
 import { readWav } from '../host/audio/read-wav.js';
 import { percentile } from '../host/util/percentile.js';
-import { COUNTER_EXPORT, instrumentWasm } from './instrument-wasm.js';
+import { COUNTER_EXPORT, functionCounterExport, instrumentWasm } from './instrument-wasm.js';
 
 export interface CountingEngine {
   engine: Engine;
   /** The wasm instructions `run` executes (any export calls it makes), and its result. */
   count: <T>(run: () => T) => { instructions: number; result: T };
+  /** With `perFunction`: what each function of the code section has executed so far. */
+  functionCounts: () => number[];
 }
 
 const counting = new Map<string, WebAssembly.Module>();
 
 /** A fresh engine on the counting copy of build/hetsyn.wasm (or another build of it). */
-export function openCountingEngine(wasmPath: string = DEFAULT_WASM_PATH): CountingEngine {
-  let module = counting.get(wasmPath);
+export function openCountingEngine(
+  wasmPath: string = DEFAULT_WASM_PATH,
+  perFunction = false,
+): CountingEngine {
+  const key = `${perFunction ? 'by function ' : ''}${wasmPath}`;
+  let module = counting.get(key);
   if (!module) {
-    module = new WebAssembly.Module(instrumentWasm(readFileSync(wasmPath)));
-    counting.set(wasmPath, module);
+    module = new WebAssembly.Module(instrumentWasm(readFileSync(wasmPath), perFunction));
+    counting.set(key, module);
   }
   const engine = Engine.instantiate(module);
   const counter = engine.exported(COUNTER_EXPORT) as WebAssembly.Global;
+  const functions: WebAssembly.Global[] = [];
+  for (let i = 0; perFunction && engine.exported(functionCounterExport(i)) !== undefined; i++) {
+    functions.push(engine.exported(functionCounterExport(i)) as WebAssembly.Global);
+  }
   return {
     engine,
     count: <T>(run: () => T) => {
@@ -38,6 +48,7 @@ export function openCountingEngine(wasmPath: string = DEFAULT_WASM_PATH): Counti
       const result = run();
       return { instructions: Number((counter.value as bigint) - before), result };
     },
+    functionCounts: () => functions.map((f) => Number(f.value as bigint)),
   };
 }
 
@@ -51,18 +62,37 @@ export interface HopCost {
   detectMean: number;
 }
 
+/** Instructions per function of the code section, summed over every hop, for each part of a hop. */
+export interface HopProfile {
+  frontend: number[];
+  engine: number[];
+  detect: number[];
+}
+
 /**
  * Streams every clip of `samplesDir` through the model's own front-end one hop of samples at a
  * time, as a board's audio ring does, and steps the network on each step's spikes from a reset
  * state (the detector reset with it), as a board listens. The front-end's cost of the pushes
- * before its first window is full counts too.
+ * before its first window is full counts too. With `profile`, the counts are also split by
+ * function into it.
  */
 export function measureHopCost(
   model: Uint8Array,
   samplesDir: string,
   wasmPath: string = DEFAULT_WASM_PATH,
+  profile?: HopProfile,
 ): HopCost {
-  const { engine, count } = openCountingEngine(wasmPath);
+  const counting = openCountingEngine(wasmPath, profile !== undefined);
+  const { engine } = counting;
+  const count = <T>(part: keyof HopProfile, run: () => T): { instructions: number; result: T } => {
+    if (!profile) return counting.count(run);
+    const before = counting.functionCounts();
+    const counted = counting.count(run);
+    counting.functionCounts().forEach((after, i) => {
+      profile[part][i] = (profile[part][i] ?? 0) + after - (before[i] ?? 0);
+    });
+    return counted;
+  };
   const info = engine.loadOrThrow(model);
   const config = info.frontend;
   if (!config) throw new Error(`${info.name} has no FRONTEND section: its hop cost needs one`);
@@ -76,11 +106,11 @@ export function measureHopCost(
     engine.reset();
     engine.frontendConfigure(config);
     for (let at = 0; at < samples.length; at += hop) {
-      const pushed = count(() => engine.encodeAudio(samples.subarray(at, at + hop)));
+      const pushed = count('frontend', () => engine.encodeAudio(samples.subarray(at, at + hop)));
       frontend += pushed.instructions;
       for (const spikes of pushed.result) {
-        steps.push(count(() => engine.step(spikes)).instructions);
-        detect += count(() => engine.detectStep()).instructions;
+        steps.push(count('engine', () => engine.step(spikes)).instructions);
+        detect += count('detect', () => engine.detectStep()).instructions;
       }
     }
   }

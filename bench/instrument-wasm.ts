@@ -7,6 +7,10 @@
  * global moves, so the original code stays byte for byte in place; only the counter's four
  * instructions are inserted, and they are not counted.
  *
+ * With `perFunction`, each function also has its own counter, exported as `instructionCount.<i>`
+ * for the i-th function of the code section (imports not counted), which each of its blocks adds
+ * to as well: the same counts, split by where they were spent (bench/profile.ts).
+ *
  * A basic block ends after an instruction that may transfer control (br, br_if, br_table, return,
  * unreachable, if, else) and before an instruction control can reach other than by falling through
  * (after `loop`, the head of its body; after `end`, the join). A call returns to the next
@@ -14,6 +18,9 @@
  */
 
 export const COUNTER_EXPORT = 'instructionCount';
+
+/** The export of the per-function counter of the i-th function of the code section. */
+export const functionCounterExport = (i: number): string => `${COUNTER_EXPORT}.${i}`;
 
 class Reader {
   at = 0;
@@ -120,8 +127,8 @@ const ENDS_BLOCK = new Set<number>([
   OP.return,
 ]);
 
-/** One function body with the counter's increment at the head of every basic block. */
-function instrumentBody(body: Uint8Array, counter: number): Uint8Array {
+/** One function body with the counters' increments at the head of every basic block. */
+function instrumentBody(body: Uint8Array, counters: readonly number[]): Uint8Array {
   const r = new Reader(body);
   for (let groups = r.leb(); groups > 0; groups--) {
     r.leb();
@@ -129,8 +136,10 @@ function instrumentBody(body: Uint8Array, counter: number): Uint8Array {
   }
   const out: number[] = Array.from(body.subarray(0, r.at));
   const increment = (count: number): void => {
-    out.push(OP.globalGet, ...uleb(counter), OP.i64Const, ...sleb(count), OP.i64Add);
-    out.push(OP.globalSet, ...uleb(counter));
+    for (const counter of counters) {
+      out.push(OP.globalGet, ...uleb(counter), OP.i64Const, ...sleb(count), OP.i64Add);
+      out.push(OP.globalSet, ...uleb(counter));
+    }
   };
   let blockStart = r.at;
   let count = 0;
@@ -219,8 +228,8 @@ function readBody(r: Reader): void {
 
 const SECTION = { import: 2, global: 6, export: 7, code: 10 } as const;
 
-/** The counting copy of `wasm` (an MVP module); its counter starts at 0 in every instance. */
-export function instrumentWasm(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
+/** The counting copy of `wasm` (an MVP module); its counters start at 0 in every instance. */
+export function instrumentWasm(wasm: Uint8Array, perFunction = false): Uint8Array<ArrayBuffer> {
   const list = sections(wasm);
   const find = (id: number): Section | undefined => list.find((s) => s.id === id);
   const importSection = find(SECTION.import);
@@ -236,21 +245,28 @@ export function instrumentWasm(wasm: Uint8Array): Uint8Array<ArrayBuffer> {
   const globals = entries(globalSection.body, readGlobal);
   const counter = importedGlobals + globals.length;
   const exports = entries(exportSection.body, readExport);
-  const name = new TextEncoder().encode(COUNTER_EXPORT);
+  const bodies = entries(code.body, readBody);
+  const added = perFunction ? 1 + bodies.length : 1;
+  const zero = Uint8Array.of(0x7e, 0x01, OP.i64Const, 0x00, OP.end);
+  const exportOf = (label: string, global: number): Uint8Array => {
+    const name = new TextEncoder().encode(label);
+    return Uint8Array.of(...uleb(name.length), ...name, 0x03, ...uleb(global));
+  };
+  const counterExports = [exportOf(COUNTER_EXPORT, counter)];
+  if (perFunction)
+    bodies.forEach((_, i) => counterExports.push(exportOf(functionCounterExport(i), counter + 1 + i)));
 
   const replaced = new Map<number, Uint8Array>([
-    [SECTION.global, vector([...globals, Uint8Array.of(0x7e, 0x01, OP.i64Const, 0x00, OP.end)])],
-    [
-      SECTION.export,
-      vector([...exports, Uint8Array.of(...uleb(name.length), ...name, 0x03, ...uleb(counter))]),
-    ],
+    [SECTION.global, vector([...globals, ...Array.from({ length: added }, () => zero)])],
+    [SECTION.export, vector([...exports, ...counterExports])],
     [
       SECTION.code,
       vector(
-        entries(code.body, readBody).map((entry) => {
+        bodies.map((entry, i) => {
           const r = new Reader(entry);
           const size = r.leb();
-          const body = instrumentBody(entry.subarray(r.at, r.at + size), counter);
+          const counters = perFunction ? [counter, counter + 1 + i] : [counter];
+          const body = instrumentBody(entry.subarray(r.at, r.at + size), counters);
           return Uint8Array.from([...uleb(body.length), ...body]);
         }),
       ),

@@ -31,5 +31,11 @@ export function decay(x: i32, alphaQ16: u32): i32 {
  *  output pass widens each alpha once per layer and each x once for its sum and its decay. */
 @inline
 export function decayWide(x: i64, alphaQ16: i64): i32 {
-  return <i32>((x * alphaQ16 + 0x8000 + (x >> 63)) >> 16);
+  return <i32>decayWide64(x, alphaQ16);
+}
+
+/** decayWide() left in 64 bits (its value fits in i32), for a caller that goes on in 64 bits. */
+@inline
+export function decayWide64(x: i64, alphaQ16: i64): i64 {
+  return (x * alphaQ16 + 0x8000 + (x >> 63)) >> 16;
 }

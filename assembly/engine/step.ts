@@ -19,7 +19,7 @@
 
 import { Layer, layerAt, Model, KIND_RECURRENT, KIND_READOUT } from '../model/network';
 import { State } from './state';
-import { I32_MAX, addSat, decay, decayWide, sat32 } from './fixed';
+import { I32_MAX, addSat, decay, decayWide, decayWide64, sat32 } from './fixed';
 
 /** Runs one step on the `inputCount` channels in State.inputList (validated by the caller). */
 export function stepNetwork(inputCount: u32): void {
@@ -167,12 +167,16 @@ function denseRowsNibbles(L: Layer, list: usize, count: u32, rowOffset: u32): vo
       j = 1;
     }
     if (by8) {
-      for (; j + 8 <= n; j += 8) {
+      // Counted by the slot pointer alone: one test per run of 8.
+      const runs = (n - j) >> 3;
+      const stop = slot + (runs << 9);
+      while (slot < stop) {
         addEight(slot, weights, <usize>load<u32>(levels), shift);
         levels += 4;
         weights += 8;
         slot += 512;
       }
+      j += runs << 3;
     }
     for (; j + 1 < n; j += 2) {
       const pair = <usize>load<u8>(levels);
@@ -379,14 +383,17 @@ function outputs(L: Layer): void {
       continue;
     }
     const theta = load<i32>(threshold + at);
-    // addSat as sat32 of the 64-bit sum (the same value), on the widened reset decay.
-    const kick: i64 = load<u8>(spikes + j) != 0 ? <i64>theta : 0;
-    const r = sat32(<i64>decayWide(<i64>load<i32>(reset + at), resetDecay) + kick);
-    store<i32>(reset + at, r);
-    const v = sat32(sum + <i64>load<i32>(drive + at) - <i64>r);
+    // Each address once: R and z are read, then written.
+    const rAt = reset + at;
+    const zAt = spikes + j;
+    // Decay never grows |R|, so only a kick (addSat, as sat32 of the 64-bit sum) can saturate.
+    let r64 = decayWide64(<i64>load<i32>(rAt), resetDecay);
+    if (load<u8>(zAt) != 0) r64 = <i64>sat32(r64 + <i64>theta);
+    store<i32>(rAt, <i32>r64);
+    const v = sat32(sum + <i64>load<i32>(drive + at) - r64);
     store<i32>(potentials + at, v);
     const spike = v >= theta;
-    store<u8>(spikes + j, <u8>spike);
+    store<u8>(zAt, <u8>spike);
     if (spike) {
       store<u16>(spikeList + ((<usize>count) << 1), <u16>j);
       count++;

@@ -80,10 +80,19 @@ function cos512(a: u32): i32 {
     : -(<i32>load<i16>(SIN_Q15 + ((a - 128) << 1)));
 }
 
-/** sin(2 pi a / 512) in Q15 for a in [0, 256]. */
+/**
+ * cos and sin(2 pi a / 512) in Q15 for a in [0, 128], straight from the table: the FFT's
+ * twiddles, whose angles k * 512 / size (k <= size / 4) never pass a quarter turn.
+ */
 @inline
-function sin512(a: u32): i32 {
-  return <i32>load<i16>(SIN_Q15 + ((a <= 128 ? a : 256 - a) << 1));
+function cosQuarter(a: u32): i32 {
+  return <i32>load<i16>(SIN_Q15 + ((128 - a) << 1));
+}
+
+
+@inline
+function sinQuarter(a: u32): i32 {
+  return <i32>load<i16>(SIN_Q15 + (a << 1));
 }
 
 /** log2(x) in Q16 for x >= 1 (0 for x = 0): exponent from clz, mantissa from LOG2_Q16. */
@@ -211,10 +220,14 @@ export function spikeCount(): u32 {
   return Frontend.spikeCount;
 }
 
-/** rhaz(q, 1) for an i32 q: floor for q < 0, (q + 1) >> 1 otherwise (each stage's halving). */
+/**
+ * rhaz(q, 1) for an i32 q (each stage's halving): q minus q / 2 truncated towards zero is
+ * ceil(q / 2) for q >= 0 and floor(q / 2) below. Four wasm instructions instead of six for the
+ * comparison form, (q + (q >= 0)) >> 1; the division by 2 compiles to shifts under AOT.
+ */
 @inline
 function half(q: i32): i32 {
-  return (q + <i32>(q >= 0)) >> 1;
+  return q - q / 2;
 }
 
 /** rhaz(p, 15) of a 64-bit product sum, as i32: a twiddled value at the input's scale. */
@@ -223,52 +236,74 @@ function q15(p: i64): i32 {
   return <i32>((p + 0x4000 + (p >> 63)) >> 15);
 }
 
-/** The windowed sample i < n of the frame, the FFT's input (0 beyond the window: its weight is 0). */
+/**
+ * q15(x * 32767) (a twiddle of 1 or -i) in i32, for |x| < 2^22: x * 32767 = x * 2^15 - x, so the
+ * rounding only moves -x: rhaz(x 2^15 - x, 15) = x + ((2^14 - [x < 0] - x) >> 15), the product
+ * having x's sign. No 64-bit multiply.
+ */
 @inline
-function windowed(i: u32): i32 {
-  const p = <i32>load<i16>(i << 1, SAMPLES) * <i32>load<u16>(i << 1, WINDOW);
-  return (p + (1 << (14 - INPUT_SHIFT)) - <i32>(p < 0)) >> (15 - INPUT_SHIFT);
+function q15Unit(x: i32): i32 {
+  return x + ((0x4000 + (x >> 31) - x) >> 15);
 }
 
 /**
- * Windowed frame -> RE/IM = DFT(x << INPUT_SHIFT) / n: samples enter in bit-reversed order, and
- * each of the log2(n) decimation-in-time stages halves its outputs (rounded half away from zero),
- * so no magnitude ever exceeds the input bound 2^21 and every product fits in 64 bits. The sums of
- * a butterfly stay below 2^23, so only its products are 64-bit.
+ * The windowed sample at byte `at` = 2 i of the frame (i < n), the FFT's input (0 beyond the
+ * window: its weight is 0):
+ * rhaz(p, 9) as rhaz(p / 2^8, 1), the division truncating towards zero (for p >= 0,
+ * floor((floor(p / 2^8) + 1) / 2) = floor((p + 2^8) / 2^9); both sides are odd in p).
+ */
+@inline
+function windowed(at: u32): i32 {
+  const p = <i32>load<i16>(at, SAMPLES) * <i32>load<u16>(at, WINDOW);
+  return half(p / (1 << (14 - INPUT_SHIFT)));
+}
+
+/**
+ * Windowed frame -> RE/IM bins 0..n/2 of DFT(x << INPUT_SHIFT) / n, the spec's radix-2 FFT
+ * (docs/frontend.md) bit for bit: samples enter in bit-reversed order, and each of the log2(n)
+ * decimation-in-time stages halves its outputs (rounded half away from zero), so no magnitude ever
+ * exceeds the input bound 2^21 and every product fits in 64 bits. The sums of a butterfly stay
+ * below 2^23, so only its products are 64-bit.
+ *
+ * The input is real, so after every stage each block X of `size` elements is exactly conjugate
+ * symmetric, X[size - m] = conj(X[m]), in the spec's integers too: rhaz and the halving are odd
+ * functions and the table gives cos(half - j) = -cos(j), sin(half - j) = sin(j) exactly, so
+ * butterfly half - j computes the conjugate of butterfly j's results, negated where the spec says.
+ * Only elements 0..size/2 of each block are computed (half the butterflies); the rest of RE/IM
+ * holds stale values that nothing reads.
  *
  * Stages 1 and 2 are fused with the reordering: samples i, i + n/2, i + n/4, i + 3n/4 land at
  * j = rev(i) .. j + 3, and their four butterflies have the twiddles 0 and n/4 (cos and sin 32767 or
- * 0) on inputs whose IM is 0, so each reduces to one product. Later stages go two at a time and
- * take one twiddle per k for every block (the results do not depend on the order butterflies run
- * in, as long as each reads what the stage before wrote).
+ * 0) on inputs whose IM is 0, so each reduces to one product (element j + 3, the conjugate of
+ * j + 1, is not stored).
  */
 function spectrum(): void {
   const bits = Frontend.fftBits;
   const n: u32 = 1 << bits;
-  const quarter = n >> 2;
+  const quarter2 = n >> 1; // a quarter of the samples, bytes
+  const half2 = n;
+  const threeQuarters2 = quarter2 * 3;
   let j: u32 = 0; // rev(i), stepped by adding one at the top bit and carrying downwards
-  for (let i: u32 = 0; i < quarter; i++) {
-    const x0 = windowed(i);
-    const x2 = windowed(i + quarter);
-    const t1 = q15(<i64>windowed(i + (quarter << 1)) * 32767);
-    const t3 = q15(<i64>windowed(i + quarter * 3) * 32767);
+  for (let at: u32 = 0; at < quarter2; at += 2) {
+    const x0 = windowed(at);
+    const x2 = windowed(at + quarter2);
+    const t1 = q15Unit(windowed(at + half2));
+    const t3 = q15Unit(windowed(at + threeQuarters2));
     // Stage 1: (x0, x1) and (x2, x3) at j, j + 1 and j + 2, j + 3; IM stays 0.
     const p0 = half(x0 + t1);
     const p1 = half(x0 - t1);
     const p2 = half(x2 + t3);
     const p3 = half(x2 - t3);
     // Stage 2: (p0, p2) with twiddle 1, (p1, p3) with -i.
-    const u = q15(<i64>p2 * 32767);
-    const v = q15(-(<i64>p3) * 32767);
-    const at = j << 2;
-    store<i32>(at, half(p0 + u), RE);
-    store<i32>(at, half(p1), RE + 4);
-    store<i32>(at, half(p0 - u), RE + 8);
-    store<i32>(at, half(p1), RE + 12);
-    store<i32>(at, 0, IM);
-    store<i32>(at, half(v), IM + 4);
-    store<i32>(at, 0, IM + 8);
-    store<i32>(at, half(-v), IM + 12);
+    const u = q15Unit(p2);
+    const v = q15Unit(-p3);
+    const to = j << 2;
+    store<i32>(to, half(p0 + u), RE);
+    store<i32>(to, half(p1), RE + 4);
+    store<i32>(to, half(p0 - u), RE + 8);
+    store<i32>(to, 0, IM);
+    store<i32>(to, half(v), IM + 4);
+    store<i32>(to, 0, IM + 8);
     let bit = n >> 1;
     while ((j & bit) != 0) {
       j ^= bit;
@@ -283,14 +318,116 @@ function spectrum(): void {
   if (size == n) lastStage(n);
 }
 
-/** The last stage alone (n = 2^9: stages 3-8 went in pairs): one block, one butterfly per k. */
+/**
+ * The stages of blocks of `size` and 2 size together, on first halves as lastStage() does. In a
+ * block g of 2 size, with h = size/2 and k <= h/2, the first stage's butterfly k of the sub-blocks
+ * g and g + size gives A = X[k], B = X[h - k] and C, D (the same of the second sub-block); the
+ * second stage's butterfly k on (A, C) gives Y[k] and Y[size - k], and its butterfly h - k on
+ * (B, D) gives Y[h - k] and Y[h + k]: four elements in, four out. Butterfly h - k's twiddle is a
+ * quarter turn back from k's: cos(128 - a) = sin(a), sin(128 - a) = cos(a) in the table's terms.
+ *
+ * At k = 0 and k = h/2 the inputs are real (the middles of symmetric blocks), so those units are
+ * a few products: the first stage's twiddles are 1 and -i, the second's at k = h/2 an eighth of a
+ * turn, and at k = 0 its butterfly h is a quarter turn. The IM of a real element is not stored: it
+ * stays 0, as no stage writes a nonzero IM at a multiple of size/4 before this pair (stages 1-2
+ * store 0 at elements 0 and 2 of each 4).
+ */
+function twoStages(size: u32, n: u32): void {
+  const half4 = (size >> 1) << 2;
+  const size4 = size << 2;
+  const block4 = size << 3;
+  const step = MAX_N / size;
+  const end = n << 2;
+  // k = 0: X[0], X[h] of both halves, then Y[0], Y[size] (twiddle 1) and Y[h] (-i), all real.
+  for (let g: u32 = 0; g < end; g += block4) {
+    let t = q15Unit(load<i32>(g + half4, RE));
+    let e = load<i32>(g, RE);
+    const a = half(e + t);
+    const b = half(e - t);
+    t = q15Unit(load<i32>(g + size4 + half4, RE));
+    e = load<i32>(g + size4, RE);
+    const u = q15Unit(half(e + t));
+    const d = half(e - t);
+    store<i32>(g, half(a + u), RE);
+    store<i32>(g + size4, half(a - u), RE);
+    store<i32>(g + half4, half(b), RE);
+    store<i32>(g + half4, half(q15Unit(-d)), IM);
+  }
+  // k = h/2: the second stage's twiddle is an eighth of a turn whatever the size.
+  const c8 = <i64>cosQuarter(64);
+  const s8 = <i64>sinQuarter(64);
+  for (let e0 = half4 >> 1; e0 < end; e0 += block4) {
+    const ar = half(load<i32>(e0, RE));
+    const ai = half(q15Unit(-load<i32>(e0 + half4, RE)));
+    const cr = <i64>half(load<i32>(e0 + size4, RE));
+    const ci = <i64>half(q15Unit(-load<i32>(e0 + size4 + half4, RE)));
+    const tr = q15(cr * c8 + ci * s8);
+    const ti = q15(ci * c8 - cr * s8);
+    store<i32>(e0, half(ar + tr), RE);
+    store<i32>(e0, half(ai + ti), IM);
+    store<i32>(e0 + half4, half(ar - tr), RE);
+    store<i32>(e0 + half4, half(ti - ai), IM);
+  }
+  for (let k: u32 = 1; k < size >> 2; k++) {
+    const c = <i64>cosQuarter(k * step);
+    const s = <i64>sinQuarter(k * step);
+    const c2 = <i64>cosQuarter((k * step) >> 1);
+    const s2 = <i64>sinQuarter((k * step) >> 1);
+    const back = k << 3; // from element h + k to element h - k, bytes
+    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
+      const e1 = e0 + half4;
+      const e2 = e0 + size4;
+      const e3 = e2 + half4;
+      let br = <i64>load<i32>(e1, RE);
+      let bi = <i64>load<i32>(e1, IM);
+      let tr = q15(br * c + bi * s);
+      let ti = q15(bi * c - br * s);
+      let er = load<i32>(e0, RE);
+      let ei = load<i32>(e0, IM);
+      const ar = half(er + tr);
+      const ai = half(ei + ti);
+      const xr = half(er - tr);
+      const xi = half(ti - ei);
+      br = <i64>load<i32>(e3, RE);
+      bi = <i64>load<i32>(e3, IM);
+      tr = q15(br * c + bi * s);
+      ti = q15(bi * c - br * s);
+      er = load<i32>(e2, RE);
+      ei = load<i32>(e2, IM);
+      const cr = <i64>half(er + tr);
+      const ci = <i64>half(ei + ti);
+      const dr = <i64>half(er - tr);
+      const di = <i64>half(ti - ei);
+      tr = q15(cr * c2 + ci * s2);
+      ti = q15(ci * c2 - cr * s2);
+      store<i32>(e0, half(ar + tr), RE);
+      store<i32>(e0, half(ai + ti), IM);
+      store<i32>(e2 - back, half(ar - tr), RE);
+      store<i32>(e2 - back, half(ti - ai), IM);
+      tr = q15(dr * s2 + di * c2);
+      ti = q15(di * s2 - dr * c2);
+      store<i32>(e1 - back, half(xr + tr), RE);
+      store<i32>(e1 - back, half(xi + ti), IM);
+      store<i32>(e1, half(xr - tr), RE);
+      store<i32>(e1, half(ti - xi), IM);
+    }
+  }
+}
+
+/**
+ * The last stage alone (n = 2^9: stages 3-8 went in pairs), one block, on the first halves of
+ * conjugate-symmetric blocks: for k <= n/4, butterfly k gives bin k (its top output) and bin
+ * n/2 - k, the conjugate of its bottom output n/2 + k. It reads E[k] and O[k] (k <= n/4, what the
+ * stage before computed) and writes positions no other butterfly reads. At k = 0 the mirror is
+ * the bottom itself (bin n/2, real), at k = n/4 the top (written twice, the same value).
+ */
 function lastStage(n: u32): void {
   const half4 = (n >> 1) << 2;
   const step = MAX_N / n;
-  for (let top: u32 = 0; top < half4; top += 4) {
-    const k = top >> 2;
-    const c = <i64>cos512(k * step);
-    const s = <i64>sin512(k * step);
+  for (let k: u32 = 0; k <= n >> 2; k++) {
+    const c = <i64>cosQuarter(k * step);
+    const s = <i64>sinQuarter(k * step);
+    const top = k << 2;
     const bottom = top + half4;
     const br = <i64>load<i32>(bottom, RE);
     const bi = <i64>load<i32>(bottom, IM);
@@ -299,68 +436,11 @@ function lastStage(n: u32): void {
     const ti = q15(bi * c - br * s);
     const ar = load<i32>(top, RE);
     const ai = load<i32>(top, IM);
+    const mirror = half4 - top; // bin n/2 - k, bytes
     store<i32>(top, half(ar + tr), RE);
     store<i32>(top, half(ai + ti), IM);
-    store<i32>(bottom, half(ar - tr), RE);
-    store<i32>(bottom, half(ai - ti), IM);
-  }
-}
-
-/**
- * The stages of blocks of `size` and 2 size together: for k < size/2, the elements e0 = g + k,
- * e1 = e0 + size/2, e2 = e0 + size, e3 = e2 + size/2 of each block g of 2 size take the first
- * stage's butterflies (e0, e1) and (e2, e3) at twiddle k, then the second's (e0, e2) at twiddle k
- * of the larger block and (e1, e3) a quarter turn further: cos(a + 128) = -sin a and
- * sin(a + 128) = cos a in the table's terms, for a < 128.
- */
-function twoStages(size: u32, n: u32): void {
-  const half4 = (size >> 1) << 2;
-  const size4 = size << 2;
-  const block4 = size << 3;
-  const step = MAX_N / size;
-  const end = n << 2;
-  for (let k: u32 = 0; k < size >> 1; k++) {
-    const c = <i64>cos512(k * step);
-    const s = <i64>sin512(k * step);
-    const c2 = <i64>cos512((k * step) >> 1);
-    const s2 = <i64>sin512((k * step) >> 1);
-    for (let e0: u32 = k << 2; e0 < end; e0 += block4) {
-      const e1 = e0 + half4;
-      const e2 = e0 + size4;
-      const e3 = e2 + half4;
-      const r0 = load<i32>(e0, RE);
-      const i0 = load<i32>(e0, IM);
-      const r1 = <i64>load<i32>(e1, RE);
-      const i1 = <i64>load<i32>(e1, IM);
-      const r2 = load<i32>(e2, RE);
-      const i2 = load<i32>(e2, IM);
-      const r3 = <i64>load<i32>(e3, RE);
-      const i3 = <i64>load<i32>(e3, IM);
-      let tr = q15(r1 * c + i1 * s);
-      let ti = q15(i1 * c - r1 * s);
-      const a0r = half(r0 + tr);
-      const a0i = half(i0 + ti);
-      const a1r = half(r0 - tr);
-      const a1i = half(i0 - ti);
-      tr = q15(r3 * c + i3 * s);
-      ti = q15(i3 * c - r3 * s);
-      const a2r = half(r2 + tr);
-      const a2i = half(i2 + ti);
-      const a3r = <i64>half(r2 - tr);
-      const a3i = <i64>half(i2 - ti);
-      tr = q15(<i64>a2r * c2 + <i64>a2i * s2);
-      ti = q15(<i64>a2i * c2 - <i64>a2r * s2);
-      store<i32>(e0, half(a0r + tr), RE);
-      store<i32>(e0, half(a0i + ti), IM);
-      store<i32>(e2, half(a0r - tr), RE);
-      store<i32>(e2, half(a0i - ti), IM);
-      tr = q15(a3i * c2 - a3r * s2);
-      ti = q15(-a3i * s2 - a3r * c2);
-      store<i32>(e1, half(a1r + tr), RE);
-      store<i32>(e1, half(a1i + ti), IM);
-      store<i32>(e3, half(a1r - tr), RE);
-      store<i32>(e3, half(a1i - ti), IM);
-    }
+    store<i32>(mirror, half(ar - tr), RE);
+    store<i32>(mirror, half(ti - ai), IM);
   }
 }
 

@@ -14,8 +14,8 @@ import { openEngine } from '../../host/wasm/module.js';
 import type { Engine } from '../../host/wasm/engine.js';
 import { openDataset } from '../../host/data/dataset.js';
 import { readWav } from '../../host/audio/read-wav.js';
-import { COUNTER_EXPORT, instrumentWasm } from '../../bench/instrument-wasm.js';
-import { measureHopCost, openCountingEngine } from '../../bench/instruction-count.js';
+import { COUNTER_EXPORT, functionCounterExport, instrumentWasm } from '../../bench/instrument-wasm.js';
+import { measureHopCost, openCountingEngine, type HopProfile } from '../../bench/instruction-count.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const MODEL = readFileSync(join(REPO_ROOT, 'models/gsc12-kws.hsm'));
@@ -23,20 +23,25 @@ const SAMPLES = join(REPO_ROOT, 'models/samples/gsc12');
 
 const wabt = await wabtModule();
 
-function countingInstance(wat: string): { exports: WebAssembly.Exports; counter: WebAssembly.Global } {
+function countingInstance(
+  wat: string,
+  perFunction = false,
+): { exports: WebAssembly.Exports; counter: WebAssembly.Global } {
   const { buffer } = wabt.parseWat('t.wat', wat).toBinary({});
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumentWasm(buffer)));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(instrumentWasm(buffer, perFunction)));
   return { exports: instance.exports, counter: instance.exports[COUNTER_EXPORT] as WebAssembly.Global };
 }
 
-test('the counter counts every executed instruction of loops and branches, and nothing else', () => {
-  const { exports, counter } = countingInstance(`(module
+const LOOPS_AND_CALLS = `(module
     (global $g (mut i32) (i32.const 0))
     (func (export "down") (param $n i32)
       (loop $l (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br_if $l (local.get $n))))
     (func (export "pick") (param i32) (result i32)
       (if (result i32) (local.get 0) (then (i32.const 1)) (else (i32.const 2))))
-    (func (export "twice") (param $n i32) (call 0 (local.get $n)) (call 0 (local.get $n))))`);
+    (func (export "twice") (param $n i32) (call 0 (local.get $n)) (call 0 (local.get $n))))`;
+
+test('the counter counts every executed instruction of loops and branches, and nothing else', () => {
+  const { exports, counter } = countingInstance(LOOPS_AND_CALLS);
   const cost = (run: () => unknown): bigint => {
     const before = counter.value as bigint;
     run();
@@ -64,6 +69,17 @@ test('the counter counts every executed instruction of loops and branches, and n
     cost(() => (exports.twice as (n: number) => void)(3)),
     BigInt(5 + 2 * (1 + 6 * 3 + 2)),
   );
+});
+
+test('per function, the counter splits the same counts by the function that executed them', () => {
+  const { exports, counter } = countingInstance(LOOPS_AND_CALLS, true);
+  const byFunction = (): bigint[] =>
+    [0, 1, 2].map((i) => (exports[functionCounterExport(i)] as WebAssembly.Global).value as bigint);
+  assert.equal(exports[functionCounterExport(3)], undefined);
+  (exports.twice as (n: number) => void)(3);
+  (exports.pick as (x: number) => number)(0);
+  assert.deepEqual(byFunction(), [BigInt(2 * (1 + 6 * 3 + 2)), 5n, 5n]);
+  assert.equal(counter.value, BigInt(2 * (1 + 6 * 3 + 2) + 5 + 5));
 });
 
 interface HopTrace {
@@ -117,6 +133,13 @@ test('instruction counts are deterministic and grow with the spikes a step takes
   assert.ok(first.engineMean > 1000 && first.engineP99 > first.engineMean);
   assert.ok(first.frontendMean > 1000);
   assert.ok(first.detectMean > 10);
+
+  const profile: HopProfile = { frontend: [], engine: [], detect: [] };
+  assert.deepEqual(measureHopCost(MODEL, SAMPLES, undefined, profile), first);
+  const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
+  assert.equal(sum(profile.frontend) / first.hops, first.frontendMean);
+  assert.equal(sum(profile.engine) / first.hops, first.engineMean);
+  assert.equal(sum(profile.detect) / first.hops, first.detectMean);
 
   const { engine, count } = openCountingEngine();
   const info = engine.loadOrThrow(MODEL);

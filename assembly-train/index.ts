@@ -1,0 +1,135 @@
+/**
+ * The training kernels of host/train/fast-bptt.ts, in 128-bit SIMD (four float32 lanes): one
+ * layer's step of the forward pass and of the backward pass. Host only: the board's module is
+ * assembly/, WebAssembly MVP. The host lays every array out in this module's memory (above
+ * heapBase()) and passes addresses; a layer's per-synapse arrays are `rows x width` float32, row
+ * major, `width` the layer's size rounded up to whole lanes (padding lanes hold zeros and stay zero).
+ *
+ * No per-step history of the currents is kept. Between two input events of a row (steps with
+ * x != 0) its currents only decay, I[t-1] = I[s] rho^(t-1-s) after the event at s, so the rho
+ * gradient sum_t lambda[t] I[t-1] over that stretch is I[s] times the backward sum
+ * P = lambda[t] + rho P, restarted at each event: only the currents at events are kept, on a stack
+ * the forward pass pushes and the backward pass reads in reverse step order.
+ */
+
+/** Where the host may start laying out arrays. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+/**
+ * One step of a layer, forward: I = rho I + w x for every synapse, v += the row's currents, and
+ * each event row's currents pushed at `stack`. Returns the stack's new top.
+ */
+export function forwardLayer(
+  rows: i32,
+  width: i32,
+  x: usize,
+  weight: usize,
+  rho: usize,
+  current: usize,
+  v: usize,
+  stack: usize,
+): usize {
+  const rowBytes = (<usize>width) << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = load<f32>(x + ((<usize>r) << 2));
+    const base = <usize>r * rowBytes;
+    const w = weight + base;
+    const p = rho + base;
+    const c = current + base;
+    if (xr != 0) {
+      const xv = f32x4.splat(xr);
+      for (let k: usize = 0; k < rowBytes; k += 16) {
+        const now = f32x4.add(f32x4.mul(v128.load(p + k), v128.load(c + k)), f32x4.mul(v128.load(w + k), xv));
+        v128.store(c + k, now);
+        v128.store(stack + k, now);
+        v128.store(v + k, f32x4.add(v128.load(v + k), now));
+      }
+      stack += rowBytes;
+    } else {
+      for (let k: usize = 0; k < rowBytes; k += 16) {
+        const now = f32x4.mul(v128.load(p + k), v128.load(c + k));
+        v128.store(c + k, now);
+        v128.store(v + k, f32x4.add(v128.load(v + k), now));
+      }
+    }
+  }
+  return stack;
+}
+
+
+@inline
+function sumLanes(a: v128): f32 {
+  return (
+    f32x4.extract_lane(a, 0) +
+    f32x4.extract_lane(a, 1) +
+    (f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3))
+  );
+}
+
+/**
+ * One step of a layer, backward, given gv = dL/dv[t]: lambda = gv + rho lambda, the pending rho
+ * sum P (see the file comment), dL/dw += lambda x and dL/drho += I[event] P at event rows, and
+ * gx[r] = sum_j lambda w, dL/dx[t], for rows r >= gradFrom (the rows below are data). `stack` is
+ * where this step's event currents were pushed.
+ */
+export function backwardLayer(
+  rows: i32,
+  width: i32,
+  gradFrom: i32,
+  x: usize,
+  weight: usize,
+  rho: usize,
+  lambda: usize,
+  pending: usize,
+  gv: usize,
+  gradWeight: usize,
+  gradRho: usize,
+  gx: usize,
+  stack: usize,
+): void {
+  const rowBytes = (<usize>width) << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = load<f32>(x + ((<usize>r) << 2));
+    const base = <usize>r * rowBytes;
+    const w = weight + base;
+    const p = rho + base;
+    const lam = lambda + base;
+    const pend = pending + base;
+    let acc = f32x4.splat(0);
+    if (xr != 0) {
+      const xv = f32x4.splat(xr);
+      const gw = gradWeight + base;
+      const gr = gradRho + base;
+      for (let k: usize = 0; k < rowBytes; k += 16) {
+        const now = f32x4.add(v128.load(gv + k), f32x4.mul(v128.load(p + k), v128.load(lam + k)));
+        v128.store(lam + k, now);
+        v128.store(
+          gr + k,
+          f32x4.add(v128.load(gr + k), f32x4.mul(v128.load(stack + k), v128.load(pend + k))),
+        );
+        v128.store(pend + k, now);
+        v128.store(gw + k, f32x4.add(v128.load(gw + k), f32x4.mul(now, xv)));
+        acc = f32x4.add(acc, f32x4.mul(now, v128.load(w + k)));
+      }
+      stack += rowBytes;
+    } else if (r >= gradFrom) {
+      for (let k: usize = 0; k < rowBytes; k += 16) {
+        const decay = v128.load(p + k);
+        const now = f32x4.add(v128.load(gv + k), f32x4.mul(decay, v128.load(lam + k)));
+        v128.store(lam + k, now);
+        v128.store(pend + k, f32x4.add(now, f32x4.mul(decay, v128.load(pend + k))));
+        acc = f32x4.add(acc, f32x4.mul(now, v128.load(w + k)));
+      }
+    } else {
+      for (let k: usize = 0; k < rowBytes; k += 16) {
+        const decay = v128.load(p + k);
+        const now = f32x4.add(v128.load(gv + k), f32x4.mul(decay, v128.load(lam + k)));
+        v128.store(lam + k, now);
+        v128.store(pend + k, f32x4.add(now, f32x4.mul(decay, v128.load(pend + k))));
+      }
+    }
+    store<f32>(gx + ((<usize>r) << 2), sumLanes(acc));
+  }
+}

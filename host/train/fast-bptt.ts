@@ -70,6 +70,14 @@ interface LayerMemory {
   gx: number;
 }
 
+/** The per-step vectors of a layer, as views on the kernels' memory. */
+interface StepViews {
+  x: Float32Array;
+  v: Float32Array;
+  gv: Float32Array;
+  gx: Float32Array;
+}
+
 const LANES = 4;
 const PAGE_BYTES = 65536;
 const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
@@ -78,7 +86,9 @@ export class FastBptt {
   private readonly kernels: Kernels;
   private readonly memory: LayerMemory[];
   private readonly stackBase: number;
-  private heap: Float32Array;
+  private heap = new Float32Array(0);
+  /** Per layer, renewed whenever the memory grows (every step uses them). */
+  private steps: StepViews[] = [];
   private capacity = 0;
   private membranes: Float64Array[] = [];
   private spikes: Float64Array[] = [];
@@ -123,7 +133,7 @@ export class FastBptt {
       };
     });
     this.stackBase = at;
-    this.heap = this.reserve(at);
+    this.reserve(at);
     const per = (f: (l: ParamLayout['layers'][number]) => number): Float64Array[] =>
       layout.layers.map((l) => new Float64Array(f(l)));
     this.reset = per((l) => l.size);
@@ -135,13 +145,21 @@ export class FastBptt {
   }
 
   /** Grows the kernels' memory to at least `bytes` (by half again at least, as the stack fills). */
-  private reserve(bytes: number): Float32Array {
+  private reserve(bytes: number): void {
     const memory = this.kernels.memory;
     const have = memory.buffer.byteLength;
     if (bytes > have) memory.grow(Math.ceil(Math.max(bytes - have, have / 2) / PAGE_BYTES));
     // Growing replaces the buffer: every view is taken afresh from this one.
     this.heap = new Float32Array(memory.buffer);
-    return this.heap;
+    this.steps = this.memory.map((m, l) => {
+      const { rows, size } = this.layout.layers[l];
+      return {
+        x: this.view(m.x, rows),
+        v: this.view(m.v, size),
+        gv: this.view(m.gv, size),
+        gx: this.view(m.gx, rows),
+      };
+    });
   }
 
   private view(address: number, floats: number): Float32Array {
@@ -165,9 +183,14 @@ export class FastBptt {
       const n = layer.size;
       const w = this.view(weight, layer.rows * width);
       const r = this.view(rho, layer.rows * width);
-      for (let row = 0; row < layer.rows; row++) {
-        w.set(layer.weight.subarray(row * n, (row + 1) * n), row * width);
-        r.set(layer.rho.subarray(row * n, (row + 1) * n), row * width);
+      if (width === n) {
+        w.set(layer.weight);
+        r.set(layer.rho);
+      } else {
+        for (let row = 0; row < layer.rows; row++) {
+          w.set(layer.weight.subarray(row * n, (row + 1) * n), row * width);
+          r.set(layer.rho.subarray(row * n, (row + 1) * n), row * width);
+        }
       }
       this.view(current, layer.rows * width).fill(0);
     });
@@ -197,14 +220,14 @@ export class FastBptt {
       for (let l = 0; l < L; l++) {
         const { rows, size: n, bias } = net[l];
         const m = this.memory[l];
-        const x = this.view(m.x, rows);
+        const x = this.steps[l].x;
         presynaptic(layers[l], t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
         let events = 0;
         for (let r = 0; r < rows; r++) if (x[r] !== 0) events++;
         this.events[t * L + l] = events;
         const stackEnd = top + 4 * events * m.width;
         if (stackEnd > this.heap.byteLength) this.reserve(stackEnd);
-        const v = this.view(m.v, n);
+        const v = this.steps[l].v;
         v.set(bias);
         top = this.kernels.forwardLayer(rows, m.width, m.x, m.weight, m.rho, m.current, m.v, top);
         if (l === L - 1) {
@@ -277,8 +300,9 @@ export class FastBptt {
             gzNext[j] = 0;
           }
         }
-        this.view(m.gv, n).set(gv);
-        const x = this.view(m.x, rows);
+        const views = this.steps[l];
+        views.gv.set(gv);
+        const x = views.x;
         presynaptic(slots, t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
         top -= 4 * this.events[t * L + l] * m.width;
         // Layer 0's input rows are data: no gradient is wanted for them.
@@ -298,7 +322,7 @@ export class FastBptt {
           m.gx,
           top,
         );
-        const gx = this.view(m.gx, rows);
+        const gx = views.gx;
         if (l > 0) {
           const below = this.gz[l - 1];
           for (let i = 0; i < inputCount; i++) below[i] += gx[i];
@@ -313,13 +337,20 @@ export class FastBptt {
       const { rows, size: n } = net[l];
       const slots = layers[l];
       const m = this.memory[l];
-      const gw = this.view(m.gradWeight, rows * m.width);
-      const gr = this.view(m.gradRho, rows * m.width);
+      const width = m.width;
+      const gw = this.view(m.gradWeight, rows * width);
+      const gr = this.view(m.gradRho, rows * width);
       const dRho = this.dRho[l];
-      for (let r = 0; r < rows; r++) {
-        for (let j = 0; j < n; j++) {
-          grad[slots.weight + r * n + j] += gw[r * m.width + j];
-          dRho[r * n + j] = gr[r * m.width + j];
+      const w0 = slots.weight;
+      if (width === n) {
+        for (let s = 0; s < rows * n; s++) grad[w0 + s] += gw[s];
+        dRho.set(gr);
+      } else {
+        for (let r = 0; r < rows; r++) {
+          for (let j = 0; j < n; j++) {
+            grad[w0 + r * n + j] += gw[r * width + j];
+            dRho[r * n + j] = gr[r * width + j];
+          }
         }
       }
       addRhoGradient(slots, dRho, grad);

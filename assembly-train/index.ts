@@ -10,6 +10,11 @@
  * gradient sum_t lambda[t] I[t-1] over that stretch is I[s] times the backward sum
  * P = lambda[t] + rho P, restarted at each event: only the currents at events are kept, on a stack
  * the forward pass pushes and the backward pass reads in reverse step order.
+ *
+ * A row is live from its first event on (`live[r]`, one byte per row, kept by the host). Before
+ * it, its currents are exactly 0, so the forward pass skips it; backward, nothing before its first
+ * event reaches its P or (for data rows, whose dL/dx is not wanted) its lambda, so those are not
+ * updated there. The results are those of updating every row, bit for bit.
  */
 
 /** Where the host may start laying out arrays. */
@@ -25,6 +30,7 @@ export function heapBase(): usize {
 export function forwardLayer(
   rows: i32,
   width: i32,
+  live: usize,
   x: usize,
   weight: usize,
   rho: usize,
@@ -43,6 +49,7 @@ export function forwardLayer(
     let a3 = v128.load(v + k, 48);
     let top = stack + k;
     for (let r = 0; r < rows; r++) {
+      if (load<u8>(live + r) == 0) continue;
       const xr = load<f32>(x + ((<usize>r) << 2));
       const at = <usize>r * rowBytes + k;
       const p = rho + at;
@@ -83,6 +90,7 @@ export function forwardLayer(
     let a = v128.load(v + k);
     let top = stack + k;
     for (let r = 0; r < rows; r++) {
+      if (load<u8>(live + r) == 0) continue;
       const xr = load<f32>(x + ((<usize>r) << 2));
       const at = <usize>r * rowBytes + k;
       let now = f32x4.mul(v128.load(rho + at), v128.load(current + at));
@@ -120,6 +128,7 @@ export function backwardLayer(
   rows: i32,
   width: i32,
   gradFrom: i32,
+  live: usize,
   x: usize,
   weight: usize,
   rho: usize,
@@ -156,6 +165,14 @@ export function backwardLayer(
         acc = f32x4.add(acc, f32x4.mul(now, v128.load(w + k)));
       }
       stack += rowBytes;
+    } else if (load<u8>(live + r) == 0) {
+      if (r >= gradFrom) {
+        for (let k: usize = 0; k < rowBytes; k += 16) {
+          const now = f32x4.add(v128.load(gv + k), f32x4.mul(v128.load(p + k), v128.load(lam + k)));
+          v128.store(lam + k, now);
+          acc = f32x4.add(acc, f32x4.mul(now, v128.load(w + k)));
+        }
+      }
     } else if (r >= gradFrom) {
       for (let k: usize = 0; k < rowBytes; k += 16) {
         const decay = v128.load(p + k);

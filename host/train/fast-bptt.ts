@@ -29,6 +29,7 @@ interface Kernels {
   forwardLayer(
     rows: number,
     width: number,
+    live: number,
     x: number,
     weight: number,
     rho: number,
@@ -40,6 +41,7 @@ interface Kernels {
     rows: number,
     width: number,
     gradFrom: number,
+    live: number,
     x: number,
     weight: number,
     rho: number,
@@ -64,6 +66,8 @@ interface LayerMemory {
   pending: number;
   gradWeight: number;
   gradRho: number;
+  /** One byte per row: 1 from the row's first event on (assembly-train/index.ts). */
+  live: number;
   x: number;
   v: number;
   gv: number;
@@ -72,6 +76,7 @@ interface LayerMemory {
 
 /** The per-step vectors of a layer, as views on the kernels' memory. */
 interface StepViews {
+  live: Uint8Array;
   x: Float32Array;
   v: Float32Array;
   gv: Float32Array;
@@ -95,6 +100,8 @@ export class FastBptt {
   private scores = new Float64Array(0);
   /** Event rows (x != 0) of layer l at step t, at t * layers + l: each pushed its currents. */
   private events = new Int32Array(0);
+  /** Per layer and row, the step of the row's first event in this clip (the steps when none). */
+  private readonly firstEvent: Int32Array[];
   private readonly reset: Float64Array[];
   private readonly gz: Float64Array[];
   private readonly gzNext: Float64Array[];
@@ -126,6 +133,7 @@ export class FastBptt {
         pending: take(synapses),
         gradWeight: take(synapses),
         gradRho: take(synapses),
+        live: take(l.rows / 4),
         x: take(l.rows),
         v: take(width),
         gv: take(width),
@@ -142,6 +150,7 @@ export class FastBptt {
     this.gR = per((l) => l.size);
     this.gv = per((l) => l.size);
     this.dRho = per((l) => l.rows * l.size);
+    this.firstEvent = layout.layers.map((l) => new Int32Array(l.rows));
   }
 
   /** Grows the kernels' memory to at least `bytes` (by half again at least, as the stack fills). */
@@ -154,6 +163,7 @@ export class FastBptt {
     this.steps = this.memory.map((m, l) => {
       const { rows, size } = this.layout.layers[l];
       return {
+        live: new Uint8Array(this.heap.buffer, m.live, rows),
         x: this.view(m.x, rows),
         v: this.view(m.v, size),
         gv: this.view(m.gv, size),
@@ -211,6 +221,8 @@ export class FastBptt {
     const layers = this.layout.layers;
     const spikeCounts = new Array<number>(L - 1).fill(0);
     for (const r of this.reset) r.fill(0);
+    for (const views of this.steps) views.live.fill(0);
+    for (const first of this.firstEvent) first.fill(T);
     const C = net[L - 1].size;
     const windows = scoredWindows(target, T, skipSteps);
     const scores = this.scores;
@@ -222,14 +234,23 @@ export class FastBptt {
         const m = this.memory[l];
         const x = this.steps[l].x;
         presynaptic(layers[l], t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
+        const { live } = this.steps[l];
+        const first = this.firstEvent[l];
         let events = 0;
-        for (let r = 0; r < rows; r++) if (x[r] !== 0) events++;
+        for (let r = 0; r < rows; r++) {
+          if (x[r] === 0) continue;
+          events++;
+          if (live[r] === 0) {
+            live[r] = 1;
+            first[r] = t;
+          }
+        }
         this.events[t * L + l] = events;
         const stackEnd = top + 4 * events * m.width;
         if (stackEnd > this.heap.byteLength) this.reserve(stackEnd);
         const v = this.steps[l].v;
         v.set(bias);
-        top = this.kernels.forwardLayer(rows, m.width, m.x, m.weight, m.rho, m.current, m.v, top);
+        top = this.kernels.forwardLayer(rows, m.width, m.live, m.x, m.weight, m.rho, m.current, m.v, top);
         if (l === L - 1) {
           for (let c = 0; c < C; c++) scores[t * C + c] = v[c];
           continue;
@@ -305,12 +326,15 @@ export class FastBptt {
         const x = views.x;
         presynaptic(slots, t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
         top -= 4 * this.events[t * L + l] * m.width;
+        const first = this.firstEvent[l];
+        for (let r = 0; r < rows; r++) views.live[r] = first[r] <= t ? 1 : 0;
         // Layer 0's input rows are data: no gradient is wanted for them.
         const gradFrom = l === 0 ? inputCount : 0;
         this.kernels.backwardLayer(
           rows,
           m.width,
           gradFrom,
+          m.live,
           m.x,
           m.weight,
           m.rho,

@@ -251,6 +251,7 @@ async function main(): Promise<void> {
       train_fast_bptt_ms_per_clip: round((training.fastNsPerStep * CLIP_STEPS) / 1e6, 2),
       train_speedup_vs_ts_reference: round(training.fastSpeedup, 2),
       train_epoch_s_gsc12: round(epoch.seconds, 1),
+      train_epoch_cpu_s: round(epoch.cpuSeconds, 1),
       train_epoch_data: epoch.data,
       train_epoch_train_clips: epoch.trainClips,
       train_epoch_input_rate: round(epoch.inputRate, 4),
@@ -299,7 +300,7 @@ async function main(): Promise<void> {
           `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,
         `  fast BPTT (the trainer's) ${summary.train_fast_bptt_ms_per_clip} ms per clip, ${summary.train_speedup_vs_ts_reference}x the TypeScript BPTT`,
         `  one float epoch (hetsyn train, 2 workers, ${summary.train_epoch_train_clips} ${summary.train_epoch_data} train clips, ` +
-          `input rate ${summary.train_epoch_input_rate}): ${summary.train_epoch_s_gsc12} s`,
+          `input rate ${summary.train_epoch_input_rate}): ${summary.train_epoch_s_gsc12} s (${summary.train_epoch_cpu_s} s of CPU)`,
         '',
         `serial (pty, virtual board, KWS model of ${kwsSerial.bytes.length} B):`,
         `  flash: ${summary.flash_kib_per_s_pty} KiB/s, payload efficiency ${summary.flash_payload_efficiency} (model bytes / bytes on the wire)`,

@@ -1,7 +1,8 @@
 /**
  * One float training epoch's wall time (`train_epoch_s_gsc12`): `hetsyn train` with its default
  * options and 2 workers, `--epochs 1 --finish-epochs 0`, the epoch's own `seconds` from the report
- * (its batches; no validation split by default). On the gsc12 train split when
+ * (its batches; no validation split by default), and its `cpuSeconds` (all threads), which other
+ * processes' load leaves alone. On the gsc12 train split when
  * ../shared/data/gsc12 exists, else on a synthetic set in the gsc12 layout with as many train
  * clips (1 s each): tone bursts whose spike rate through the front-end is near the real clips'.
  * Which one ran, and the input spike rate measured on its train clips, go into the JSON with it.
@@ -20,6 +21,7 @@ import { openEngine } from '../host/wasm/module.js';
 
 export interface EpochBench {
   seconds: number;
+  cpuSeconds: number;
   data: 'gsc12' | 'synthetic';
   trainClips: number;
   /** Input spikes per channel and step on (up to 300 of) the train clips, unaugmented. */
@@ -107,6 +109,7 @@ export function benchEpoch(repoRoot: string, scratch: string): EpochBench {
     { encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   if (run.status !== 0) throw new Error(`hetsyn train failed (${run.status}): ${run.stderr}`);
-  const report = JSON.parse(run.stdout) as { history: { seconds: number }[] };
-  return { seconds: report.history[0].seconds, data, trainClips, inputRate: inputRate(dir) };
+  const report = JSON.parse(run.stdout) as { history: { seconds: number; cpuSeconds: number }[] };
+  const { seconds, cpuSeconds } = report.history[0];
+  return { seconds, cpuSeconds, data, trainClips, inputRate: inputRate(dir) };
 }

@@ -84,7 +84,7 @@ export function presynaptic(
   x: Float64Array | Float32Array,
   clip: ClipSpikes,
   below: Float64Array | undefined,
-  own: Float64Array | undefined,
+  own: Float64Array,
 ): void {
   if (!below) {
     x.fill(0, 0, shape.inputCount);
@@ -92,7 +92,7 @@ export function presynaptic(
   } else {
     x.set(below.subarray(t * shape.inputCount, (t + 1) * shape.inputCount));
   }
-  if (shape.kind === 'recurrent' && own) {
+  if (shape.kind === 'recurrent') {
     const n = shape.size;
     if (t === 0) x.fill(0, shape.inputCount, shape.rows);
     else x.set(own.subarray((t - 1) * n, t * n), shape.inputCount);

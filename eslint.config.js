@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/', 'dist/', 'node_modules/', 'assembly/', 'tests/assembly/'] },
+  { ignores: ['build/', 'dist/', 'node_modules/', 'assembly/', 'assembly-train/', 'tests/assembly/'] },
   js.configs.recommended,
   // Type-aware: the checks that need types (floating promises, unnecessary assertions and
   // conditions) are the ones that find real bugs in async link code.

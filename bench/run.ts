@@ -26,6 +26,7 @@ import { NATIVE_O2, NATIVE_O3_NATIVE, timeNative, type NativeTiming } from './na
 import { batchMs, median, ROUNDS, timePasses, warmUp } from './timing.js';
 import { benchSerial, type SerialBench } from './serial.js';
 import { benchTraining, CLIP_STEPS } from './train.js';
+import { benchEpoch } from './train-epoch.js';
 import { FNV_OFFSET, fnv1aScores } from './checksum.js';
 import { hex32 } from '../host/model/crc32.js';
 import { measureHopCost } from './instruction-count.js';
@@ -202,6 +203,8 @@ async function main(): Promise<void> {
     const hopCost = measureHopCost(readFileSync(join(REPO_ROOT, HOP_MODEL)), join(REPO_ROOT, HOP_SAMPLES));
     process.stderr.write('bench: training step (BPTT) ...\n');
     const training = benchTraining(timePasses, INPUT_RATE);
+    process.stderr.write('bench: one training epoch (hetsyn train, 2 workers) ...\n');
+    const epoch = benchEpoch(REPO_ROOT, dir);
     process.stderr.write('bench: serial path (hetsyn board on a pty) ...\n');
     const kwsSerial = kwsModelAndInput();
     const serial: SerialBench = await benchSerial(kwsSerial.bytes, kwsSerial.steps);
@@ -245,6 +248,13 @@ async function main(): Promise<void> {
       train_bptt_ms_per_clip: round((training.bpttNsPerStep * CLIP_STEPS) / 1e6, 2),
       train_bptt_over_reference_step: round(training.bpttNsPerStep / training.referenceNsPerStep, 2),
       train_forward_over_reference_step: round(training.forwardNsPerStep / training.referenceNsPerStep, 2),
+      train_fast_bptt_ms_per_clip: round((training.fastNsPerStep * CLIP_STEPS) / 1e6, 2),
+      train_speedup_vs_ts_reference: round(training.fastSpeedup, 2),
+      train_epoch_s_gsc12: round(epoch.seconds, 1),
+      train_epoch_cpu_s: round(epoch.cpuSeconds, 1),
+      train_epoch_data: epoch.data,
+      train_epoch_train_clips: epoch.trainClips,
+      train_epoch_input_rate: round(epoch.inputRate, 4),
       steps: STEPS,
       input_rate: INPUT_RATE,
       levels: LEVELS,
@@ -288,6 +298,9 @@ async function main(): Promise<void> {
         '',
         `training (KWS shape, rho per synapse, one ${CLIP_STEPS}-step clip): BPTT ${summary.train_bptt_ms_per_clip} ms per clip, ` +
           `${summary.train_bptt_over_reference_step}x the float reference's forward step (forward alone ${summary.train_forward_over_reference_step}x)`,
+        `  fast BPTT (the trainer's) ${summary.train_fast_bptt_ms_per_clip} ms per clip, ${summary.train_speedup_vs_ts_reference}x the TypeScript BPTT`,
+        `  one float epoch (hetsyn train, 2 workers, ${summary.train_epoch_train_clips} ${summary.train_epoch_data} train clips, ` +
+          `input rate ${summary.train_epoch_input_rate}): ${summary.train_epoch_s_gsc12} s (${summary.train_epoch_cpu_s} s of CPU)`,
         '',
         `serial (pty, virtual board, KWS model of ${kwsSerial.bytes.length} B):`,
         `  flash: ${summary.flash_kib_per_s_pty} KiB/s, payload efficiency ${summary.flash_payload_efficiency} (model bytes / bytes on the wire)`,

@@ -14,7 +14,7 @@
  * lambda w_ji. The currents of every step are kept for the rho gradient (recomputing them backwards
  * would divide by rho).
  */
-import type { EffectiveLayer, ParamLayout } from './network.js';
+import type { EffectiveLayer, LayerShape, ParamLayout } from './network.js';
 import { addRhoGradient } from './network.js';
 
 /** A clip's input spikes: step t's channels are channels[offsets[t] .. offsets[t+1]). */
@@ -61,6 +61,98 @@ export interface BpttOptions {
   smooth?: number;
 }
 
+/** z[t]: the spike step, or with `smooth` the sigmoid that stands in for it. */
+export function spikeOf(v: number, theta: number, smooth: number | undefined): number {
+  return smooth ? 1 / (1 + Math.exp(-(v - theta) / smooth)) : v >= theta ? 1 : 0;
+}
+
+/** dz/dv at v (z = spikeOf(v)): the triangle surrogate, or the sigmoid's exact slope. */
+export function spikeSlope(v: number, z: number, theta: number, smooth: number | undefined): number {
+  if (smooth) return (z * (1 - z)) / smooth;
+  const d = 1 - Math.abs(v - theta) / theta;
+  return d > 0 ? SURROGATE_HEIGHT * d : 0;
+}
+
+/**
+ * The presynaptic activity of a layer's rows at step t into x: input counts (layer 0) or the spikes
+ * of the layer below at t, then, when recurrent, the layer's own spikes of t-1 (0 at t = 0).
+ * `below` and `own` hold spikes `steps x size`, step major.
+ */
+export function presynaptic(
+  shape: LayerShape,
+  t: number,
+  x: Float64Array | Float32Array,
+  clip: ClipSpikes,
+  below: Float64Array | undefined,
+  own: Float64Array,
+): void {
+  if (!below) {
+    x.fill(0, 0, shape.inputCount);
+    for (let e = clip.offsets[t]; e < clip.offsets[t + 1]; e++) x[clip.channels[e]] += 1;
+  } else {
+    x.set(below.subarray(t * shape.inputCount, (t + 1) * shape.inputCount));
+  }
+  if (shape.kind === 'recurrent') {
+    const n = shape.size;
+    if (t === 0) x.fill(0, shape.inputCount, shape.rows);
+    else x.set(own.subarray((t - 1) * n, t * n), shape.inputCount);
+  }
+}
+
+/** The windows a target scores in a clip of `steps` steps: a label is the clip's decision window. */
+export function scoredWindows(
+  target: number | readonly ScoredWindow[],
+  steps: number,
+  skipSteps: number,
+): readonly ScoredWindow[] {
+  if (typeof target === 'number')
+    return steps > skipSteps ? [{ start: skipSteps, end: steps, label: target }] : [];
+  return target.filter((w) => w.end > w.start && w.start >= 0 && w.end <= steps);
+}
+
+/**
+ * The loss of readout scores (`steps x classes`, step major) over scored windows (at least one),
+ * and with `dScore` (zeroed, same shape) its gradient dL/dscore_c[t], summed over the windows that
+ * hold step t.
+ */
+export function windowLoss(
+  scores: Float64Array,
+  classes: number,
+  windows: readonly ScoredWindow[],
+  dScore?: Float64Array,
+): Pick<ClipResult, 'loss' | 'predicted' | 'windowsCorrect'> {
+  const C = classes;
+  let totalWeight = 0;
+  for (const w of windows) totalWeight += w.weight ?? 1;
+  let loss = 0;
+  let predicted = -1;
+  let windowsCorrect = 0;
+  const mean = new Float64Array(C);
+  const prob = new Float64Array(C);
+  for (const w of windows) {
+    const span = w.end - w.start;
+    mean.fill(0);
+    for (let t = w.start; t < w.end; t++) for (let c = 0; c < C; c++) mean[c] += scores[t * C + c] / span;
+    let best = 0;
+    for (let c = 1; c < C; c++) if (mean[c] > mean[best]) best = c;
+    if (predicted < 0) predicted = best;
+    if (best === w.label) windowsCorrect++;
+    let total = 0;
+    for (let c = 0; c < C; c++) total += prob[c] = Math.exp(mean[c] - mean[best]);
+    for (let c = 0; c < C; c++) prob[c] /= total;
+    const share = (w.weight ?? 1) / totalWeight;
+    loss += -Math.log(Math.max(prob[w.label], 1e-300)) * share;
+    if (dScore) {
+      for (let c = 0; c < C; c++) {
+        const d = ((prob[c] - (c === w.label ? 1 : 0)) * share) / span;
+        for (let t = w.start; t < w.end; t++) dScore[t * C + c] += d;
+      }
+    }
+  }
+  return { loss, predicted, windowsCorrect };
+}
+
+/** The plain TypeScript BPTT in float64: the reference the fast kernels (fast-bptt.ts) are held to. */
 export class Bptt {
   private capacity = 0;
   private currents: Float64Array[] = [];
@@ -102,20 +194,8 @@ export class Bptt {
     this.spikes = layers.map((l) => new Float64Array(this.capacity * l.size));
   }
 
-  /** The presynaptic activity of layer l's row r at step t (input counts, or 0/1 spikes). */
   private presynaptic(l: number, t: number, x: Float64Array, clip: ClipSpikes): void {
-    const shape = this.layout.layers[l];
-    if (l === 0) {
-      x.fill(0, 0, shape.inputCount);
-      for (let e = clip.offsets[t]; e < clip.offsets[t + 1]; e++) x[clip.channels[e]] += 1;
-    } else {
-      x.set(this.spikes[l - 1].subarray(t * shape.inputCount, (t + 1) * shape.inputCount));
-    }
-    if (shape.kind === 'recurrent') {
-      const n = shape.size;
-      if (t === 0) x.fill(0, shape.inputCount, shape.rows);
-      else x.set(this.spikes[l].subarray((t - 1) * n, t * n), shape.inputCount);
-    }
+    presynaptic(this.layout.layers[l], t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
   }
 
   /**
@@ -138,12 +218,7 @@ export class Bptt {
     const readout = net[L - 1];
     const C = readout.size;
     // A clip is one window over its decision steps: the board's clip decision.
-    const windows: readonly ScoredWindow[] =
-      typeof target === 'number'
-        ? T > skipSteps
-          ? [{ start: skipSteps, end: T, label: target }]
-          : []
-        : target.filter((w) => w.end > w.start && w.start >= 0 && w.end <= T);
+    const windows = scoredWindows(target, T, skipSteps);
     const scores = this.scoreRows(T * C);
 
     for (let t = 0; t < T; t++) {
@@ -191,42 +266,15 @@ export class Bptt {
         for (let j = 0; j < n; j++) {
           R[j] = resetRho * R[j] + (zPrev ? theta * zPrev[j] : 0);
           v[j] -= R[j];
-          z[j] = smooth ? 1 / (1 + Math.exp(-(v[j] - theta) / smooth)) : v[j] >= theta ? 1 : 0;
+          z[j] = spikeOf(v[j], theta, smooth);
           spikeCounts[l] += z[j];
         }
       }
     }
 
     if (windows.length === 0) return { loss: NaN, predicted: -1, spikeCounts, windows: 0, windowsCorrect: 0 };
-    let totalWeight = 0;
-    for (const w of windows) totalWeight += w.weight ?? 1;
-    // dScore[t][c]: dL/dscore_c[t], the sum over the windows that hold step t.
     const dScore = grad ? new Float64Array(T * C) : undefined;
-    let loss = 0;
-    let predicted = -1;
-    let windowsCorrect = 0;
-    const mean = new Float64Array(C);
-    const prob = new Float64Array(C);
-    for (const w of windows) {
-      const span = w.end - w.start;
-      mean.fill(0);
-      for (let t = w.start; t < w.end; t++) for (let c = 0; c < C; c++) mean[c] += scores[t * C + c] / span;
-      let best = 0;
-      for (let c = 1; c < C; c++) if (mean[c] > mean[best]) best = c;
-      if (predicted < 0) predicted = best;
-      if (best === w.label) windowsCorrect++;
-      let total = 0;
-      for (let c = 0; c < C; c++) total += prob[c] = Math.exp(mean[c] - mean[best]);
-      for (let c = 0; c < C; c++) prob[c] /= total;
-      const share = (w.weight ?? 1) / totalWeight;
-      loss += -Math.log(Math.max(prob[w.label], 1e-300)) * share;
-      if (dScore) {
-        for (let c = 0; c < C; c++) {
-          const d = ((prob[c] - (c === w.label ? 1 : 0)) * share) / span;
-          for (let t = w.start; t < w.end; t++) dScore[t * C + c] += d;
-        }
-      }
-    }
+    const { loss, predicted, windowsCorrect } = windowLoss(scores, C, windows, dScore);
     if (grad && dScore) this.backward(net, clip, dScore, grad);
     return { loss, predicted, spikeCounts, windows: windows.length, windowsCorrect };
   }
@@ -270,13 +318,7 @@ export class Bptt {
           const gR = this.gR[l];
           for (let j = 0; j < n; j++) {
             const gzj = gz[j] + gzNext[j] + theta * gR[j];
-            let dz: number;
-            if (smooth) dz = (z[j] * (1 - z[j])) / smooth;
-            else {
-              const d = 1 - Math.abs(v[j] - theta) / theta;
-              dz = d > 0 ? SURROGATE_HEIGHT * d : 0;
-            }
-            gv[j] = gzj * dz;
+            gv[j] = gzj * spikeSlope(v[j], z[j], theta, smooth);
             gR[j] = -gv[j] + resetRho * gR[j];
             gz[j] = 0;
             gzNext[j] = 0;

@@ -18,6 +18,11 @@ export interface EpochRecord {
   /** Mean spikes per hidden neuron per step. */
   hiddenRate: number;
   seconds: number;
+  /**
+   * CPU seconds of the whole process over the epoch (main thread and workers), which another
+   * process's load does not inflate as it does `seconds`; absent in checkpoints from before it was kept.
+   */
+  cpuSeconds?: number;
   /** Clip accuracy on the validation split after the epoch (held out of training), when there is one. */
   validationAccuracy?: number;
 }

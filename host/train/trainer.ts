@@ -80,6 +80,12 @@ function cosineRate(lr: number, epoch: number, epochs: number): number {
   return floor + ((lr - floor) * (1 + Math.cos((Math.PI * epoch) / Math.max(1, epochs)))) / 2;
 }
 
+/** CPU seconds of this process (all its threads) since `start`, a process.cpuUsage() reading. */
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1e6;
+}
+
 function shuffled(items: Int32Array, seed: number): Int32Array {
   const rng = new Prng(seed);
   const out = items.slice();
@@ -204,6 +210,7 @@ export async function train(
       const order = shuffled(data.train, settings.seed * 7919 + epoch);
       events.epochStart?.(epoch, total, phase, order.length);
       const started = performance.now();
+      const startedCpu = process.cpuUsage();
       let loss = 0;
       let counted = 0;
       let correct = 0;
@@ -247,6 +254,7 @@ export async function train(
         trainAccuracy: correct / Math.max(1, windows),
         hiddenRate: spikes / Math.max(1, neuronSteps),
         seconds: (performance.now() - started) / 1000,
+        cpuSeconds: cpuSecondsSince(startedCpu),
         ...(Number.isNaN(validationAccuracy) ? {} : { validationAccuracy }),
       };
       history.push(record);

@@ -4,7 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { openEngine } from '../wasm/module.js';
-import { Bptt, type ClipResult, type ClipSpikes } from './bptt.js';
+import type { ClipResult, ClipSpikes } from './bptt.js';
+import { FastBptt } from './fast-bptt.js';
 import { effectiveLayers, paramLayout, type ParamLayout } from './network.js';
 import { augmentAudio, clipSeed, maskSpikes } from './augment.js';
 import { clipAudio, encodeSpikes } from './clip-store.js';
@@ -19,7 +20,7 @@ const engine = openEngine();
 /** What init gives and what follows from it, derived once for every batch. */
 interface Session extends WorkerInit {
   layout: ParamLayout;
-  bptt: Bptt;
+  bptt: FastBptt;
   noises: Int16Array[];
   background: NoiseSource;
 }
@@ -33,7 +34,7 @@ function startSession(init: WorkerInit): Session {
   return {
     ...init,
     layout,
-    bptt: new Bptt(layout, options),
+    bptt: new FastBptt(layout, options),
     noises,
     background: noises.length > 0 ? recordedNoise(noises) : syntheticNoise,
   };

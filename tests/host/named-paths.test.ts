@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { REPO_ROOT } from './fixtures.js';
 
 const NAMED_PATH =
-  /(?<![\w./-])((?:host|assembly|tests|bench|firmware-bindings|docs|models)\/[\w./-]*\w\.(?:ts|js|c|h|md|hsm|wav|json|spikes))\b/g;
+  /(?<![\w./-])((?:host|assembly-train|assembly|tests|bench|firmware-bindings|docs|models)\/[\w./-]*\w\.(?:ts|js|c|h|md|hsm|wav|json|spikes))\b/g;
 
 function exists(path: string, from: string): boolean {
   const candidates = [path, path.replace(/\.js$/, '.ts')];

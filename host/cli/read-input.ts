@@ -55,25 +55,25 @@ function audioFrontend(inputPath: string, source: FrontendSource | undefined): F
       ExitCode.usage,
     );
   }
-  const frontend = 'port' in source ? source.frontend : source.info.frontend;
-  if (!frontend) {
-    const audio = inputPath === STDIN_PATH ? 'audio' : inputPath;
-    const clip = inputPath === STDIN_PATH ? 'CLIP.wav' : inputPath;
-    if ('port' in source && source.model === undefined) {
+  const audio = inputPath === STDIN_PATH ? 'audio' : inputPath;
+  const clip = inputPath === STDIN_PATH ? 'CLIP.wav' : inputPath;
+  const spikeFileHint = (bands: string): string =>
+    `so it cannot take ${audio}: give it a spike file instead, e.g. from \`hetsyn encode ${clip} -o input.spikes --bands ${bands}\``;
+  if ('port' in source) {
+    if (source.frontend) return source.frontend;
+    if (source.model === undefined) {
       throw new InputError(
         `${what}, but the board at ${source.port} runs no model: flash one first (hetsyn flash MODEL.hsm)`,
       );
     }
-    const owner =
-      'port' in source
-        ? `the model the board at ${source.port} runs (${source.model}) has no audio front-end`
-        : `${source.path} carries no audio front-end (no FRONTEND section)`;
-    const bands = 'port' in source ? 'B (its input count / 2)' : String(source.info.inputCount / 2);
     throw new InputError(
-      `${owner}, so it cannot take ${audio}: give it a spike file instead, e.g. from \`hetsyn encode ${clip} -o input.spikes --bands ${bands}\``,
+      `the model the board at ${source.port} runs (${source.model}) has no audio front-end, ${spikeFileHint('B (its input count / 2)')}`,
     );
   }
-  return frontend;
+  if (source.info.frontend) return source.info.frontend;
+  throw new InputError(
+    `${source.path} carries no audio front-end (no FRONTEND section), ${spikeFileHint(String(source.info.inputCount / 2))}`,
+  );
 }
 
 /** A file input: a spike file parsed, or a WAV clip read whole. */

@@ -101,13 +101,12 @@ export class BoardSession {
     const { steps, samples } = clip;
     let decision = -1;
     let lost = 0;
-    const frontend = this.info?.frontend;
-    const frames = samples && frontend ? 'AUDIO' : 'SPIKES';
+    const frontend = samples && this.info?.frontend;
+    const frames = frontend ? 'AUDIO' : 'SPIKES';
     const streamOptions = { scores: true, ...options };
-    const stream =
-      samples && frontend
-        ? streamAudio(this.client, [samples], frontend, streamOptions)
-        : streamSpikes(this.client, { steps }, streamOptions);
+    const stream = frontend
+      ? streamAudio(this.client, [samples], frontend, streamOptions)
+      : streamSpikes(this.client, { steps }, streamOptions);
     for (;;) {
       const item = await stream.next();
       if (item.done) {

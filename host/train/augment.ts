@@ -5,6 +5,7 @@
  * front-end can really produce.
  */
 import { Prng } from '../util/prng.js';
+import { rms } from '../util/rms.js';
 import type { ClipSpikes } from './bptt.js';
 
 export interface AugmentOptions {
@@ -113,8 +114,6 @@ export function reverberate(x: Float64Array, sampleRateHz: number, rt60S: number
     signal = y;
   }
   // The combs' gain grows with the room (1 / (1 - g)); the wet part is brought to the dry RMS.
-  const rms = (a: Float64Array): number =>
-    Math.sqrt(a.reduce((s, v) => s + v * v, 0) / Math.max(1, a.length));
   const scale = rms(signal) > 0 ? rms(x) / rms(signal) : 0;
   return Float64Array.from(x, (v, i) => (1 - wet) * v + wet * scale * signal[i]);
 }
@@ -130,12 +129,11 @@ export function augmentAudio(
   const rng = new Prng(seed);
   // Speed and room draw from a stream of their own, so with them off a clip is what it always was.
   const roomRng = new Prng(seed ^ 0x7f4a7c15);
-  const [slow, fast] = options.speed;
-  const factor = slow + (fast - slow) * roomRng.uniform();
+  const factor = roomRng.uniformIn(options.speed);
   let source: ArrayLike<number> = factor === 1 ? samples : changeSpeed(samples, factor);
   if (roomRng.uniform() < options.reverbProbability) {
-    const rt60 = REVERB_TIME_S[0] + (REVERB_TIME_S[1] - REVERB_TIME_S[0]) * roomRng.uniform();
-    const wet = REVERB_WET[0] + (REVERB_WET[1] - REVERB_WET[0]) * roomRng.uniform();
+    const rt60 = roomRng.uniformIn(REVERB_TIME_S);
+    const wet = roomRng.uniformIn(REVERB_WET);
     source = reverberate(Float64Array.from(source), sampleRateHz, rt60, wet);
   }
   const gain = 10 ** (((2 * rng.uniform() - 1) * options.gainDb) / 20);

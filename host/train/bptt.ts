@@ -74,6 +74,32 @@ export function spikeSlope(v: number, z: number, theta: number, smooth: number |
 }
 
 /**
+ * A spiking layer's membrane adjoints gv at step t, going backwards: each spike z[t] feeds the
+ * layer above (gz), its own recurrent rows at t+1 (gzNext) and the reset current at t+1 (gR, which
+ * carries the reset's adjoint on to t-1); through the surrogate slope at v[t]. gz and gzNext are
+ * cleared for step t-1. `membranes` and `spikes` hold `steps x size`, step major.
+ */
+export function spikingAdjoint(
+  t: number,
+  gv: Float64Array,
+  gradients: { gz: Float64Array; gzNext: Float64Array; gR: Float64Array },
+  membranes: Float64Array,
+  spikes: Float64Array,
+  options: BpttOptions,
+): void {
+  const { gz, gzNext, gR } = gradients;
+  const { threshold: theta, resetRho, smooth } = options;
+  const n = gv.length;
+  for (let j = 0; j < n; j++) {
+    const gzj = gz[j] + gzNext[j] + theta * gR[j];
+    gv[j] = gzj * spikeSlope(membranes[t * n + j], spikes[t * n + j], theta, smooth);
+    gR[j] = -gv[j] + resetRho * gR[j];
+    gz[j] = 0;
+    gzNext[j] = 0;
+  }
+}
+
+/**
  * The presynaptic activity of a layer's rows at step t into x: input counts (layer 0) or the spikes
  * of the layer below at t, then, when recurrent, the layer's own spikes of t-1 (0 at t = 0).
  * `below` and `own` hold spikes `steps x size`, step major.
@@ -288,7 +314,6 @@ export class Bptt {
 
   private backward(net: EffectiveLayer[], clip: ClipSpikes, dScore: Float64Array, grad: Float64Array): void {
     const T = clip.steps;
-    const { threshold: theta, resetRho, smooth } = this.options;
     const L = net.length;
     const layers = this.layout.layers;
     for (let l = 0; l < L; l++) {
@@ -309,20 +334,9 @@ export class Bptt {
           gv.set(dScore.subarray(t * n, (t + 1) * n));
           for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
         } else {
-          // z[t] feeds the layer above (gz), its own recurrent rows at t+1 and the reset at t+1
-          // (both gathered into gzNext and gR while step t+1 was processed).
-          const v = this.membranes[l].subarray(t * n, (t + 1) * n);
-          const z = this.spikes[l].subarray(t * n, (t + 1) * n);
-          const gz = this.gz[l];
-          const gzNext = this.gzNext[l];
-          const gR = this.gR[l];
-          for (let j = 0; j < n; j++) {
-            const gzj = gz[j] + gzNext[j] + theta * gR[j];
-            gv[j] = gzj * spikeSlope(v[j], z[j], theta, smooth);
-            gR[j] = -gv[j] + resetRho * gR[j];
-            gz[j] = 0;
-            gzNext[j] = 0;
-          }
+          // gzNext and gR were gathered while step t+1 was processed.
+          const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
+          spikingAdjoint(t, gv, gradients, this.membranes[l], this.spikes[l], this.options);
         }
         const xl = xs[l];
         this.presynaptic(l, t, xl, clip);

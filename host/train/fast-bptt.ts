@@ -11,7 +11,7 @@ import {
   presynaptic,
   scoredWindows,
   spikeOf,
-  spikeSlope,
+  spikingAdjoint,
   windowLoss,
   type BpttOptions,
   type ClipResult,
@@ -284,7 +284,6 @@ export class FastBptt {
     stackTop: number,
   ): void {
     const T = clip.steps;
-    const { threshold: theta, resetRho, smooth } = this.options;
     const L = net.length;
     const layers = this.layout.layers;
     for (let l = 0; l < L; l++) {
@@ -307,19 +306,8 @@ export class FastBptt {
           gv.set(dScore.subarray(t * n, (t + 1) * n));
           for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
         } else {
-          // As in Bptt: z[t] feeds the layer above (gz), its own rows at t+1 and the reset at t+1.
-          const membrane = this.membranes[l];
-          const z = this.spikes[l];
-          const gz = this.gz[l];
-          const gzNext = this.gzNext[l];
-          const gR = this.gR[l];
-          for (let j = 0; j < n; j++) {
-            const gzj = gz[j] + gzNext[j] + theta * gR[j];
-            gv[j] = gzj * spikeSlope(membrane[t * n + j], z[t * n + j], theta, smooth);
-            gR[j] = -gv[j] + resetRho * gR[j];
-            gz[j] = 0;
-            gzNext[j] = 0;
-          }
+          const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
+          spikingAdjoint(t, gv, gradients, this.membranes[l], this.spikes[l], this.options);
         }
         const views = this.steps[l];
         views.gv.set(gv);

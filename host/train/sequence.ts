@@ -6,6 +6,7 @@
  * depend on which worker builds it.
  */
 import { Prng } from '../util/prng.js';
+import { rms } from '../util/rms.js';
 import type { ScoredWindow } from './bptt.js';
 
 export interface ContinuousOptions {
@@ -80,10 +81,8 @@ export function runsAsClips(seed: number, options: ContinuousOptions): boolean {
 export type NoiseSource = (length: number, rng: Prng) => Float64Array;
 
 function normalised(out: Float64Array): Float64Array {
-  let sum = 0;
-  for (const x of out) sum += x * x;
-  const rms = Math.sqrt(sum / Math.max(1, out.length));
-  if (rms > 0) for (let i = 0; i < out.length; i++) out[i] /= rms;
+  const level = rms(out);
+  if (level > 0) for (let i = 0; i < out.length; i++) out[i] /= level;
   return out;
 }
 
@@ -121,16 +120,6 @@ export function stepCount(samples: number, frame: FrameShape): number {
     : Math.floor((samples - frame.windowSamples) / frame.hopSamples) + 1;
 }
 
-function rms(samples: Int16Array): number {
-  let sum = 0;
-  for (const x of samples) sum += x * x;
-  return Math.sqrt(sum / Math.max(1, samples.length));
-}
-
-function uniformIn(rng: Prng, [low, high]: readonly [number, number]): number {
-  return low + rng.uniform() * (high - low);
-}
-
 /**
  * Gap windows tiling steps [from, to), less the guard at each end, with whole windows of `length`;
  * a gap shorter than one window gets one window over all of it, so even a short pause is taught to
@@ -166,8 +155,7 @@ export function buildSequence(
 ): Sequence {
   const rng = new Prng(seed);
   const hop = frame.hopSamples;
-  const gapSteps = (): number =>
-    Math.round((uniformIn(rng, options.gapMs) * frame.sampleRateHz) / 1000 / hop);
+  const gapSteps = (): number => Math.round((rng.uniformIn(options.gapMs) * frame.sampleRateHz) / 1000 / hop);
   // Layout in hops first, so every word starts on a hop boundary.
   let at = 0;
   const starts: number[] = [];
@@ -189,7 +177,7 @@ export function buildSequence(
     speechWords++;
   });
   const speechRms = speechWords > 0 ? speechSum / speechWords : 0;
-  const snr = uniformIn(rng, options.snrDb);
+  const snr = rng.uniformIn(options.snrDb);
   // With no speech in the sequence the background plays at a level typical of speech at this SNR.
   const level = (speechRms > 0 ? speechRms : 1000) / 10 ** (snr / 20);
   const background = noise(length, rng);

@@ -63,20 +63,15 @@ function runBatch(request: BatchRequest): BatchReply {
     result.spikeCounts.forEach((n, l) => (spikeCounts[l] += n));
   };
   const runClip = (index: number, k: number): void => {
-    let samples = clipAudio(store, index);
+    const samples = clipAudio(store, index);
+    let clip: ClipSpikes;
     if (request.augment) {
-      samples = augmentAudio(
-        samples,
-        store.sampleRateHz,
-        augment,
-        clipSeed(request.seed, request.epoch, index),
-        noises,
-      );
+      const seed = clipSeed(request.seed, request.epoch, index);
+      const heard = augmentAudio(samples, store.sampleRateHz, augment, seed, noises);
+      clip = maskSpikes(encodeSpikes(engine, frontend, heard), spec.inputCount, augment, seed);
+    } else {
+      clip = encodeSpikes(engine, frontend, samples);
     }
-    const encoded = encodeSpikes(engine, frontend, samples);
-    const clip = request.augment
-      ? maskSpikes(encoded, spec.inputCount, augment, clipSeed(request.seed, request.epoch, index))
-      : encoded;
     const result = bptt.run(net, clip, store.labels[index], grad);
     predictions[k] = result.predicted;
     add(clip, result);

@@ -19,6 +19,11 @@ export class Prng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
+  /** Uniform in [low, high). */
+  uniformIn([low, high]: readonly [number, number]): number {
+    return low + this.uniform() * (high - low);
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.uniform() * n);

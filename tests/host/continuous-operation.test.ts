@@ -38,8 +38,10 @@ function oneMinute(labels: readonly string[], rate: number): Int16Array {
       label: labels.indexOf(FSDD_LABELS[Number(f[0])] ?? ''),
     }));
   const frame = { sampleRateHz: rate, windowSamples: (rate * 25) / 1000, hopSamples: rate / 100 };
+  // Enough passes over the sample's words to fill a minute (gaps of 0.5-1.5 s).
+  const passes = 3;
   const options = {
-    wordsPerSequence: 2 * words.length,
+    wordsPerSequence: passes * words.length,
     gapMs: [500, 1500] as const,
     snrDb: [10, 10] as const,
     windowSteps: 1,
@@ -47,7 +49,8 @@ function oneMinute(labels: readonly string[], rate: number): Int16Array {
     gapWeight: 0,
     gainDb: 3,
   };
-  const samples = buildSequence([...words, ...words], syntheticNoise, frame, options, 7).samples;
+  const sequence = Array.from({ length: passes }, () => words).flat();
+  const samples = buildSequence(sequence, syntheticNoise, frame, options, 7).samples;
   // Whole hops, so each repeat starts on a step boundary.
   return samples.subarray(0, rate * 60);
 }

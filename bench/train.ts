@@ -46,7 +46,6 @@ export function benchTraining(
   const layout = paramLayout(spec);
   const net = effectiveLayers(layout, initParams(spec, 1, 2));
   const bptt = new Bptt(layout, {
-    threshold: spec.threshold,
     resetRho: spec.resetRho,
     skipSteps: spec.skipSteps,
   });
@@ -65,7 +64,6 @@ export function benchTraining(
     3,
   );
   const fast = new FastBptt(layout, {
-    threshold: spec.threshold,
     resetRho: spec.resetRho,
     skipSteps: spec.skipSteps,
   });

@@ -32,6 +32,9 @@ interface TrainOptions {
   name?: string;
   hidden: number[];
   rho: RhoGranularity;
+  learnDrives?: boolean;
+  learnThresholds?: boolean;
+  density?: number;
   levels: number;
   epochs: number;
   finishEpochs: number;
@@ -110,6 +113,14 @@ function speedRange(value: string): [number, number] {
 }
 
 /** The class taught on the gaps of continuous training; a data set without one (FSDD) gains it. */
+/** A density of 0 would leave no synapse; 1 is no pruning (leave the option out). */
+function parseDensity(value: string): number {
+  const x = Number(value);
+  if (!Number.isFinite(x) || x <= 0 || x >= 1)
+    throw new InvalidArgumentError('expected a fraction above 0 and below 1 (e.g. 0.5)');
+  return x;
+}
+
 const BACKGROUND = '_silence_';
 
 function epochProgress(quiet: boolean): TrainEvents {
@@ -215,6 +226,17 @@ export function trainCommand(): Command {
       )
         .choices(RHO_GRANULARITIES)
         .default('synapse'),
+    )
+    .option(
+      '--learn-drives',
+      'learn a constant drive per hidden neuron (external heterogeneity; the readout always learns its own)',
+    )
+    .option('--learn-thresholds', 'learn a threshold per hidden neuron (intrinsic heterogeneity)')
+    .addOption(
+      new Option(
+        '--density <fraction>',
+        "keep this fraction of the hidden layers' synapses, pruning the weakest during the float epochs (network heterogeneity; exported as sparse rows)",
+      ).argParser(parseDensity),
     )
     .addOption(
       new Option('-k, --levels <K>', 'time-constant levels per layer in the exported model')
@@ -462,6 +484,9 @@ export function trainCommand(): Command {
         ],
         rho: opts.rho,
         threshold: 1,
+        ...(opts.learnDrives ? { learnDrive: true } : {}),
+        ...(opts.learnThresholds ? { learnThreshold: true } : {}),
+        ...(opts.density === undefined ? {} : { density: opts.density }),
         resetRho: Math.exp(-1 / opts.resetTau),
         skipSteps: opts.skipSteps,
         ...(opts.maxTau === undefined ? {} : { maxRho: Math.exp(-1 / opts.maxTau) }),

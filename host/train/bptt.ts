@@ -14,7 +14,7 @@
  * lambda w_ji. The currents of every step are kept for the rho gradient (recomputing them backwards
  * would divide by rho).
  */
-import type { EffectiveLayer, LayerShape, ParamLayout } from './network.js';
+import type { EffectiveLayer, LayerShape, LayerSlots, ParamLayout } from './network.js';
 import { addRhoGradient } from './network.js';
 
 /** A clip's input spikes: step t's channels are channels[offsets[t] .. offsets[t+1]). */
@@ -50,8 +50,8 @@ export interface ClipResult {
   windowsCorrect: number;
 }
 
+/** The thresholds are the network's (EffectiveLayer.threshold, one per neuron). */
 export interface BpttOptions {
-  threshold: number;
   resetRho: number;
   skipSteps: number;
   /**
@@ -77,26 +77,54 @@ export function spikeSlope(v: number, z: number, theta: number, smooth: number |
  * A spiking layer's membrane adjoints gv at step t, going backwards: each spike z[t] feeds the
  * layer above (gz), its own recurrent rows at t+1 (gzNext) and the reset current at t+1 (gR, which
  * carries the reset's adjoint on to t-1); through the surrogate slope at v[t]. gz and gzNext are
- * cleared for step t-1. `membranes` and `spikes` hold `steps x size`, step major.
+ * cleared for step t-1. `membranes` and `spikes` hold `steps x size`, step major. With `dTheta`,
+ * adds dL/dtheta_j of step t into it: theta_j enters z[t] = H(v[t] - theta_j) and the reset kick
+ * theta_j z[t] into R[t+1].
  */
-export function spikingAdjoint(
+function spikingAdjoint(
   t: number,
   gv: Float64Array,
   gradients: { gz: Float64Array; gzNext: Float64Array; gR: Float64Array },
   membranes: Float64Array,
   spikes: Float64Array,
+  theta: Float64Array,
   options: BpttOptions,
+  dTheta?: Float64Array,
 ): void {
   const { gz, gzNext, gR } = gradients;
-  const { threshold: theta, resetRho, smooth } = options;
+  const { resetRho, smooth } = options;
   const n = gv.length;
   for (let j = 0; j < n; j++) {
-    const gzj = gz[j] + gzNext[j] + theta * gR[j];
-    gv[j] = gzj * spikeSlope(membranes[t * n + j], spikes[t * n + j], theta, smooth);
+    const z = spikes[t * n + j];
+    const gzj = gz[j] + gzNext[j] + theta[j] * gR[j];
+    gv[j] = gzj * spikeSlope(membranes[t * n + j], z, theta[j], smooth);
+    if (dTheta) dTheta[j] += gR[j] * z - gv[j];
     gR[j] = -gv[j] + resetRho * gR[j];
     gz[j] = 0;
     gzNext[j] = 0;
   }
+}
+
+/**
+ * The per-neuron gradients of a layer at step t from its membrane adjoints: dL/db_j = gv_j (the
+ * drive adds to v), and through spikingAdjoint the thresholds. A layer whose drive or thresholds
+ * are not learned has no slot for them (-1).
+ */
+export function neuronGradients(
+  slots: LayerSlots,
+  t: number,
+  gv: Float64Array,
+  gradients: { gz: Float64Array; gzNext: Float64Array; gR: Float64Array },
+  membranes: Float64Array,
+  spikes: Float64Array,
+  theta: Float64Array,
+  options: BpttOptions,
+  grad: Float64Array,
+): void {
+  const n = slots.size;
+  const dTheta = slots.threshold >= 0 ? grad.subarray(slots.threshold, slots.threshold + n) : undefined;
+  spikingAdjoint(t, gv, gradients, membranes, spikes, theta, options, dTheta);
+  if (slots.bias >= 0) for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
 }
 
 /**
@@ -235,7 +263,7 @@ export class Bptt {
     grad?: Float64Array,
   ): ClipResult {
     const T = clip.steps;
-    const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
+    const { resetRho, skipSteps, smooth } = this.options;
     this.ensure(T);
     const L = net.length;
     const xs = this.xs;
@@ -289,10 +317,11 @@ export class Bptt {
         const z = this.spikes[l].subarray(t * n, (t + 1) * n);
         const zPrev = t > 0 ? this.spikes[l].subarray((t - 1) * n, t * n) : undefined;
         const R = this.reset[l];
+        const theta = net[l].threshold;
         for (let j = 0; j < n; j++) {
-          R[j] = resetRho * R[j] + (zPrev ? theta * zPrev[j] : 0);
+          R[j] = resetRho * R[j] + (zPrev ? theta[j] * zPrev[j] : 0);
           v[j] -= R[j];
-          z[j] = spikeOf(v[j], theta, smooth);
+          z[j] = spikeOf(v[j], theta[j], smooth);
           spikeCounts[l] += z[j];
         }
       }
@@ -336,7 +365,18 @@ export class Bptt {
         } else {
           // gzNext and gR were gathered while step t+1 was processed.
           const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
-          spikingAdjoint(t, gv, gradients, this.membranes[l], this.spikes[l], this.options);
+          const { membranes, spikes } = this;
+          neuronGradients(
+            slots,
+            t,
+            gv,
+            gradients,
+            membranes[l],
+            spikes[l],
+            net[l].threshold,
+            this.options,
+            grad,
+          );
         }
         const xl = xs[l];
         this.presynaptic(l, t, xl, clip);

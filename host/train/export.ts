@@ -29,7 +29,8 @@ export function toFloatModel(
       rows: l.rows,
       weight: l.weight,
       rho: l.rho,
-      threshold: spiking ? new Float64Array(l.size).fill(spec.threshold) : undefined,
+      mask: spiking && spec.density !== undefined ? prunedMask(l.weight, l.rho) : undefined,
+      threshold: spiking ? l.threshold : undefined,
       drive: l.bias,
       resetRho: spiking ? spec.resetRho : 0,
     };
@@ -42,6 +43,20 @@ export function toFloatModel(
     decision: { mode: 'sum', skipSteps: spec.skipSteps },
     layers,
   };
+}
+
+/**
+ * A pruned layer's synapses: training holds a pruned weight at exactly 0 (trainer.ts), and so are
+ * the recurrent self-synapses, which never carry current. Absent synapses get rho 0 as the float
+ * model wants (docs/float-model.md), in place.
+ */
+function prunedMask(weight: Float64Array, rho: Float64Array): Uint8Array {
+  const mask = new Uint8Array(weight.length);
+  for (let s = 0; s < weight.length; s++) {
+    mask[s] = weight[s] === 0 ? 0 : 1;
+    if (mask[s] === 0) rho[s] = 0;
+  }
+  return mask;
 }
 
 /** The .hsm bytes (format 2, with the FRONTEND section the model was trained on) and the quantizer's report. */

@@ -11,7 +11,7 @@ import {
   presynaptic,
   scoredWindows,
   spikeOf,
-  spikingAdjoint,
+  neuronGradients,
   windowLoss,
   type BpttOptions,
   type ClipResult,
@@ -214,7 +214,7 @@ export class FastBptt {
     grad?: Float64Array,
   ): ClipResult {
     const T = clip.steps;
-    const { threshold: theta, resetRho, skipSteps, smooth } = this.options;
+    const { resetRho, skipSteps, smooth } = this.options;
     this.ensure(T);
     this.load(net);
     const L = net.length;
@@ -258,11 +258,12 @@ export class FastBptt {
         const membrane = this.membranes[l];
         const z = this.spikes[l];
         const R = this.reset[l];
+        const theta = net[l].threshold;
         for (let j = 0; j < n; j++) {
-          R[j] = resetRho * R[j] + (t > 0 ? theta * z[(t - 1) * n + j] : 0);
+          R[j] = resetRho * R[j] + (t > 0 ? theta[j] * z[(t - 1) * n + j] : 0);
           const vj = v[j] - R[j];
           membrane[t * n + j] = vj;
-          const zj = spikeOf(vj, theta, smooth);
+          const zj = spikeOf(vj, theta[j], smooth);
           z[t * n + j] = zj;
           spikeCounts[l] += zj;
         }
@@ -307,7 +308,18 @@ export class FastBptt {
           for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
         } else {
           const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
-          spikingAdjoint(t, gv, gradients, this.membranes[l], this.spikes[l], this.options);
+          const { membranes, spikes } = this;
+          neuronGradients(
+            slots,
+            t,
+            gv,
+            gradients,
+            membranes[l],
+            spikes[l],
+            net[l].threshold,
+            this.options,
+            grad,
+          );
         }
         const views = this.steps[l];
         views.gv.set(gv);

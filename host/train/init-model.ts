@@ -64,8 +64,13 @@ export function paramsFromModel(
     }
     if (layer.mask) fail('sparse layers are not trained');
     if (!readout) {
-      if (layer.threshold?.some((t) => Math.abs(t - spec.threshold) > 1e-3))
-        fail(`its thresholds are not ${spec.threshold}`);
+      if (slots.threshold < 0 && layer.threshold?.some((t) => Math.abs(t - spec.threshold) > 1e-3))
+        fail(`its thresholds are not ${spec.threshold} (--learn-thresholds trains on from them)`);
+      if (slots.bias < 0 && layer.drive.some((d) => Math.abs(d) > 1e-6))
+        fail('its hidden neurons have drives (--learn-drives trains on from them)');
+      if (slots.threshold >= 0)
+        params.set(layer.threshold ?? new Float64Array(slots.size).fill(spec.threshold), slots.threshold);
+      if (slots.bias >= 0) params.set(layer.drive, slots.bias);
       if (Math.abs(layer.resetRho - spec.resetRho) > 1e-3)
         fail(
           `its reset decay ${layer.resetRho.toFixed(4)} is not this run's ${spec.resetRho.toFixed(4)} (--reset-tau)`,

@@ -19,8 +19,17 @@ export interface NetworkSpec {
   /** Hidden layers (spiking), then the readout last. */
   layers: { kind: LayerKind; size: number }[];
   rho: RhoGranularity;
-  /** Spike threshold of every spiking neuron. */
+  /** Spike threshold of every spiking neuron (the starting value when thresholds are learned). */
   threshold: number;
+  /** Learn a constant drive per spiking neuron (external heterogeneity); the readout always learns its own. */
+  learnDrive?: boolean;
+  /** Learn a threshold per spiking neuron (intrinsic heterogeneity; with rho per neuron, its time constant too). */
+  learnThreshold?: boolean;
+  /**
+   * Keep this fraction of each spiking layer's synapses (network heterogeneity): the weakest are
+   * pruned during the float epochs (trainer.ts, pruneSchedule) and exported as sparse rows.
+   */
+  density?: number;
   /** Reset-current decay rho_r. */
   resetRho: number;
   /** Readout steps left out of the decision (and the loss) at the start of a clip. */
@@ -45,13 +54,17 @@ export interface LayerSlots extends LayerShape {
   /** rows * size, size or 1 values, by granularity. */
   rho: number;
   rhoLength: number;
-  /** Readout only: a learned drive (bias); -1 for spiking layers, whose drive stays 0. */
+  /** A learned drive (bias) per neuron: always for the readout, for spiking layers with learnDrive; else -1 (drive 0). */
   bias: number;
+  /** Learned thresholds per neuron (spiking layers with learnThreshold); else -1 (the spec's threshold). */
+  threshold: number;
 }
 
 export interface ParamLayout {
   layers: LayerSlots[];
   length: number;
+  /** The spec's threshold: every spiking neuron's, or where learned thresholds start. */
+  threshold: number;
 }
 
 export function layerShapes(spec: NetworkSpec): LayerShape[] {
@@ -72,14 +85,20 @@ export function paramLayout(spec: NetworkSpec): ParamLayout {
       spec.rho === 'synapse' ? shape.rows * shape.size : spec.rho === 'neuron' ? shape.size : 1;
     const rho = at;
     at += rhoLength;
+    const spiking = shape.kind !== 'readout';
     let bias = -1;
-    if (shape.kind === 'readout') {
+    if (!spiking || spec.learnDrive) {
       bias = at;
       at += shape.size;
     }
-    return { ...shape, weight, rho, rhoLength, bias };
+    let threshold = -1;
+    if (spiking && spec.learnThreshold) {
+      threshold = at;
+      at += shape.size;
+    }
+    return { ...shape, weight, rho, rhoLength, bias, threshold };
   });
-  return { layers, length: at };
+  return { layers, length: at, threshold: spec.threshold };
 }
 
 /** Initial time constants are log-uniform over this range, in steps (20-250 ms at 10 ms). */
@@ -109,15 +128,18 @@ export function initParams(spec: NetworkSpec, seed: number, gain = 1): Float64Ar
       const tau = Math.exp(Math.log(tauLow) + rng.uniform() * Math.log(tauHigh / tauLow));
       p[l.rho + k] = Math.exp(-1 / tau);
     }
+    if (l.threshold >= 0) p.fill(spec.threshold, l.threshold, l.threshold + l.size);
   }
   return p;
 }
 
-/** A layer as the forward pass runs it: one rho per synapse whatever the granularity. */
+/** A layer as the forward pass runs it: one rho per synapse whatever the granularity, one threshold per neuron. */
 export interface EffectiveLayer extends LayerShape {
   weight: Float64Array;
   rho: Float64Array;
   bias: Float64Array;
+  /** Spiking layers: each neuron's threshold; empty for the readout. */
+  threshold: Float64Array;
 }
 
 /** Expands rho to per synapse; `weightOf` may fake-quantize the weights (quantization-aware finish). */
@@ -135,7 +157,14 @@ export function effectiveLayers(
     else if (l.rhoLength === l.size) for (let r = 0; r < l.rows; r++) rho.set(source, r * l.size);
     else rho.fill(source[0]);
     const bias = l.bias < 0 ? new Float64Array(l.size) : params.slice(l.bias, l.bias + l.size);
-    return { kind: l.kind, inputCount: l.inputCount, size: l.size, rows: l.rows, weight, rho, bias };
+    const threshold =
+      l.kind === 'readout'
+        ? new Float64Array(0)
+        : l.threshold < 0
+          ? new Float64Array(l.size).fill(layout.threshold)
+          : params.slice(l.threshold, l.threshold + l.size);
+    const { kind, inputCount, size, rows } = l;
+    return { kind, inputCount, size, rows, weight, rho, bias, threshold };
   });
 }
 
@@ -153,10 +182,22 @@ export function addRhoGradient(slots: LayerSlots, perSynapse: Float64Array, grad
   }
 }
 
-/** Keeps every rho in [0, maxRho] (at most 1, the model format's range) and recurrent self-synapses at 0. */
+/**
+ * The lowest learned threshold, as a fraction of the spec's: the surrogate's half-width is the
+ * threshold, so a threshold near 0 would leave a neuron with no gradient.
+ */
+export const MIN_THRESHOLD_FRACTION = 0.05;
+
+/**
+ * Keeps every rho in [0, maxRho] (at most 1, the model format's range), learned thresholds at
+ * least MIN_THRESHOLD_FRACTION of the spec's, and recurrent self-synapses at 0.
+ */
 export function clampParams(layout: ParamLayout, params: Float64Array, maxRho = 1): void {
+  const lowest = MIN_THRESHOLD_FRACTION * layout.threshold;
   for (const l of layout.layers) {
     for (let k = l.rho; k < l.rho + l.rhoLength; k++) params[k] = Math.min(maxRho, Math.max(0, params[k]));
+    if (l.threshold >= 0)
+      for (let k = l.threshold; k < l.threshold + l.size; k++) params[k] = Math.max(lowest, params[k]);
     if (l.kind === 'recurrent') {
       for (let j = 0; j < l.size; j++) params[l.weight + (l.inputCount + j) * l.size + j] = 0;
     }

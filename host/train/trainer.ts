@@ -19,6 +19,7 @@ import {
 import { clampParams, initParams, paramLayout, type NetworkSpec } from './network.js';
 import { WorkerPool, type BatchOptions } from './pool.js';
 import { snapRho } from './quantize-aware.js';
+import { densityAt, pruneToDensity } from './prune.js';
 import type { ContinuousOptions } from './sequence.js';
 
 export interface TrainSettings {
@@ -200,6 +201,14 @@ export async function train(
         events.note?.(
           `float network: ${(100 * floatTestAccuracy).toFixed(2)}% on the ${data.testSplit} clips`,
         );
+      }
+      if (spec.density !== undefined) {
+        const density = densityAt(epoch, settings.epochs, spec.density);
+        const removed = pruneToDensity(layout, params, frozen, density);
+        if (removed > 0)
+          events.note?.(
+            `pruned ${removed} synapses: ${(100 * density).toFixed(1)}% of the spiking layers' kept`,
+          );
       }
       if (finishing && levelCounts.length === 0)
         levelCounts = snapRho(layout, params, settings.levels, frozen);

@@ -29,7 +29,7 @@ let session: Session | undefined;
 function startSession(init: WorkerInit): Session {
   const { spec, store, noiseIndices } = init;
   const layout = paramLayout(spec);
-  const options = { threshold: spec.threshold, resetRho: spec.resetRho, skipSteps: spec.skipSteps };
+  const options = { resetRho: spec.resetRho, skipSteps: spec.skipSteps };
   const noises = noiseIndices.map((i) => clipAudio(store, i));
   return {
     ...init,

@@ -8,7 +8,8 @@
  * Same network, same input spikes, every step compared:
  *   - hidden layers: spikes and membranes exactly equal. Both passes sum a neuron's synaptic
  *     currents in the same row order from the same zero start, add the same zero drive and
- *     subtract the same reset current, so not even rounding may differ;
+ *     subtract the same reset current, so not even rounding may differ. With learned drives the
+ *     trainer starts its sum at the drive, as for the readout: membranes to 1e-12 relative;
  *   - readout scores: equal to 1e-12 relative. The trainer starts its sum at the bias and adds the
  *     currents, the reference adds the drive after the currents: the same terms in another order;
  *   - the clip's result (decision, loss, spike counts) from the reference's side equals Bptt.run's.
@@ -40,6 +41,7 @@ import { FloatReference } from '../../host/float/reference.js';
 import { type FloatModel } from '../../host/float/model.js';
 import { floatModelToJson, parseFloatModel } from '../../host/float/json.js';
 import { randomSpikeTrain } from '../../host/float/random-network.js';
+import { pruneToDensity } from '../../host/train/prune.js';
 import { Prng } from '../../host/util/prng.js';
 import { defaultFrontend } from '../../host/model/frontend-config.js';
 
@@ -133,6 +135,25 @@ const CASES: Case[] = [
     inputRate: 0.2,
   },
   {
+    name: 'recurrent, learned drives and thresholds per neuron, a third of the synapses pruned',
+    spec: {
+      inputCount: 24,
+      layers: [
+        { kind: 'recurrent', size: 20 },
+        { kind: 'readout', size: 4 },
+      ],
+      rho: 'neuron',
+      threshold: 1,
+      learnDrive: true,
+      learnThreshold: true,
+      density: 0.67,
+      resetRho: Math.exp(-1 / 2),
+      skipSteps: 2,
+    },
+    gain: 3,
+    inputRate: 0.12,
+  },
+  {
     name: 'readout only, rho per synapse',
     spec: {
       inputCount: 16,
@@ -182,13 +203,22 @@ function inputSteps(seed: number, inputCount: number, rate: number): number[][] 
   return steps;
 }
 
-/** Trained-looking parameters: initParams, a drawn readout bias, clamped as the trainer clamps. */
+/**
+ * Trained-looking parameters: initParams, drawn drives (the readout's, and the hidden ones where
+ * learned), drawn thresholds where learned, pruned to the spec's density, clamped as the trainer
+ * clamps.
+ */
 function paramsFor(c: Case, seed: number): Float64Array {
   const layout = paramLayout(c.spec);
   const params = initParams(c.spec, seed, c.gain);
   const prng = new Prng(seed + 1);
-  const readout = layout.layers[layout.layers.length - 1];
-  if (readout) for (let j = 0; j < readout.size; j++) params[readout.bias + j] = prng.uniform() - 0.5;
+  for (const l of layout.layers) {
+    for (let j = 0; l.bias >= 0 && j < l.size; j++) params[l.bias + j] = prng.uniform() - 0.5;
+    for (let j = 0; l.threshold >= 0 && j < l.size; j++)
+      params[l.threshold + j] = c.spec.threshold * (0.5 + prng.uniform());
+  }
+  if (c.spec.density !== undefined)
+    pruneToDensity(layout, params, new Uint8Array(layout.length), c.spec.density);
   clampParams(layout, params);
   return params;
 }
@@ -204,7 +234,6 @@ function compare(c: Case, params: Float64Array, steps: number[][], model: FloatM
   const layout = paramLayout(spec);
   const net = effectiveLayers(layout, params, c.onGrid ? fakeQuantizeWeights : undefined);
   const bptt = new Bptt(layout, {
-    threshold: spec.threshold,
     resetRho: spec.resetRho,
     skipSteps: spec.skipSteps,
   });
@@ -242,7 +271,12 @@ function compare(c: Case, params: Float64Array, steps: number[][], model: FloatM
       const refMembrane = reference.membrane(l);
       for (let j = 0; j < n; j++) {
         assert.equal(spiked[j], refSpikes[j], `step ${t}: layer ${l} neuron ${j} spike`);
-        assert.equal(membrane[j], refMembrane[j], `step ${t}: layer ${l} neuron ${j} membrane`);
+        const at = `step ${t}: layer ${l} neuron ${j} membrane`;
+        if (spec.learnDrive) {
+          const a = membrane[j] ?? NaN;
+          const b = refMembrane[j] ?? NaN;
+          assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `${at}: ${a} against ${b}`);
+        } else assert.equal(membrane[j], refMembrane[j], at);
         spikeTotals[l] = (spikeTotals[l] ?? 0) + (refSpikes[j] ?? 0);
       }
     }
@@ -313,7 +347,6 @@ test('a clip that ends before the decision window: no loss and no decision on ei
   const params = paramsFor(c, 11);
   const steps = inputSteps(11, c.spec.inputCount, c.inputRate).slice(0, c.spec.skipSteps);
   const result = new Bptt(layout, {
-    threshold: c.spec.threshold,
     resetRho: c.spec.resetRho,
     skipSteps: c.spec.skipSteps,
   }).run(effectiveLayers(layout, params), flatSpikes(steps), 0);

@@ -39,7 +39,6 @@ const GRAD_TOLERANCE = 1e-4;
 
 function optionsOf(spec: NetworkSpec, smooth?: number): BpttOptions {
   return {
-    threshold: spec.threshold,
     resetRho: spec.resetRho,
     skipSteps: spec.skipSteps,
     ...(smooth === undefined ? {} : { smooth }),
@@ -52,6 +51,7 @@ function tensors(layout: ParamLayout): [string, number, number][] {
     [`layer ${i} weights`, l.weight, l.rows * l.size] as [string, number, number],
     [`layer ${i} rho`, l.rho, l.rhoLength] as [string, number, number],
     ...(l.bias >= 0 ? [[`layer ${i} bias`, l.bias, l.size] as [string, number, number]] : []),
+    ...(l.threshold >= 0 ? [[`layer ${i} thresholds`, l.threshold, l.size] as [string, number, number]] : []),
   ]);
 }
 
@@ -136,6 +136,22 @@ test('random networks: rho per synapse, neuron and layer, one and two hidden lay
     const clip = randomClip(40 + k, 98, 0.08);
     compare(spec, initParams(spec, 3 + k, 2), clip, k % classes);
   });
+});
+
+test('learned drives and thresholds per hidden neuron (external and intrinsic heterogeneity)', () => {
+  const spec: NetworkSpec = {
+    ...randomSpec('neuron', [{ kind: 'recurrent', size: 40 }], 6),
+    learnDrive: true,
+    learnThreshold: true,
+  };
+  const layout = paramLayout(spec);
+  const params = initParams(spec, 12, 2);
+  const hidden = layout.layers[0];
+  for (let j = 0; j < hidden.size; j++) {
+    params[hidden.bias + j] = 0.3 * Math.sin(j);
+    params[hidden.threshold + j] = 0.6 + 0.02 * j;
+  }
+  compare(spec, params, randomClip(31, 98, 0.08), 4);
 });
 
 test('scored windows with weights, and a clip too short for any window', () => {

@@ -175,7 +175,7 @@ function randomSpikes(seed: number, steps: number) {
 test('one window over the decision steps is the clip loss; a later window hears the earlier word', () => {
   const layout = paramLayout(SPEC);
   const net = effectiveLayers(layout, initParams(SPEC, 5, 3));
-  const bptt = new Bptt(layout, { threshold: 1, resetRho: SPEC.resetRho, skipSteps: 2 });
+  const bptt = new Bptt(layout, { resetRho: SPEC.resetRho, skipSteps: 2 });
   const clip = randomSpikes(1, 40);
   const gClip = new Float64Array(layout.length);
   const gWindow = new Float64Array(layout.length);

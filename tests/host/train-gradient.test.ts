@@ -27,7 +27,11 @@ function randomClip(seed: number, channels: number, steps: number): ClipSpikes {
   return { steps, offsets, channels: Uint16Array.from(list) };
 }
 
-function check(rho: RhoGranularity, hidden: ('recurrent' | 'feedforward')[]): void {
+function check(
+  rho: RhoGranularity,
+  hidden: ('recurrent' | 'feedforward')[],
+  learned: Pick<NetworkSpec, 'learnDrive' | 'learnThreshold'> = {},
+): void {
   const spec: NetworkSpec = {
     inputCount: 3,
     layers: [...hidden.map((kind) => ({ kind, size: 4 })), { kind: 'readout' as const, size: 3 }],
@@ -35,13 +39,16 @@ function check(rho: RhoGranularity, hidden: ('recurrent' | 'feedforward')[]): vo
     threshold: 0.5,
     resetRho: 0.8,
     skipSteps: 2,
+    ...learned,
   };
   const layout = paramLayout(spec);
   const params = initParams(spec, 7, 2.5);
-  // Self-synapses are zero in training; give them a value so their path is checked too.
+  // Self-synapses are zero in training; give them a value so their path is checked too. Learned
+  // thresholds each get their own value, so a gradient filed under the wrong neuron shows.
   for (let k = 0; k < params.length; k++) if (params[k] === 0) params[k] = 0.1;
+  for (const l of layout.layers)
+    if (l.threshold >= 0) for (let j = 0; j < l.size; j++) params[l.threshold + j] = 0.35 + 0.1 * j;
   const options = {
-    threshold: spec.threshold,
     resetRho: spec.resetRho,
     skipSteps: spec.skipSteps,
     smooth: 0.2,
@@ -78,3 +85,7 @@ test('BPTT gradient equals finite differences: two layers, rho per neuron', () =
   check('neuron', ['feedforward', 'recurrent']));
 test('BPTT gradient equals finite differences: rho per layer (vanilla LIF)', () =>
   check('layer', ['recurrent']));
+test('BPTT gradient equals finite differences: drives and thresholds learned per neuron', () =>
+  check('synapse', ['recurrent'], { learnDrive: true, learnThreshold: true }));
+test('BPTT gradient equals finite differences: two layers, learned thresholds, rho per neuron', () =>
+  check('neuron', ['recurrent', 'feedforward'], { learnThreshold: true }));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../host/audio/wav.js';
 import { Prng } from '../../host/util/prng.js';
+import { readHsm } from '../../host/model/hsm-reader.js';
 import { REPO_ROOT } from './fixtures.js';
 
 const CLI = join(REPO_ROOT, 'dist/host/cli.js');
@@ -133,4 +134,35 @@ test('a float run that has not begun its finish can be finished with another K',
   // Settings that shaped the float epochs still have to match.
   assert.equal(train(join(TASK, 'k2.hsm'), ['--stop-after', '8']).status, 0);
   assert.equal(train(join(TASK, 'k2.hsm'), ['--resume', '--lr', '0.02']).status, 3);
+});
+
+test('the three heterogeneities: learned drives and thresholds and pruned synapses reach the .hsm and keep its accuracy', () => {
+  const out = join(TASK, 'hetero.hsm');
+  const run = train(out, ['--learn-drives', '--learn-thresholds', '--density', '0.25', '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as { accuracy: number };
+  assert.ok(report.accuracy >= 0.9, `fixed-point accuracy ${report.accuracy}`);
+  const hidden = readHsm(readFileSync(out)).layers[0];
+  assert.ok(hidden.sparse, 'the pruned layer is stored as compressed rows');
+  // 16 inputs and 16 recurrent rows into 16 neurons, less the 16 self-synapses, a quarter kept
+  // (at half, dense rows would be smaller and the quantizer would keep them); the weight grid may
+  // round a few more to 0, never fewer.
+  const kept = hidden.weight.length;
+  assert.ok(kept <= Math.round(0.25 * (32 * 16 - 16)) && kept > 100, `${kept} synapses kept`);
+  assert.ok(new Set(hidden.threshold).size > 1, 'thresholds differ between neurons');
+  assert.ok(
+    hidden.drive.some((d) => d !== 0),
+    'hidden drives were learned',
+  );
+  const sim = spawnSync(process.execPath, [CLI, 'sim', out, '--data', TASK, '--json'], { encoding: 'utf8' });
+  assert.equal(sim.status, 0, sim.stderr);
+  assert.equal((JSON.parse(sim.stdout) as { accuracy: number }).accuracy, report.accuracy);
+});
+
+test('train refuses a density that would keep nothing or prune nothing', () => {
+  for (const density of ['0', '1', 'half']) {
+    const run = train(join(TASK, 'bad.hsm'), ['--density', density]);
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /--density.*fraction above 0 and below 1/);
+  }
 });

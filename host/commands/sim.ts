@@ -227,7 +227,11 @@ function runDataset(modelPath: string, dataDir: string, split: Split, opts: SimO
       : [];
   const { activity } = result;
   const rates = `activity: input ${percent(activity.inputRate)} of channels per step, spiking layers ${activity.layerRates.map(percent).join(' / ')} of neurons per step (${activity.steps} steps; hetsyn inspect --input-rate ${activity.inputRate.toFixed(3)} --hidden-rate ${activity.hiddenRate.toFixed(3)} for the operations)`;
-  process.stdout.write([title, accuracy, '', confusionTable(result), ...none, '', rates].join('\n') + '\n');
+  const { speakers, low, high } = result.speakerInterval;
+  const spread = `another ${speakers} speakers from the same population: ${percent(low)} to ${percent(high)} (95%, speakers resampled)`;
+  process.stdout.write(
+    [title, accuracy, spread, '', confusionTable(result), ...none, '', rates].join('\n') + '\n',
+  );
 }
 
 function runStreamEval(modelPath: string, dataDir: string, opts: SimOptions): void {
@@ -288,7 +292,9 @@ Data sets (--data DIR):
   gsc12  DIR/<class>/*.wav for ${GSC12_LABELS.join(' ')};
          test or train by the sha1 of the speaker id (its SOURCE.md), validation a part of train
 With --data, --json prints {model, data, kind, split, count, correct, accuracy (0..1), labels,
-confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate}}.
+confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate},
+speakers [{speaker, clips, correct}], speakerInterval {speakers, low, high, resamples}: the accuracy's
+95% range for a fresh group of as many speakers, by resampling whole speakers}.
 
 Streaming evaluation (--data DIR --stream, docs/detection.md): the split's words spliced at random
 gaps of ${STREAM_EVAL_DEFAULTS.gapMs[0]}-${STREAM_EVAL_DEFAULTS.gapMs[1]} ms into background noise (the _silence_ recordings, or synthetic noise), run

@@ -12,6 +12,12 @@ import type { ModelInfo } from '../model/model-info.js';
 import { simulate } from '../sim/simulate.js';
 import { InputError } from '../util/input-error.js';
 import type { Clip, Dataset, Split } from './dataset.js';
+import {
+  speakerInterval,
+  tallyBySpeaker,
+  type SpeakerInterval,
+  type SpeakerTally,
+} from './speaker-interval.js';
 
 export interface Evaluation {
   count: number;
@@ -31,6 +37,10 @@ export interface Evaluation {
   none: number;
   /** Measured over every step of every clip: what `hetsyn inspect` needs for a real operation count. */
   activity: Activity;
+  /** Clips and correct decisions per speaker (a speaker-less clip is its own), in order of first clip. */
+  speakers: SpeakerTally[];
+  /** The accuracy's 95% interval over a fresh group of as many speakers (speaker-interval.ts). */
+  speakerInterval: SpeakerInterval;
 }
 
 export interface Activity {
@@ -91,6 +101,7 @@ export function evaluate(
   const layerSpikes = spiking.map(() => 0);
   let inputSpikes = 0;
   let steps = 0;
+  const right: boolean[] = [];
   clips.forEach((clip, i) => {
     const train = encodeWavAudio(readWav(clip.path), frontend, clip.path, model.engine);
     for (const record of simulate(model.engine, train, { spikes: true })) {
@@ -99,10 +110,13 @@ export function evaluate(
     for (const channels of train.steps) inputSpikes += channels.length;
     steps += train.steps.length;
     const decision = model.engine.decision();
-    confusion[clip.label][decision < 0 ? noneColumn : column[decision]]++;
+    const predicted = decision < 0 ? noneColumn : column[decision];
+    confusion[clip.label][predicted]++;
+    right.push(predicted === clip.label);
     onClip?.(i + 1, clips.length);
   });
 
+  const speakers = tallyBySpeaker(clips, right);
   const correctOf = confusion.map((row, label) => row[label]);
   const correct = correctOf.reduce((a, b) => a + b, 0);
   return {
@@ -124,5 +138,7 @@ export function evaluate(
         layerSpikes.reduce((a, b) => a + b, 0) /
         Math.max(1, steps * spiking.reduce((n, layer) => n + layer.neuronCount, 0)),
     },
+    speakers,
+    speakerInterval: speakerInterval(speakers),
   };
 }

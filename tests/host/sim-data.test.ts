@@ -54,6 +54,8 @@ interface DataResult {
   recall: (number | null)[];
   none: number;
   activity: { steps: number; inputRate: number; layerRates: number[]; hiddenRate: number };
+  speakers: { speaker: string; clips: number; correct: number }[];
+  speakerInterval: { speakers: number; low: number; high: number; resamples: number };
 }
 
 function runData(...args: string[]): DataResult {
@@ -117,6 +119,29 @@ describe('hetsyn sim MODEL --data DIR', () => {
       new Set(out.confusion.flatMap((row) => row.flatMap((n, c) => (n > 0 ? [c] : [])))).size > 1,
       'not one class for every clip',
     );
+    // The sample's speakers, each with its clips and correct decisions, and the by-speaker spread.
+    const speakers = [
+      ...new Set(
+        openDataset(FSDD)
+          .clips('test')
+          .map((c) => c.speaker),
+      ),
+    ];
+    assert.deepEqual(
+      out.speakers.map((t) => t.speaker),
+      speakers,
+    );
+    assert.equal(
+      out.speakers.reduce((n, t) => n + t.clips, 0),
+      out.count,
+    );
+    assert.equal(
+      out.speakers.reduce((n, t) => n + t.correct, 0),
+      out.correct,
+    );
+    const { low, high } = out.speakerInterval;
+    assert.equal(out.speakerInterval.speakers, speakers.length);
+    assert.ok(low <= out.accuracy && out.accuracy <= high, `${low} <= ${out.accuracy} <= ${high}`);
   });
 
   it('matches labels by name, not by class index', () => {
@@ -163,6 +188,7 @@ describe('hetsyn sim MODEL --data DIR', () => {
     assert.match(run.stdout, /^fsdd-untrained on fsdd .*, test split: 20 clips$/m);
     const percent = ((100 * out.correct) / out.count).toFixed(2);
     assert.match(run.stdout, new RegExp(`^accuracy: ${percent}% \\(${out.correct} of ${out.count}\\)$`, 'm'));
+    assert.match(run.stdout, /^another \d+ speakers from the same population: [\d.]+% to [\d.]+% \(95%/m);
     assert.match(run.stdout, /^true \\ predicted\s+zero\s+one .*nine\s+none\s+recall$/m);
     assert.match(run.stdout, new RegExp(`^zero\\s+${(out.confusion[0] ?? []).join('\\s+')}\\s+`, 'm'));
     const quiet = hetsyn('sim', model, '--data', FSDD, '-q');

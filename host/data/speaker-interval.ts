@@ -14,6 +14,7 @@ export interface SpeakerTally {
 }
 
 export interface SpeakerInterval {
+  /** Speakers per resampled group. */
   speakers: number;
   /** The 2.5th and 97.5th percentiles of the resampled accuracies. */
   low: number;
@@ -40,9 +41,13 @@ export function tallyBySpeaker(
   return [...bySpeaker.values()];
 }
 
-/** The percentile interval of the accuracy (pooled over clips) when whole speakers are resampled. */
+/**
+ * The percentile interval of the accuracy (pooled over clips) of `groupSize` speakers drawn with
+ * replacement from `tallies` (by default as many as there are).
+ */
 export function speakerInterval(
   tallies: readonly SpeakerTally[],
+  groupSize = tallies.length,
   resamples = SPEAKER_RESAMPLES,
 ): SpeakerInterval {
   const n = tallies.length;
@@ -52,7 +57,7 @@ export function speakerInterval(
   for (let b = 0; b < resamples; b++) {
     let clips = 0;
     let correct = 0;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < groupSize; k++) {
       const t = tallies[rng.int(n)];
       clips += t.clips;
       correct += t.correct;
@@ -61,5 +66,5 @@ export function speakerInterval(
   }
   accuracies.sort();
   const at = (q: number): number => accuracies[Math.min(resamples - 1, Math.floor(q * resamples))];
-  return { speakers: n, low: at(0.025), high: at(0.975), resamples };
+  return { speakers: groupSize, low: at(0.025), high: at(0.975), resamples };
 }

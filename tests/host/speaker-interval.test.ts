@@ -26,5 +26,11 @@ test('speakers who all score alike leave no spread; speakers who differ widen it
   assert.ok(wide.high > 0.93 && wide.high < 0.98, `high ${wide.high}`);
   // The same tallies give the same interval: the resampling is seeded.
   assert.deepEqual(speakerInterval(split), wide);
+  // A group of one speaker is one of the two kinds: the interval runs from one to the other.
+  const one = speakerInterval(split, 1);
+  assert.deepEqual([one.speakers, one.low, one.high], [1, 0.8, 1]);
+  // A group four times as large halves the spread.
+  const big = speakerInterval(split, 80);
+  assert.ok(Math.abs((big.high - big.low) / (wide.high - wide.low) - 0.5) < 0.1);
   assert.throws(() => speakerInterval([]), /no speakers/);
 });

@@ -47,7 +47,7 @@ for (const split of ['validation', 'test'] as Split[]) {
   pool.push(...words);
 }
 const fresh = speakerInterval(pool, Number(group));
-const drop = (at: number): string => `${(100 * (testAccuracy - at)).toFixed(1)}`;
+const drop = (at: number): string => (100 * (testAccuracy - at)).toFixed(1);
 process.stdout.write(
   `pool: ${pct(accuracyOf(pool))} of ${pool.reduce((n, t) => n + t.clips, 0)} word clips from ${pool.length} speakers\n` +
     `a fresh group of ${fresh.speakers} speakers: ${pct(fresh.low)} to ${pct(fresh.high)} (95%); ` +

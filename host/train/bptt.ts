@@ -73,57 +73,55 @@ export function spikeSlope(v: number, z: number, theta: number, smooth: number |
   return d > 0 ? SURROGATE_HEIGHT * d : 0;
 }
 
-/**
- * A spiking layer's membrane adjoints gv at step t, going backwards: each spike z[t] feeds the
- * layer above (gz), its own recurrent rows at t+1 (gzNext) and the reset current at t+1 (gR, which
- * carries the reset's adjoint on to t-1); through the surrogate slope at v[t]. gz and gzNext are
- * cleared for step t-1. `membranes` and `spikes` hold `steps x size`, step major. With `dTheta`,
- * adds dL/dtheta_j of step t into it: theta_j enters z[t] = H(v[t] - theta_j) and the reset kick
- * theta_j z[t] into R[t+1].
- */
-function spikingAdjoint(
-  t: number,
-  gv: Float64Array,
-  gradients: { gz: Float64Array; gzNext: Float64Array; gR: Float64Array },
-  membranes: Float64Array,
-  spikes: Float64Array,
-  theta: Float64Array,
-  options: BpttOptions,
-  dTheta?: Float64Array,
-): void {
-  const { gz, gzNext, gR } = gradients;
-  const { resetRho, smooth } = options;
-  const n = gv.length;
-  for (let j = 0; j < n; j++) {
-    const z = spikes[t * n + j];
-    const gzj = gz[j] + gzNext[j] + theta[j] * gR[j];
-    gv[j] = gzj * spikeSlope(membranes[t * n + j], z, theta[j], smooth);
-    if (dTheta) dTheta[j] += gR[j] * z - gv[j];
-    gR[j] = -gv[j] + resetRho * gR[j];
-    gz[j] = 0;
-    gzNext[j] = 0;
-  }
+/** What the backward pass keeps of a spiking layer: its adjoints in flight and its forward trace. */
+export interface SpikingTrace {
+  /** dL/dz[t] from the layer above, gathered while it was processed. */
+  gz: Float64Array;
+  /** dL/dz[t] through the layer's own recurrent rows at t+1. */
+  gzNext: Float64Array;
+  /** dL/dR[t+1], carried backwards through the reset current. */
+  gR: Float64Array;
+  /** `steps x size`, step major. */
+  membranes: Float64Array;
+  spikes: Float64Array;
 }
 
 /**
- * The per-neuron gradients of a layer at step t from its membrane adjoints: dL/db_j = gv_j (the
- * drive adds to v), and through spikingAdjoint the thresholds. A layer whose drive or thresholds
- * are not learned has no slot for them (-1).
+ * The membrane adjoints gv = dL/dv[t] of a layer at step t, going backwards, and the per-neuron
+ * gradients that follow from them into `grad`: dL/db_j = gv_j where the drive is learned (the
+ * readout's always), and the thresholds where learned. For the readout gv is dScore's row. For a
+ * spiking layer each spike z[t] feeds the layer above (gz), its own recurrent rows at t+1 (gzNext)
+ * and the reset current at t+1 (gR, which carries the reset's adjoint on to t-1), through the
+ * surrogate slope at v[t]; gz and gzNext are cleared for step t-1. theta_j enters twice, in
+ * z[t] = H(v[t] - theta_j) and in the reset kick theta_j z[t] into R[t+1].
  */
-export function neuronGradients(
+export function membraneAdjoint(
   slots: LayerSlots,
   t: number,
   gv: Float64Array,
-  gradients: { gz: Float64Array; gzNext: Float64Array; gR: Float64Array },
-  membranes: Float64Array,
-  spikes: Float64Array,
+  dScore: Float64Array,
+  trace: SpikingTrace | undefined,
   theta: Float64Array,
   options: BpttOptions,
   grad: Float64Array,
 ): void {
   const n = slots.size;
-  const dTheta = slots.threshold >= 0 ? grad.subarray(slots.threshold, slots.threshold + n) : undefined;
-  spikingAdjoint(t, gv, gradients, membranes, spikes, theta, options, dTheta);
+  if (!trace) {
+    gv.set(dScore.subarray(t * n, (t + 1) * n));
+  } else {
+    const { gz, gzNext, gR, membranes, spikes } = trace;
+    const { resetRho, smooth } = options;
+    const dTheta = slots.threshold;
+    for (let j = 0; j < n; j++) {
+      const z = spikes[t * n + j];
+      const gzj = gz[j] + gzNext[j] + theta[j] * gR[j];
+      gv[j] = gzj * spikeSlope(membranes[t * n + j], z, theta[j], smooth);
+      if (dTheta >= 0) grad[dTheta + j] += gR[j] * z - gv[j];
+      gR[j] = -gv[j] + resetRho * gR[j];
+      gz[j] = 0;
+      gzNext[j] = 0;
+    }
+  }
   if (slots.bias >= 0) for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
 }
 
@@ -248,6 +246,11 @@ export class Bptt {
     this.spikes = layers.map((l) => new Float64Array(this.capacity * l.size));
   }
 
+  private trace(l: number): SpikingTrace {
+    const [gz, gzNext, gR] = [this.gz[l], this.gzNext[l], this.gR[l]];
+    return { gz, gzNext, gR, membranes: this.membranes[l], spikes: this.spikes[l] };
+  }
+
   private presynaptic(l: number, t: number, x: Float64Array, clip: ClipSpikes): void {
     presynaptic(this.layout.layers[l], t, x, clip, l > 0 ? this.spikes[l - 1] : undefined, this.spikes[l]);
   }
@@ -359,25 +362,9 @@ export class Bptt {
         const { rows, size: n, inputCount, weight, rho } = net[l];
         const slots = layers[l];
         const gv = this.gv[l];
-        if (l === L - 1) {
-          gv.set(dScore.subarray(t * n, (t + 1) * n));
-          for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
-        } else {
-          // gzNext and gR were gathered while step t+1 was processed.
-          const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
-          const { membranes, spikes } = this;
-          neuronGradients(
-            slots,
-            t,
-            gv,
-            gradients,
-            membranes[l],
-            spikes[l],
-            net[l].threshold,
-            this.options,
-            grad,
-          );
-        }
+        // A spiking layer's gzNext and gR were gathered while step t+1 was processed.
+        const trace = l === L - 1 ? undefined : this.trace(l);
+        membraneAdjoint(slots, t, gv, dScore, trace, net[l].threshold, this.options, grad);
         const xl = xs[l];
         this.presynaptic(l, t, xl, clip);
         const lambda = this.lambda[l];

@@ -11,12 +11,13 @@ import {
   presynaptic,
   scoredWindows,
   spikeOf,
-  neuronGradients,
+  membraneAdjoint,
   windowLoss,
   type BpttOptions,
   type ClipResult,
   type ClipSpikes,
   type ScoredWindow,
+  type SpikingTrace,
 } from './bptt.js';
 import { addRhoGradient, type EffectiveLayer, type ParamLayout } from './network.js';
 
@@ -151,6 +152,11 @@ export class FastBptt {
     this.gv = per((l) => l.size);
     this.dRho = per((l) => l.rows * l.size);
     this.firstEvent = layout.layers.map((l) => new Int32Array(l.rows));
+  }
+
+  private trace(l: number): SpikingTrace {
+    const [gz, gzNext, gR] = [this.gz[l], this.gzNext[l], this.gR[l]];
+    return { gz, gzNext, gR, membranes: this.membranes[l], spikes: this.spikes[l] };
   }
 
   /** Grows the kernels' memory to at least `bytes` (by half again at least, as the stack fills). */
@@ -303,24 +309,8 @@ export class FastBptt {
         const slots = layers[l];
         const m = this.memory[l];
         const gv = this.gv[l];
-        if (l === L - 1) {
-          gv.set(dScore.subarray(t * n, (t + 1) * n));
-          for (let j = 0; j < n; j++) grad[slots.bias + j] += gv[j];
-        } else {
-          const gradients = { gz: this.gz[l], gzNext: this.gzNext[l], gR: this.gR[l] };
-          const { membranes, spikes } = this;
-          neuronGradients(
-            slots,
-            t,
-            gv,
-            gradients,
-            membranes[l],
-            spikes[l],
-            net[l].threshold,
-            this.options,
-            grad,
-          );
-        }
+        const trace = l === L - 1 ? undefined : this.trace(l);
+        membraneAdjoint(slots, t, gv, dScore, trace, net[l].threshold, this.options, grad);
         const views = this.steps[l];
         views.gv.set(gv);
         const x = views.x;

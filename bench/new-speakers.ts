@@ -50,6 +50,6 @@ const fresh = speakerInterval(pool, Number(group));
 const drop = (at: number): string => (100 * (testAccuracy - at)).toFixed(1);
 process.stdout.write(
   `pool: ${pct(accuracyOf(pool))} of ${pool.reduce((n, t) => n + t.clips, 0)} word clips from ${pool.length} speakers\n` +
-    `a fresh group of ${fresh.speakers} speakers: ${pct(fresh.low)} to ${pct(fresh.high)} (95%); ` +
-    `below TEST by ${drop(fresh.high)} to ${drop(fresh.low)} points\n`,
+    `a fresh group of ${fresh.speakers} speakers: ${pct(fresh.low)} to ${pct(fresh.high)} (95%), median ${pct(fresh.median)}; ` +
+    `below TEST by ${drop(fresh.high)} to ${drop(fresh.low)} points, ${drop(fresh.median)} at the median\n`,
 );

@@ -293,7 +293,7 @@ Data sets (--data DIR):
          test or train by the sha1 of the speaker id (its SOURCE.md), validation a part of train
 With --data, --json prints {model, data, kind, split, count, correct, accuracy (0..1), labels,
 confusion (rows: true label, columns: predicted label then "none"), recall (per label, or null), none, activity {steps, inputRate, layerRates, hiddenRate},
-speakers [{speaker, clips, correct}], speakerInterval {speakers, low, high, resamples}: the accuracy's
+speakers [{speaker, clips, correct}], speakerInterval {speakers, low, median, high, resamples}: the accuracy's
 95% range for a fresh group of as many speakers, by resampling whole speakers}.
 
 Streaming evaluation (--data DIR --stream, docs/detection.md): the split's words spliced at random

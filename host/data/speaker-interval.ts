@@ -16,8 +16,9 @@ export interface SpeakerTally {
 export interface SpeakerInterval {
   /** Speakers per resampled group. */
   speakers: number;
-  /** The 2.5th and 97.5th percentiles of the resampled accuracies. */
+  /** The 2.5th, 50th and 97.5th percentiles of the resampled accuracies. */
   low: number;
+  median: number;
   high: number;
   resamples: number;
 }
@@ -66,5 +67,5 @@ export function speakerInterval(
   }
   accuracies.sort();
   const at = (q: number): number => accuracies[Math.min(resamples - 1, Math.floor(q * resamples))];
-  return { speakers: groupSize, low: at(0.025), high: at(0.975), resamples };
+  return { speakers: groupSize, low: at(0.025), median: at(0.5), high: at(0.975), resamples };
 }

@@ -23,6 +23,7 @@ const CLIP = join(REPO_ROOT, 'models', 'samples', 'gsc12', 'yes', '2c6d3924_noha
 const SLOT_BYTES = 64 * 1024;
 const TOO_LARGE = statusCode('TOO_LARGE');
 const REPORT_SCORES = 1;
+const REPORT_SPIKES = 4;
 const SOURCE_AUDIO = 8;
 
 function heapBase(wasmPath: string): number {
@@ -90,6 +91,10 @@ describe('board-small module', () => {
         got.push(decodeResult(r.payload, 12).scores ?? []);
     }
     assert.deepEqual(got, want);
+    board.ok(T.STREAM_STOP);
+    // What maxFrame 256 gives up: a RESULT with the spikes of 128 neurons (286 B) does not fit.
+    const e = board.error(T.STREAM_START, [REPORT_SPIKES, 0]);
+    assert.deepEqual([e.code, e.detail], [ERR.BAD_REQUEST, 4 + 11 + 13 + 2 + 2 * 128]);
   });
 
   it('refuses with TOO_LARGE a model whose state exceeds its arena, or with 5 layers; the default build takes both', () => {

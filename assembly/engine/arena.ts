@@ -5,10 +5,14 @@
 
 /**
  * The largest network state a model may need; one that needs more is refused (TOO_LARGE). Fixed
- * when the .wasm is built: 24 KiB holds a 256-neuron recurrent layer or two 128-neuron layers at
- * K = 16 (about 20.5 KB), and is what linear memory costs a board beyond the static buffers.
+ * when the .wasm is built: 24 KiB by default holds a 256-neuron recurrent layer or two 128-neuron
+ * layers at K = 16 (about 20.5 KB), and is what linear memory costs a board beyond the static
+ * buffers. A board build names its own size with `--use HETSYN_STATE_ARENA_BYTES=N` (a multiple of
+ * 16; asconfig.json's board-small target, docs/memory-budget.md), which moves __heap_base with it.
  */
-export const STATE_ARENA_BYTES: u32 = 24576;
+export const STATE_ARENA_BYTES: u32 = isDefined(HETSYN_STATE_ARENA_BYTES)
+  ? <u32>HETSYN_STATE_ARENA_BYTES
+  : 24576;
 const STATE_ARENA = memory.data(STATE_ARENA_BYTES, 16);
 
 

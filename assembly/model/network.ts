@@ -2,7 +2,15 @@
 // bytes (the engine runs from the file as it lies in memory) and by the state carver with pointers
 // to the layer's state. Everything lives in static memory or the arena; nothing is allocated.
 
-export const MAX_LAYERS: i32 = 16;
+/** The most layers a .hsm file may have (docs/model-format.md). */
+export const FORMAT_MAX_LAYERS: i32 = 16;
+/**
+ * The most layers this build loads: the format's 16 by default. A board build may name fewer with
+ * `--use HETSYN_MAX_LAYERS=N` (asconfig.json's board-small target: 4), as each costs the layer
+ * table a Layer descriptor of static RAM; a model with more than N (and at most 16) is refused with
+ * TOO_LARGE, like one whose state does not fit the arena.
+ */
+export const MAX_LAYERS: i32 = isDefined(HETSYN_MAX_LAYERS) ? <i32>HETSYN_MAX_LAYERS : FORMAT_MAX_LAYERS;
 
 export const KIND_FEEDFORWARD: u32 = 0;
 export const KIND_RECURRENT: u32 = 1;

@@ -6,7 +6,15 @@
 
 import * as E from './errors';
 import { crc32 } from './crc32';
-import { Layer, layerAt, Model, MAX_LAYERS, KIND_RECURRENT, KIND_READOUT } from './network';
+import {
+  Layer,
+  layerAt,
+  Model,
+  FORMAT_MAX_LAYERS,
+  MAX_LAYERS,
+  KIND_RECURRENT,
+  KIND_READOUT,
+} from './network';
 import { ModelFrontend, validConfig } from './frontend-section';
 import { ModelDetect, MAX_SMOOTHING_SHIFT } from './detect-section';
 
@@ -122,7 +130,9 @@ function parseModelSection(p: usize, n: u32): i32 {
   const timestepUs = load<u32>(p);
   const inputCount = <u32>load<u16>(p, 4);
   const layerCount = <i32>load<u16>(p, 6);
-  if (timestepUs == 0 || inputCount == 0 || layerCount == 0 || layerCount > MAX_LAYERS) return E.BAD_MODEL;
+  if (timestepUs == 0 || inputCount == 0 || layerCount == 0 || layerCount > FORMAT_MAX_LAYERS)
+    return E.BAD_MODEL;
+  if (MAX_LAYERS < FORMAT_MAX_LAYERS && layerCount > MAX_LAYERS) return E.TOO_LARGE; // a board build
   if (load<u8>(p, 9) != 0 || nameBytes > MAX_NAME_BYTES) return E.BAD_MODEL;
   if (<u32>load<u8>(p, 8) != DECISION_SUM) return E.BAD_DECISION;
   Model.timestepUs = timestepUs;

@@ -11,8 +11,11 @@ export const ABI_VERSION: u32 = 3;
  * 0.95 in all (0.90 at 256). And a RESULT with the scores and the spike list of a 128-neuron layer
  * (up to 321 bytes) fits. The cost is the receive frame and the reply body, 1 KiB of static RAM
  * together, beside the 1 KiB transmit ring. boardSetMaxFrame can only lower it (to MIN_FRAME).
+ * A board build may name a smaller power of two with `--use HETSYN_MAX_FRAME=N` (asconfig.json's
+ * board-small target: 256, which halves these buffers and the ring a firmware needs to receive a
+ * window of frames; docs/memory-budget.md).
  */
-export const MAX_FRAME: u32 = 512;
+export const MAX_FRAME: u32 = isDefined(HETSYN_MAX_FRAME) ? <u32>HETSYN_MAX_FRAME : 512;
 export const MIN_FRAME: u32 = 64;
 /** type + seq + CRC around every payload. */
 export const FRAME_OVERHEAD: u32 = 4;

@@ -2,7 +2,7 @@
 // COBS frames out to the UART. All buffers are static (between __data_end and __heap_base).
 //
 //   uart_read -> RX (64) -> cobsFeed -> FRAME (maxFrame) -> CRC check -> handlers
-//   handlers -> BODY (maxFrame) -> CRC -> cobsEncode -> TX ring (1 KiB) -> uart_write
+//   handlers -> BODY (maxFrame) -> CRC -> cobsEncode -> TX ring (2 x MAX_FRAME) -> uart_write
 //
 // Back-pressure: a frame is queued only when it fits the ring whole, and a request is only read
 // when the ring can take the largest frame (TX_RESERVE). While the host does not drain the UART,
@@ -16,7 +16,8 @@ import { cobsFeed, cobsEncode, cobsBound, COBS_MORE, COBS_OVERRUN } from './cobs
 const RX_BYTES: u32 = 64;
 /** uart_read calls per poll at most, so a babbling line cannot keep one poll busy. */
 const RX_READS_PER_POLL: u32 = 8;
-const TX_RING_BYTES: u32 = 1024;
+/** A power of two (MAX_FRAME is one) above the largest frame encoded, TX_RESERVE. */
+const TX_RING_BYTES: u32 = MAX_FRAME << 1;
 const TX_MASK: u32 = TX_RING_BYTES - 1;
 /** Room for the largest frame the board sends, encoded. */
 export const TX_RESERVE: u32 = cobsBound(MAX_FRAME);

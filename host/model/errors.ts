@@ -75,7 +75,7 @@ export const STATUS_CODES: readonly StatusCode[] = [
     code: 20,
     name: 'TOO_LARGE',
     message:
-      "the model's state does not fit the engine's state arena (24,576 B; docs/memory-budget.md), or a host cannot hold the model's bytes",
+      "the model's state does not fit the engine's state arena (24,576 B; 10,752 B in the board-small build, docs/memory-budget.md), it has more layers than a board build takes (4 in board-small), or a host cannot hold the model's bytes",
   },
   { code: 21, name: 'NO_MODEL', message: 'a step or query needs a loaded model' },
   {

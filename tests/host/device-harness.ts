@@ -385,6 +385,8 @@ export interface BoardOptions {
   mic?: MicPort;
   /** Default: a clock that advances 7 us per call, so stepUs is known. */
   clockUs?: () => number;
+  /** Default: build/hetsyn.wasm. */
+  wasmPath?: string;
 }
 
 export interface Exchange {
@@ -413,6 +415,7 @@ export class TestBoard {
       log: (line) => this.logs.push(line),
       clockUs: options.clockUs ?? (() => (now += 7)),
       ...(options.maxFrame === undefined ? {} : { maxFrame: options.maxFrame }),
+      ...(options.wasmPath === undefined ? {} : { wasmPath: options.wasmPath }),
     });
     this.device = device;
     this.initStatus = device.init();

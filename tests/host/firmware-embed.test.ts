@@ -86,6 +86,21 @@ describe('hetsyn firmware embed', () => {
     assert.match(readFileSync(out, 'utf8'), /hetsyn_module_bytes/);
   });
 
+  it('puts an XIP AOT file in flash with --xip, and refuses --xip for bytecode with exit code 3', () => {
+    const aot = Uint8Array.from([0x00, 0x61, 0x6f, 0x74, 0x05, 0x00, 0x00, 0x00, 9, 8, 7, 6]);
+    assert.match(
+      embedC(aot, 'x.aot', true),
+      /aligned\(4\), section\("\.rodata\.hetsyn_module"\)\)\) uint8_t hetsyn_module\[12\]/,
+    );
+    assert.doesNotMatch(embedC(aot, 'x.aot'), /section\(/);
+    assert.throws(() => embedC(WASM, 'hetsyn.wasm', true), ModuleFormatError);
+    const run = spawnSync(process.execPath, [CLI, 'firmware', 'embed', '--xip', '-o', join(dir, 'x.c')], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 3, run.stderr);
+    assert.match(run.stderr, /cannot stay in flash/);
+  });
+
   it('recognises a WAMR AOT file and refuses anything else with exit code 3', () => {
     const aot = Uint8Array.from([0x00, 0x61, 0x6f, 0x74, 0x03, 0x00, 0x00, 0x00, 1, 2, 3, 4]);
     assert.equal(moduleFormat(aot), 'aot');

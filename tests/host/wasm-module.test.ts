@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import wabtModule from 'wabt';
 import { BOARD_IMPORTS } from '../../host/wasm/board-imports.js';
@@ -23,6 +23,8 @@ import { REPO_ROOT } from './fixtures.js';
 // The always-on work (detection, audio and microphone streaming) may take the module to 20 KiB.
 const MAX_WASM_BYTES = 20480;
 const module = new WebAssembly.Module(readFileSync(DEFAULT_WASM_PATH));
+/** The default module and the board-small build (asconfig.json), held to the same memory and feature rules. */
+const MODULES = [DEFAULT_WASM_PATH, join(REPO_ROOT, 'build', 'hetsyn-board-small.wasm')];
 
 function sourcesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((entry) => {
@@ -241,30 +243,31 @@ describe('build/hetsyn.wasm', () => {
 
   // docs/memory-budget.md, "Linear memory sized to need": WAMR shrinks linear memory to
   // __heap_base only for a module without memory.grow that exports both as constant i32 globals.
-  it('never grows memory, and exports __heap_base and __data_end as WAMR shrinks memory to them', () => {
-    const text = disassemble(readFileSync(DEFAULT_WASM_PATH));
-    assert.doesNotMatch(text, /\bmemory\.grow\b/);
-    // memory.size says whole pages even after WAMR's shrink: no bound may come from it.
-    assert.doesNotMatch(text, /\bmemory\.size\b/);
-    const globals = [
-      ...text.matchAll(/^ {2}\(global \(;(\d+);\) (\(mut i32\)|i32) \(i32\.const (-?\d+)\)\)$/gm),
-    ].map((m) => ({ index: Number(m[1]), mutable: m[2] !== 'i32', init: Number(m[3]) >>> 0 }));
-    const exported = (name: string): { mutable: boolean; init: number } | undefined => {
-      const index = new RegExp(`^ {2}\\(export "${name}" \\(global (\\d+)\\)\\)$`, 'm').exec(text)?.[1];
-      return globals.find((g) => g.index === Number(index));
-    };
-    const heapBase = exported('__heap_base');
-    const dataEnd = exported('__data_end');
-    assert.ok(heapBase && !heapBase.mutable, 'a constant __heap_base');
-    // WAMR rounds __data_end up to 16 and shrinks nothing unless that is still <= __heap_base.
-    assert.ok(dataEnd && !dataEnd.mutable, 'a constant __data_end');
-    assert.ok(Math.ceil(dataEnd.init / 16) * 16 <= heapBase.init, `${dataEnd.init} vs ${heapBase.init}`);
-    // WAMR takes the first mutable i32 global starting at or below __heap_base for a C stack
-    // pointer and checks every write to it against a stack of that many bytes: it must start at 0
-    // (no stack, no check), or ordinary writes trap with "wasm auxiliary stack overflow".
-    const auxStack = globals.find((g) => g.mutable && g.init <= heapBase.init);
-    assert.equal(auxStack?.init ?? 0, 0, `global ${auxStack?.index} would be taken for an aux stack`);
-  });
+  for (const path of MODULES)
+    it(`${basename(path)} never grows memory, and exports __heap_base and __data_end as WAMR shrinks memory to them`, () => {
+      const text = disassemble(readFileSync(path));
+      assert.doesNotMatch(text, /\bmemory\.grow\b/);
+      // memory.size says whole pages even after WAMR's shrink: no bound may come from it.
+      assert.doesNotMatch(text, /\bmemory\.size\b/);
+      const globals = [
+        ...text.matchAll(/^ {2}\(global \(;(\d+);\) (\(mut i32\)|i32) \(i32\.const (-?\d+)\)\)$/gm),
+      ].map((m) => ({ index: Number(m[1]), mutable: m[2] !== 'i32', init: Number(m[3]) >>> 0 }));
+      const exported = (name: string): { mutable: boolean; init: number } | undefined => {
+        const index = new RegExp(`^ {2}\\(export "${name}" \\(global (\\d+)\\)\\)$`, 'm').exec(text)?.[1];
+        return globals.find((g) => g.index === Number(index));
+      };
+      const heapBase = exported('__heap_base');
+      const dataEnd = exported('__data_end');
+      assert.ok(heapBase && !heapBase.mutable, 'a constant __heap_base');
+      // WAMR rounds __data_end up to 16 and shrinks nothing unless that is still <= __heap_base.
+      assert.ok(dataEnd && !dataEnd.mutable, 'a constant __data_end');
+      assert.ok(Math.ceil(dataEnd.init / 16) * 16 <= heapBase.init, `${dataEnd.init} vs ${heapBase.init}`);
+      // WAMR takes the first mutable i32 global starting at or below __heap_base for a C stack
+      // pointer and checks every write to it against a stack of that many bytes: it must start at 0
+      // (no stack, no check), or ordinary writes trap with "wasm auxiliary stack overflow".
+      const auxStack = globals.find((g) => g.mutable && g.init <= heapBase.init);
+      assert.equal(auxStack?.init ?? 0, 0, `global ${auxStack?.index} would be taken for an aux stack`);
+    });
 
   it('numbers the modelInfo, layerInfo, detectInfo and detectParam fields as the host wrapper reads them', () => {
     const source = readFileSync(join(REPO_ROOT, 'assembly/model-info-fields.ts'), 'utf8');
@@ -291,18 +294,20 @@ describe('build/hetsyn.wasm', () => {
     }
   });
 
-  it('contains no f32/f64 type or instruction', () => {
+  it('contains no f32/f64 type or instruction (nor does the board-small build)', () => {
     assert.notDeepEqual(floatLines(WITH_F32), [], 'the float check must see f32.const');
     assert.notDeepEqual(floatLines(WITH_F64_TRUNC), [], 'the float check must see i32.trunc_f64_s');
-    assert.deepEqual(floatLines(readFileSync(DEFAULT_WASM_PATH)), []);
+    for (const path of MODULES) assert.deepEqual(floatLines(readFileSync(path)), [], path);
   });
 
-  it('validates as WebAssembly MVP (no post-MVP feature)', () => {
+  it('validates as WebAssembly MVP (no post-MVP feature), as does the board-small build', () => {
     assert.ok(validateMvp(WITH_F32).ok, 'an MVP control validates');
     const rejected = validateMvp(WITH_SIGN_EXTENSION);
     assert.equal(rejected.ok, false, 'wabt must reject sign-extension with these features off');
     assert.match(rejected.output, /unexpected opcode: 0xc0/);
-    const result = validateMvp(readFileSync(DEFAULT_WASM_PATH));
-    assert.ok(result.ok, result.output);
+    for (const path of MODULES) {
+      const result = validateMvp(readFileSync(path));
+      assert.ok(result.ok, `${path}: ${result.output}`);
+    }
   });
 });

@@ -9,8 +9,9 @@
  *   hs_runner_run    all of the above, then poll forever, idling when boardPoll says idle
  *
  * Lifetimes: the pool and the module buffer belong to the caller and must outlive the runner.
- * The module buffer must be writable: WAMR's classic interpreter rewrites opcodes in place while
- * loading (so it is loaded once; a restart re-instantiates, it never reloads).
+ * The module buffer must be writable for bytecode: WAMR's classic interpreter rewrites opcodes in
+ * place while loading (so it is loaded once; a restart re-instantiates, it never reloads). An XIP
+ * AOT file (wamrc --xip) may lie in flash: WAMR runs its code in place and writes nothing there.
  */
 #ifndef HS_RUNNER_H
 #define HS_RUNNER_H

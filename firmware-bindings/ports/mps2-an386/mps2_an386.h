@@ -41,19 +41,34 @@ typedef struct cmsdk_uart {
 #define CMSDK_UART_INT_TX 1u
 #define CMSDK_UART_INT_RX 2u
 
-/* This port's numbers (ports/mps2-an386/board.c holds them in hs_board_profile). The pool and
- * the wasm stack can be set from the build (make PORT_DEFS="-DMPS2_POOL_BYTES=..."); the defaults
- * hold any model (read in place) under the classic interpreter: 61,184 B used; see
- * docs/memory-budget.md. */
+/* This port's numbers (ports/mps2-an386/board.c holds them in hs_board_profile), measured in
+ * docs/memory-budget.md ("RAM under 64 KiB"). The pool, the wasm stack and the receive ring can be
+ * set from the build (make PORT_DEFS="-DMPS2_POOL_BYTES=..."). The defaults hold build/hetsyn.wasm
+ * and any model it takes under the classic interpreter (59,152 B of pool used). MPS2_BOARD_SMALL
+ * is the build for build/hetsyn-board-small.wasm with WAMR's block address cache at 16
+ * (firmware-bindings/README.md): 39,608 B of pool used; instantiation needs a pool of at least
+ * 41,152 B (41,088 fails: the loader's freed scratch leaves holes the linear memory cannot use), so
+ * 41,472 B leaves 320 B; the allocations are the same at every start and restart.
+ * The wasm stack: 1,360 B was the most any check used. The receive ring holds the frames a host
+ * has in flight beyond the one the module is working on: 3 of the default window of 4, at most
+ * 516 bytes each encoded (maxFrame 512; 260 with the board-small module's 256, so 1 KiB there).
+ * The transmit ring only keeps the UART busy: the module holds what does not fit (its own ring,
+ * 2 x maxFrame) and offers it again at the next poll. */
+#ifdef MPS2_BOARD_SMALL
+#define MPS2_POOL_BYTES 41472u
+#define MPS2_UART_RX_BYTES 1024u
+#endif
 #ifndef MPS2_POOL_BYTES
 #define MPS2_POOL_BYTES (64u * 1024u)
 #endif
 #ifndef MPS2_WASM_STACK_BYTES
-#define MPS2_WASM_STACK_BYTES (4u * 1024u)
+#define MPS2_WASM_STACK_BYTES (2u * 1024u)
 #endif
 #define MPS2_UART_BAUD 115200u
+#ifndef MPS2_UART_RX_BYTES
 #define MPS2_UART_RX_BYTES 2048u
-#define MPS2_UART_TX_BYTES 2048u
+#endif
+#define MPS2_UART_TX_BYTES 256u
 #define MPS2_SLOT_BYTES (128u * 1024u)
 /* The slots' NOR image on the machine running QEMU, relative to its working directory (board.c);
  * make PORT_DEFS='-DMPS2_SLOTS_FILE=\"other.bin\"' names another. */

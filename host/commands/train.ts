@@ -112,7 +112,6 @@ function speedRange(value: string): [number, number] {
   return [low, high];
 }
 
-/** The class taught on the gaps of continuous training; a data set without one (FSDD) gains it. */
 /** A density of 0 would leave no synapse; 1 is no pruning (leave the option out). */
 function parseDensity(value: string): number {
   const x = Number(value);
@@ -121,6 +120,7 @@ function parseDensity(value: string): number {
   return x;
 }
 
+/** The class taught on the gaps of continuous training; a data set without one (FSDD) gains it. */
 const BACKGROUND = '_silence_';
 
 function epochProgress(quiet: boolean): TrainEvents {

@@ -27,7 +27,7 @@ export interface NetworkSpec {
   learnThreshold?: boolean;
   /**
    * Keep this fraction of each spiking layer's synapses (network heterogeneity): the weakest are
-   * pruned during the float epochs (trainer.ts, pruneSchedule) and exported as sparse rows.
+   * pruned during the float epochs (prune.ts, densityAt) and exported as sparse rows.
    */
   density?: number;
   /** Reset-current decay rho_r. */

@@ -46,7 +46,7 @@ void hs_board_init(void)
     mps2_uart_init();
     cm_systick_start(MPS2_SYSCLK_HZ);
     /* Without the file every storage call fails, which the module reports as STORAGE errors. */
-    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, sizeof s_slots, s_slots) != 0) {
+    if (hs_semihost_flash_open(&s_flash, MPS2_SLOTS_FILE, sizeof s_slots, s_slots, sizeof s_slots) != 0) {
         hs_line_t line;
         hs_line_start(&line, "board: cannot open the slot file ");
         hs_line_str(&line, MPS2_SLOTS_FILE);

@@ -65,10 +65,12 @@ static int32_t fill_erased(const hs_semihost_flash_t *i_flash, uint32_t i_addres
 }
 
 int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name, uint32_t i_size,
-                               uint8_t *io_image)
+                               uint8_t *io_image, uint32_t i_image_bytes)
 {
     o_flash->size = i_size;
     o_flash->image = NULL;
+    o_flash->image_bytes = i_image_bytes < i_size ? i_image_bytes : i_size;
+    o_flash->image_base = 0;
     o_flash->handle = sh_open(i_name, MODE_READ_WRITE);
     if (o_flash->handle < 0) o_flash->handle = sh_open(i_name, MODE_CREATE);
     if (o_flash->handle < 0) return -1;
@@ -82,7 +84,7 @@ int32_t hs_semihost_flash_open(hs_semihost_flash_t *o_flash, const char *i_name,
         return -1;
     }
     if (io_image != NULL) {
-        if (sh_seek(o_flash->handle, 0) != 0 || sh_read(o_flash->handle, io_image, i_size) != 0) {
+        if (sh_seek(o_flash->handle, 0) != 0 || sh_read(o_flash->handle, io_image, o_flash->image_bytes) != 0) {
             o_flash->handle = -1;
             return -1;
         }
@@ -96,12 +98,31 @@ static int32_t inside(const hs_semihost_flash_t *i_flash, uint32_t i_address, ui
     return i_flash->handle >= 0 && i_address <= i_flash->size && i_bytes <= i_flash->size - i_address;
 }
 
+/*
+ * The part of [i_address, +i_bytes) the window holds: 1 with its offset in the window, the
+ * offset in the range and the length, or 0 when they do not meet.
+ */
+static int32_t in_window(const hs_semihost_flash_t *i_flash, uint32_t i_address, uint32_t i_bytes,
+                         uint32_t *o_window_at, uint32_t *o_range_at, uint32_t *o_bytes)
+{
+    if (i_flash->image == NULL) return 0;
+    const uint32_t start = i_address > i_flash->image_base ? i_address : i_flash->image_base;
+    const uint32_t window_end = i_flash->image_base + i_flash->image_bytes;
+    const uint32_t end = i_address + i_bytes < window_end ? i_address + i_bytes : window_end;
+    if (start >= end) return 0;
+    *o_window_at = start - i_flash->image_base;
+    *o_range_at = start - i_address;
+    *o_bytes = end - start;
+    return 1;
+}
+
 static int32_t image_erase(void *io_context, uint32_t i_address, uint32_t i_bytes)
 {
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
     if (!inside(flash, i_address, i_bytes)) return -1;
     if (fill_erased(flash, i_address, i_bytes) != 0) return -1;
-    if (flash->image != NULL) memset(&flash->image[i_address], 0xFF, i_bytes);
+    uint32_t window_at, range_at, n;
+    if (in_window(flash, i_address, i_bytes, &window_at, &range_at, &n)) memset(&flash->image[window_at], 0xFF, n);
     return 0;
 }
 
@@ -115,7 +136,10 @@ static int32_t image_program(void *io_context, uint32_t i_address, const uint8_t
         if (sh_seek(flash->handle, i_address) != 0 || sh_read(flash->handle, s_chunk, n) != 0) return -1;
         for (uint32_t i = 0; i < n; i++) s_chunk[i] &= i_data[i];
         if (sh_seek(flash->handle, i_address) != 0 || sh_write(flash->handle, s_chunk, n) != 0) return -1;
-        if (flash->image != NULL) memcpy(&flash->image[i_address], s_chunk, n);
+        uint32_t window_at, range_at, shown;
+        if (in_window(flash, i_address, n, &window_at, &range_at, &shown)) {
+            memcpy(&flash->image[window_at], &s_chunk[range_at], shown);
+        }
         i_address += n;
         i_data += n;
         i_bytes -= n;
@@ -128,8 +152,9 @@ static int32_t image_read(void *io_context, uint32_t i_address, uint8_t *o_data,
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
     if (!inside(flash, i_address, i_bytes)) return -1;
     if (i_bytes == 0) return 0;
-    if (flash->image != NULL) {
-        memcpy(o_data, &flash->image[i_address], i_bytes);
+    uint32_t window_at, range_at, n;
+    if (in_window(flash, i_address, i_bytes, &window_at, &range_at, &n) && n == i_bytes) {
+        memcpy(o_data, &flash->image[window_at], i_bytes);
         return 0;
     }
     if (sh_seek(flash->handle, i_address) != 0) return -1;
@@ -138,9 +163,19 @@ static int32_t image_read(void *io_context, uint32_t i_address, uint8_t *o_data,
 
 static const uint8_t *image_map(void *io_context, uint32_t i_address, uint32_t i_bytes)
 {
-    const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
-    if (flash->image == NULL || !inside(flash, i_address, i_bytes)) return NULL;
-    return &flash->image[i_address];
+    hs_semihost_flash_t *flash = (hs_semihost_flash_t *)io_context;
+    if (flash->image == NULL || !inside(flash, i_address, i_bytes) || i_bytes > flash->image_bytes) return NULL;
+    uint32_t window_at, range_at, n;
+    if (!in_window(flash, i_address, i_bytes, &window_at, &range_at, &n) || n != i_bytes) {
+        /* Another range: the window moves to it (it still ends inside the file). */
+        const uint32_t base = i_address <= flash->size - flash->image_bytes ? i_address : flash->size - flash->image_bytes;
+        if (sh_seek(flash->handle, base) != 0 || sh_read(flash->handle, flash->image, flash->image_bytes) != 0) {
+            flash->handle = -1; /* the window is torn: fail everything, as a file refused at open does */
+            return NULL;
+        }
+        flash->image_base = base;
+    }
+    return &flash->image[i_address - flash->image_base];
 }
 
 const hs_flash_ops_t hs_semihost_flash_ops = {image_erase, image_program, image_read, image_map};

@@ -43,12 +43,15 @@ static hs_storage_t s_storage;
 #ifdef STM32F4_QEMU
 /* The semihosting image has no sectors: 4 KiB erase blocks keep an erase short. */
 static const hs_storage_layout_t s_layout = {
-    .slot_address = {0, STM32F4_SLOT_BYTES},
-    .slot_bytes = STM32F4_SLOT_BYTES,
+    .slot_address = {0, STM32F4_QEMU_SLOT_BYTES},
+    .slot_bytes = STM32F4_QEMU_SLOT_BYTES,
     .erase_bytes = 4096,
     .write_bytes = 4,
 };
 static hs_semihost_flash_t s_flash;
+/* QEMU's flash is ROM and its 128 KiB of SRAM cannot mirror both slots: one slot's window, which
+ * holds the slot the module last mapped (ports/semihosting/hs_semihost_flash.h). */
+static uint8_t s_window[STM32F4_QEMU_SLOT_BYTES] __attribute__((aligned(8)));
 
 static void clock_init(void)
 {
@@ -56,9 +59,8 @@ static void clock_init(void)
 
 static void storage_init(void)
 {
-    /* No image: QEMU's STM32F405 has its flash as ROM and 128 KiB of SRAM, no room to mirror the
-     * slots, so this build cannot map them and refuses to load a model (BAD_PLACE). */
-    if (hs_semihost_flash_open(&s_flash, STM32F4_SLOTS_FILE, 2u * STM32F4_SLOT_BYTES, NULL) != 0) {
+    if (hs_semihost_flash_open(&s_flash, STM32F4_SLOTS_FILE, 2u * STM32F4_QEMU_SLOT_BYTES, s_window,
+                               sizeof s_window) != 0) {
         hs_line_t line;
         hs_line_start(&line, "board: cannot open the slot file ");
         hs_line_str(&line, STM32F4_SLOTS_FILE);

@@ -104,7 +104,19 @@ typedef struct stm32_usart {
 #define NVIC_ISER(n) REG(0xE000E100u + 4u * (n))
 
 /* This port's numbers (board.c holds them in hs_board_profile); pool and wasm stack can be set
- * from the build (make PORT_DEFS="-DSTM32F4_POOL_BYTES=..."), see docs/memory-budget.md. */
+ * from the build (make PORT_DEFS="-DSTM32F4_POOL_BYTES=..."), see docs/memory-budget.md. The
+ * QEMU build shares its 128 KiB of SRAM with a window of one model slot, so it runs the
+ * board-small module in the board-small pool (as the MPS2 port's -DMPS2_BOARD_SMALL does), and
+ * its slots are 48 KiB: the shipped models are at most 40.7 KB. */
+#ifdef STM32F4_QEMU
+#define STM32F4_QEMU_SLOT_BYTES (48u * 1024u)
+#ifndef STM32F4_POOL_BYTES
+#define STM32F4_POOL_BYTES 41472u
+#endif
+#ifndef STM32F4_WASM_STACK_BYTES
+#define STM32F4_WASM_STACK_BYTES (2u * 1024u)
+#endif
+#endif
 #ifndef STM32F4_POOL_BYTES
 #define STM32F4_POOL_BYTES (96u * 1024u)
 #endif

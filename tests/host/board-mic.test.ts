@@ -36,7 +36,7 @@ import { audioModel, Rng } from './fixtures.js';
 import { WiredBoard } from './wired-board.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const YES = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
+const YES = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
 
 const { dir, remove } = tempDir('hetsyn-board-mic-');
 after(remove);

@@ -209,11 +209,12 @@ test('the shipped gsc12 model on real clips and on a continuous sequence, throug
   const spec: NetworkSpec = {
     inputCount: 2 * frontend.bands,
     layers: [
-      { kind: 'recurrent', size: 128 },
+      { kind: 'recurrent', size: 256 },
       { kind: 'readout', size: model.labels.length },
     ],
-    rho: 'synapse',
+    rho: 'neuron',
     threshold: 1,
+    learnThreshold: true,
     resetRho: Math.exp(-1 / 2),
     skipSteps: 2,
   };

@@ -14,7 +14,7 @@ import { parseWav } from '../../host/audio/wav.js';
 import { CLI, ROOT } from './serial-helpers.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const CLIP = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
+const CLIP = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
 const FSDD_MODEL = join(ROOT, 'models/fsdd-digits.hsm');
 const DEMO_MODEL = join(ROOT, 'models/demo-kws-shape.hsm');
 

@@ -36,7 +36,7 @@ import { WebSerialTransport, type SerialPortLike } from '../../host/studio/web-s
 const MODEL_DIR = mkdtempSync(join(tmpdir(), 'hetsyn-studio-model-'));
 const MODEL = eagerGsc12(join(MODEL_DIR, 'gsc12-kws.hsm'));
 after(() => rmSync(MODEL_DIR, { recursive: true, force: true }));
-const YES_CLIP = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
+const YES_CLIP = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -397,7 +397,7 @@ function fakePort(host: MemoryTransport): FakePort {
 describe('studio: Web Serial transport and board session', () => {
   test("connects, flashes gsc12-kws and streams the clip through the real device: its scores and detections are the page's", async () => {
     const [host, boardEnd] = MemoryTransport.pair();
-    const board = new WiredBoard({ slotBytes: 65536, maxFrame: 512 }).attach(boardEnd);
+    const board = new WiredBoard({ slotBytes: 128 * 1024, maxFrame: 512 }).attach(boardEnd);
     const port = fakePort(host);
     const session = await BoardSession.connect(port, 921600);
     assert.equal(port.baudRate, 921600);

@@ -23,7 +23,7 @@ import { CLI, ROOT, hetsyn, startBoard, tempDir, type SimStep } from './serial-h
 import { PTY, withTools } from './tools.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const YES = join(ROOT, 'models/samples/gsc12/yes/2c6d3924_nohash_0.wav');
+const YES = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
 const NO = join(ROOT, 'models/samples/gsc12/no/24ad3ebe_nohash_0.wav');
 
 const { dir, remove } = tempDir('hetsyn-mic-');

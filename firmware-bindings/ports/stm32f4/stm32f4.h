@@ -107,7 +107,7 @@ typedef struct stm32_usart {
  * from the build (make PORT_DEFS="-DSTM32F4_POOL_BYTES=..."), see docs/memory-budget.md. The
  * QEMU build shares its 128 KiB of SRAM with a window of one model slot, so it runs the
  * board-small module in the board-small pool (as the MPS2 port's -DMPS2_BOARD_SMALL does), and
- * its slots are 48 KiB: the shipped models are at most 40.7 KB. */
+ * its slots are 48 KiB: fsdd-digits fits, the 87.7 KB gsc12-kws needs the chip's 128 KiB sectors. */
 #ifdef STM32F4_QEMU
 #define STM32F4_QEMU_SLOT_BYTES (48u * 1024u)
 #ifndef STM32F4_POOL_BYTES

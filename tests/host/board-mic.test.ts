@@ -32,11 +32,11 @@ import { MessageType } from '../../host/protocol/messages.js';
 import type { MicPort } from '../../host/wasm/board-imports.js';
 import { openEngine } from '../../host/wasm/module.js';
 import { flashModel } from '../../host/protocol/upload.js';
-import { audioModel, Rng } from './fixtures.js';
+import { audioModel, GSC12_YES_CLIP, Rng } from './fixtures.js';
 import { WiredBoard } from './wired-board.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const YES = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
+const YES = GSC12_YES_CLIP;
 
 const { dir, remove } = tempDir('hetsyn-board-mic-');
 after(remove);

@@ -20,6 +20,8 @@ import type { RandomNetworkOptions } from '../../host/float/random-network.js';
 
 /** The repository root: tests run from dist/tests/host/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** A sample "yes" that the shipped gsc12-kws detects with its DETECT section: the tests that need a detection use it. */
+export const GSC12_YES_CLIP = join(REPO_ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
 
 /** The name of a status code, so assertion failures read "BAD_SECTION" rather than 6. */
 export function statusName(code: number): string {

@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseWav } from '../../host/audio/wav.js';
 import { CLI, ROOT } from './serial-helpers.js';
+import { GSC12_YES_CLIP } from './fixtures.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const CLIP = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
+const CLIP = GSC12_YES_CLIP;
 const FSDD_MODEL = join(ROOT, 'models/fsdd-digits.hsm');
 const DEMO_MODEL = join(ROOT, 'models/demo-kws-shape.hsm');
 

@@ -19,7 +19,7 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CLI, hetsyn, ROOT } from './serial-helpers.js';
 import { WiredBoard } from './wired-board.js';
-import { eagerGsc12 } from './fixtures.js';
+import { eagerGsc12, GSC12_YES_CLIP } from './fixtures.js';
 import { MessageType } from '../../host/protocol/messages.js';
 import { MemoryTransport } from '../../host/transport/memory.js';
 import { LinkClosedError } from '../../host/transport/errors.js';
@@ -36,7 +36,7 @@ import { WebSerialTransport, type SerialPortLike } from '../../host/studio/web-s
 const MODEL_DIR = mkdtempSync(join(tmpdir(), 'hetsyn-studio-model-'));
 const MODEL = eagerGsc12(join(MODEL_DIR, 'gsc12-kws.hsm'));
 after(() => rmSync(MODEL_DIR, { recursive: true, force: true }));
-const YES_CLIP = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
+const YES_CLIP = GSC12_YES_CLIP;
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',

@@ -20,10 +20,11 @@ import { decodeResult, Report, type Detection, type StepResult } from '../../hos
 import { SerialTransport } from '../../host/transport/serial.js';
 import { sleep } from '../../host/util/sleep.js';
 import { CLI, ROOT, hetsyn, startBoard, tempDir, type SimStep } from './serial-helpers.js';
+import { GSC12_YES_CLIP } from './fixtures.js';
 import { PTY, withTools } from './tools.js';
 
 const MODEL = join(ROOT, 'models/gsc12-kws.hsm');
-const YES = join(ROOT, 'models/samples/gsc12/yes/3b4f8f24_nohash_0.wav');
+const YES = GSC12_YES_CLIP;
 const NO = join(ROOT, 'models/samples/gsc12/no/24ad3ebe_nohash_0.wav');
 
 const { dir, remove } = tempDir('hetsyn-mic-');

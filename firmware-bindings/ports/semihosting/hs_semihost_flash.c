@@ -116,6 +116,13 @@ static int32_t in_window(const hs_semihost_flash_t *i_flash, uint32_t i_address,
     return 1;
 }
 
+/* Whether the window holds all of [i_address, +i_bytes). */
+static int32_t window_holds(const hs_semihost_flash_t *i_flash, uint32_t i_address, uint32_t i_bytes)
+{
+    uint32_t window_at, range_at, n;
+    return in_window(i_flash, i_address, i_bytes, &window_at, &range_at, &n) && n == i_bytes;
+}
+
 static int32_t image_erase(void *io_context, uint32_t i_address, uint32_t i_bytes)
 {
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
@@ -152,9 +159,8 @@ static int32_t image_read(void *io_context, uint32_t i_address, uint8_t *o_data,
     const hs_semihost_flash_t *flash = (const hs_semihost_flash_t *)io_context;
     if (!inside(flash, i_address, i_bytes)) return -1;
     if (i_bytes == 0) return 0;
-    uint32_t window_at, range_at, n;
-    if (in_window(flash, i_address, i_bytes, &window_at, &range_at, &n) && n == i_bytes) {
-        memcpy(o_data, &flash->image[window_at], i_bytes);
+    if (window_holds(flash, i_address, i_bytes)) {
+        memcpy(o_data, &flash->image[i_address - flash->image_base], i_bytes);
         return 0;
     }
     if (sh_seek(flash->handle, i_address) != 0) return -1;
@@ -165,8 +171,7 @@ static const uint8_t *image_map(void *io_context, uint32_t i_address, uint32_t i
 {
     hs_semihost_flash_t *flash = (hs_semihost_flash_t *)io_context;
     if (flash->image == NULL || !inside(flash, i_address, i_bytes) || i_bytes > flash->image_bytes) return NULL;
-    uint32_t window_at, range_at, n;
-    if (!in_window(flash, i_address, i_bytes, &window_at, &range_at, &n) || n != i_bytes) {
+    if (!window_holds(flash, i_address, i_bytes)) {
         /* Another range: the window moves to it (it still ends inside the file). */
         const uint32_t base = i_address <= flash->size - flash->image_bytes ? i_address : flash->size - flash->image_bytes;
         if (sh_seek(flash->handle, base) != 0 || sh_read(flash->handle, flash->image, flash->image_bytes) != 0) {

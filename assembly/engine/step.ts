@@ -110,17 +110,82 @@ function addWeight(slot: usize, weight: usize, shift: u32): void {
   store<i32>(slot, load<i32>(slot) + ((<i32>load<i8>(weight)) << shift));
 }
 
-
+/**
+ * One slot per neuron (rho per layer or per neuron). Four rows at a time: each slot is loaded and
+ * stored once for four weights, and since these additions cannot saturate (see the top of the
+ * file) and i32 addition wraps, adding the four weights' sum, shifted, gives the same slot as
+ * adding them one by one. Runs of 8 neighbouring slots are unrolled (constant offsets, counted by
+ * the slot pointer alone); the last rows and slots go one by one.
+ */
 @inline
 function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32): void {
   const n = <usize>L.neuronCount;
   const shift = L.weightShift;
   const sums = L.sums;
-  for (let e: u32 = 0; e < count; e++) {
-    const row = <usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset;
-    const weights = L.weight + row * n;
-    for (let j: usize = 0; j < n; j++) addWeight(sums + (j << 2), weights + j, shift);
+  const runsEnd = sums + ((n >> 3) << 5);
+  const rest = n & 7;
+  let e: u32 = 0;
+  for (; e + 4 <= count; e += 4) {
+    let w0 = rowWeights(L, list, e, rowOffset, n);
+    let w1 = rowWeights(L, list, e + 1, rowOffset, n);
+    let w2 = rowWeights(L, list, e + 2, rowOffset, n);
+    let w3 = rowWeights(L, list, e + 3, rowOffset, n);
+    let slot = sums;
+    while (slot < runsEnd) {
+      addFour(slot, w0, w1, w2, w3, shift, 0);
+      addFour(slot, w0, w1, w2, w3, shift, 1);
+      addFour(slot, w0, w1, w2, w3, shift, 2);
+      addFour(slot, w0, w1, w2, w3, shift, 3);
+      addFour(slot, w0, w1, w2, w3, shift, 4);
+      addFour(slot, w0, w1, w2, w3, shift, 5);
+      addFour(slot, w0, w1, w2, w3, shift, 6);
+      addFour(slot, w0, w1, w2, w3, shift, 7);
+      w0 += 8;
+      w1 += 8;
+      w2 += 8;
+      w3 += 8;
+      slot += 32;
+    }
+    for (let j: usize = 0; j < rest; j++) addFour(slot, w0, w1, w2, w3, shift, j);
   }
+  for (; e < count; e++) {
+    let w = rowWeights(L, list, e, rowOffset, n);
+    let slot = sums;
+    while (slot < runsEnd) {
+      addOne(slot, w, shift, 0);
+      addOne(slot, w, shift, 1);
+      addOne(slot, w, shift, 2);
+      addOne(slot, w, shift, 3);
+      addOne(slot, w, shift, 4);
+      addOne(slot, w, shift, 5);
+      addOne(slot, w, shift, 6);
+      addOne(slot, w, shift, 7);
+      w += 8;
+      slot += 32;
+    }
+    for (let j: usize = 0; j < rest; j++) addOne(slot, w, shift, j);
+  }
+}
+
+/** Slot j of a run gets the j-th weight of one row. */
+@inline
+function addOne(slot: usize, w: usize, shift: u32, j: usize): void {
+  const at = slot + (j << 2);
+  store<i32>(at, load<i32>(at) + ((<i32>load<i8>(w + j)) << shift));
+}
+
+/** Where the weights of the row of list entry e start (dense rows of n weights). */
+@inline
+function rowWeights(L: Layer, list: usize, e: u32, rowOffset: u32, n: usize): usize {
+  return L.weight + (<usize>load<u16>(list + ((<usize>e) << 1)) + rowOffset) * n;
+}
+
+/** Slot j of a run gets the j-th weight of four rows (a constant j folds into the offsets). */
+@inline
+function addFour(slot: usize, w0: usize, w1: usize, w2: usize, w3: usize, shift: u32, j: usize): void {
+  const sum = <i32>load<i8>(w0 + j) + <i32>load<i8>(w1 + j) + <i32>load<i8>(w2 + j) + <i32>load<i8>(w3 + j);
+  const at = slot + (j << 2);
+  store<i32>(at, load<i32>(at) + (sum << shift));
 }
 
 
@@ -232,19 +297,18 @@ function sparseRows(L: Layer, list: usize, count: u32, rowOffset: u32, bits: u32
 /**
  * sum_k S[j][k] in 64 bits, then each S[j][k] decayed for the next step (spec step 1, early): the
  * reference loop, for any width. `oneSlot` is L.bucketBits == 0 (one slot per neuron, decayed by
- * the neuron's level), read by the caller once per layer.
+ * the neuron's level), read by the caller once per layer, as are L's arrays.
  */
 @inline
-function sumThenDecay(L: Layer, j: u32, oneSlot: bool): i64 {
-  const alphas = L.levelDecayQ16;
+function sumThenDecay(L: Layer, sums: usize, alphas: usize, levels: usize, j: u32, oneSlot: bool): i64 {
   if (oneSlot) {
-    const slot = L.sums + ((<usize>j) << 2);
+    const slot = sums + ((<usize>j) << 2);
     const x = load<i32>(slot);
-    store<i32>(slot, decay(x, load<u32>(alphas + ((<usize>load<u8>(L.neuronLevel + j)) << 2))));
+    store<i32>(slot, decay(x, load<u32>(alphas + ((<usize>load<u8>(levels + j)) << 2))));
     return <i64>x;
   }
   const width = L.stateWidth;
-  let slot = L.sums + ((<usize>(j * width)) << 2);
+  let slot = sums + ((<usize>(j * width)) << 2);
   let sum: i64 = 0;
   for (let k: u32 = 0; k < width; k++) {
     const x = load<i32>(slot);
@@ -347,6 +411,8 @@ function outputs(L: Layer): void {
   const a15 = alphaWide(L, 15, unrolled);
   // The layer's arrays in locals: a store may alias any field of L, which would be reloaded.
   const sums = L.sums;
+  const alphas = L.levelDecayQ16;
+  const levels = L.neuronLevel;
   const drive = L.drive;
   const threshold = L.threshold;
   const reset = L.reset;
@@ -377,7 +443,7 @@ function outputs(L: Layer): void {
           a14,
           a15,
         )
-      : sumThenDecay(L, j, oneSlot);
+      : sumThenDecay(L, sums, alphas, levels, j, oneSlot);
     if (readout) {
       store<i32>(scores + at, sat32(sum + <i64>load<i32>(drive + at)));
       continue;

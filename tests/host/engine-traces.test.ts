@@ -450,24 +450,52 @@ describe('encodings of the same network run identically', () => {
     assert.deepEqual(runAll(sparse, inputs), runAll(model, inputs));
   });
 
-  it("one level per neuron and every synapse of a neuron at that neuron's level", () => {
-    const rng = new Rng(13);
-    const model = randomModel(
-      rng,
-      9,
-      shapes().map((s) => ({ ...s, bucketBits: 0 as const })),
-    );
-    const inputs = randomInputs(rng, 9, STEPS, 0.3);
-    const perSynapse = mapLayers(model, (layer) => {
-      const levels = layer.neuronLevel ?? new Uint8Array(0);
-      const n = layer.neuronCount;
-      return {
-        ...layer,
-        bucketBits: 8,
-        neuronLevel: undefined,
-        synapseLevel: Uint8Array.from(layer.weight, (_, s) => levels[s % n] ?? 0),
-      };
+  // Small layers take the one-by-one paths; wider ones with busy inputs also the unrolled runs of 8
+  // slots and the four rows at a time, with rows and slots left over. minBusiest makes sure the
+  // recurrent rows of layer 0 reach four at a time too.
+  const oneLevel: {
+    what: string;
+    inputs: number;
+    rate: number;
+    specs: LayerSpec[];
+    minBusiest: number;
+  }[] = [
+    { what: 'small layers', inputs: 9, rate: 0.3, specs: shapes(), minBusiest: 0 },
+    {
+      what: 'runs of 8 slots and 4 rows at a time',
+      inputs: 23,
+      rate: 0.5,
+      specs: [
+        { kind: 'recurrent', neuronCount: 19, bucketBits: 8, levelCount: 5 },
+        { kind: 'feedforward', neuronCount: 16, bucketBits: 8, levelCount: 16 },
+        { kind: 'readout', neuronCount: 11, bucketBits: 8, levelCount: 3 },
+      ],
+      minBusiest: 4,
+    },
+  ];
+  for (const { what, inputs: inputCount, rate, specs, minBusiest } of oneLevel) {
+    it(`one level per neuron and every synapse of a neuron at that neuron's level: ${what}`, () => {
+      const rng = new Rng(13);
+      const model = randomModel(
+        rng,
+        inputCount,
+        specs.map((s) => ({ ...s, bucketBits: 0 as const })),
+      );
+      const inputs = randomInputs(rng, inputCount, STEPS, rate);
+      const perSynapse = mapLayers(model, (layer) => {
+        const levels = layer.neuronLevel ?? new Uint8Array(0);
+        const n = layer.neuronCount;
+        return {
+          ...layer,
+          bucketBits: 8,
+          neuronLevel: undefined,
+          synapseLevel: Uint8Array.from(layer.weight, (_, s) => levels[s % n] ?? 0),
+        };
+      });
+      const trace = runAll(model, inputs) as [number[], number[]][][];
+      assert.deepEqual(runAll(perSynapse, inputs), trace);
+      const busiest = Math.max(...trace.map((layers) => layers[0]?.[0].length ?? 0));
+      assert.ok(busiest >= minBusiest, `spikes per step ${busiest}`);
     });
-    assert.deepEqual(runAll(perSynapse, inputs), runAll(model, inputs));
-  });
+  }
 });

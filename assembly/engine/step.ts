@@ -152,26 +152,19 @@ function denseRowsOneSlot(L: Layer, list: usize, count: u32, rowOffset: u32): vo
     let w = rowWeights(L, list, e, rowOffset, n);
     let slot = sums;
     while (slot < runsEnd) {
-      addOne(slot, w, shift, 0);
-      addOne(slot, w, shift, 1);
-      addOne(slot, w, shift, 2);
-      addOne(slot, w, shift, 3);
-      addOne(slot, w, shift, 4);
-      addOne(slot, w, shift, 5);
-      addOne(slot, w, shift, 6);
-      addOne(slot, w, shift, 7);
+      addWeight(slot + 0, w + 0, shift);
+      addWeight(slot + 4, w + 1, shift);
+      addWeight(slot + 8, w + 2, shift);
+      addWeight(slot + 12, w + 3, shift);
+      addWeight(slot + 16, w + 4, shift);
+      addWeight(slot + 20, w + 5, shift);
+      addWeight(slot + 24, w + 6, shift);
+      addWeight(slot + 28, w + 7, shift);
       w += 8;
       slot += 32;
     }
-    for (let j: usize = 0; j < rest; j++) addOne(slot, w, shift, j);
+    for (let j: usize = 0; j < rest; j++) addWeight(slot + (j << 2), w + j, shift);
   }
-}
-
-/** Slot j of a run gets the j-th weight of one row. */
-@inline
-function addOne(slot: usize, w: usize, shift: u32, j: usize): void {
-  const at = slot + (j << 2);
-  store<i32>(at, load<i32>(at) + ((<i32>load<i8>(w + j)) << shift));
 }
 
 /** Where the weights of the row of list entry e start (dense rows of n weights). */
